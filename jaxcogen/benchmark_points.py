@@ -1,0 +1,24 @@
+"""Built-in parameter points (``jaxcogen solve`` with no card runs ``DEFAULT``).
+
+All masses in GeV. Each point satisfies the talk's hierarchy with a margin
+(:math:`M_1/T_{\\rm RH}=20`, where the EFT is trustworthy, notes §3.6) and a light-neutrino
+mass :math:`m_\\nu=|w|v^2` below 0.1 eV.
+"""
+
+import math
+
+#: The default point: a dark-wash-in dominated example with M_1 = 1e12 GeV, T_RH = 5e10 GeV.
+DEFAULT: dict[str, float | complex] = {
+    "M1": 1.0e12,
+    "M2": 3.0e12,
+    "y1": 0.04,
+    "y2": 0.05 * complex(math.cos(1.0), math.sin(1.0)),
+    "lambda1": 0.3,
+    "lambda2": 0.3 * complex(math.cos(0.5), math.sin(0.5)),
+    "m_chi": 1.0,
+    "m_phi": 2.0,
+    "kappa": 1.0,
+    "T_RH": 5.0e10,
+}
+
+POINTS: dict[str, dict[str, float | complex]] = {"default": DEFAULT}

@@ -1,0 +1,205 @@
+r"""The production-stage Boltzmann system of UV freeze-in cogenesis.
+
+Independent variable :math:`\tau=\ln(T_{\rm RH}/T)` (so :math:`x=M_1/T=x_{\rm RH}e^\tau`); constant
+:math:`g_*` during production, so :math:`dY/d\tau=\gamma_{\rm net}/(Hs)`.
+
+State (each yield rescaled by a characteristic size so that one relative tolerance serves all):
+
+- :math:`u=\xi^4` with :math:`\xi=T_\chi/T` — regular at :math:`\xi=0`, unlike :math:`\xi`,
+- :math:`\Sigma Y_\chi=Y_\chi+Y_{\bar\chi}`,
+- :math:`\Delta Y_L` — the lepton asymmetry made by the portal (one lepton doublet flavour),
+  so :math:`Y_{B-L}=-\Delta Y_L`,
+- :math:`\Delta Y_\chi=\Delta Y_\phi` (dark charge conservation).
+
+Equations (notes §3.4 (a), (b), (c′); :math:`\gamma` at :math:`T` unless marked, all MB power laws
+so :math:`\gamma_5(\xi T)=\xi^6\gamma_5`, :math:`\gamma_6(\xi T)=\xi^8\gamma_6`):
+
+.. math::
+    \frac{du}{d\tau}&=\frac{30}{\pi^2g_DT^4H}\big[C_{E5}(T)(1-\xi^7)+C_{E6}(T)(1-\xi^9)\big]\\
+    \frac{d\Sigma Y_\chi}{d\tau}&=\frac{2}{Hs}\big[\gamma_6(1-\xi^8)+\gamma_5(1-\xi^6)\big]\\
+    \frac{d\Delta Y_L}{d\tau}&=\frac1{Hs}\Big\{S_L(1-\xi^8)
+        -2\big[\gamma_6+\gamma_5+4\gamma_W+m(3\xi^3\gamma_5+\tfrac43\xi^4\gamma_6)\big]\mu_{\rm SM}
+        +2\big[\xi^8\gamma_6-\xi^6\gamma_5+m(\tfrac43\xi^4\gamma_6-3\xi^3\gamma_5)\big]\mu_D\Big\}\\
+    \frac{d\Delta Y_\chi}{d\tau}&=\frac1{Hs}\Big\{S_\chi(1-\xi^8)
+        +2\big[\gamma_6-\gamma_5+m(\tfrac43\xi^4\gamma_6-3\xi^3\gamma_5)\big]\mu_{\rm SM}
+        -2\big[\xi^8\gamma_6+\xi^6\gamma_5+4\gamma_d(\xi T)+m(3\xi^3\gamma_5+\tfrac43\xi^4\gamma_6)\big]\mu_D\Big\}
+
+with :math:`m=1` when ``mixed_processes`` is on, :math:`\mu_{\rm SM}=\hat\mu_\ell+\hat\mu_H` and
+:math:`\mu_D=\hat\mu_\chi+\hat\mu_\phi` (see :func:`chemical_potential_coefficients`). Since
+:math:`\mu_D\propto\Delta Y_\chi/\xi^3`, every power of :math:`\xi` multiplying it is reduced by 3
+analytically, and every power of :math:`\xi` is evaluated as :math:`u^{k/4}` with a zero-safe
+power, so the Jacobian stays finite at the initial point :math:`u=0`.
+"""
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from . import cosmology, rates
+from .conventions import Conventions
+from .model import CogenesisModel, EffectiveCouplings
+from .spectators import sm_equilibrium_coefficients
+
+_SM = sm_equilibrium_coefficients()
+_K_SM_EQUILIBRIUM = float(_SM.K)
+
+# internal dof entering the chemical potentials (notes §3.4(c)): lepton doublet, and the Weyl
+# component chi (no chirality flips for massless chi) and the complex scalar phi.
+g_lepton_doublet = 2.0
+g_chi_weyl = 1.0
+g_phi = 1.0
+
+
+def chemical_potential_coefficients(
+    spectators: str, g_star_s: Float[Array, ""]
+) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    r"""Linear-response coefficients :math:`(c_{\rm SM},c_D)` with
+    :math:`\mu_{\rm SM}=c_{\rm SM}\,\Delta Y_L` and :math:`\mu_D\,\xi^3=c_D\,\Delta Y_\chi`.
+
+    - ``"none"`` (MB susceptibilities, :math:`\Delta n=2gT_X^3\hat\mu/\pi^2`):
+      :math:`\hat\mu_X=\frac{\pi^4g_{*s}}{45g_X}\frac{\Delta Y_X}{(T_X/T)^3}`, no Higgs asymmetry.
+    - ``"sm_equilibrium"`` (quantum susceptibilities): :math:`\hat\mu_\ell+\hat\mu_H
+      =-K\frac{4\pi^2g_{*s}}{15}Y_{B-L}` with :math:`K=257/711`, and
+      :math:`\hat\mu_F=\frac{4\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}`,
+      :math:`\hat\mu_B=\frac{2\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}` (notes §3.5, crosscheck 4–5).
+    """
+    if spectators == "sm_equilibrium":
+        c_sm = _K_SM_EQUILIBRIUM * 4.0 * jnp.pi**2 * g_star_s / 15.0
+        c_dark = (4.0 / g_chi_weyl + 2.0 / g_phi) * jnp.pi**2 * g_star_s / 15.0
+    else:
+        c_sm = jnp.pi**4 * g_star_s / (45.0 * g_lepton_doublet)
+        c_dark = jnp.pi**4 * g_star_s / 45.0 * (1.0 / g_chi_weyl + 1.0 / g_phi)
+    return c_sm, c_dark
+
+
+def _xi_power(u: Float[Array, ""], k: int) -> Float[Array, ""]:
+    r""":math:`\xi^k=u^{k/4}`, zero for :math:`u\le0`, with a finite derivative at u = 0 ("double where")."""
+    positive = u > 0
+    safe_u = jnp.where(positive, u, 1.0)
+    return jnp.where(positive, safe_u ** (k / 4.0), 0.0)
+
+
+def freeze_in_scales(
+    couplings: EffectiveCouplings, T_RH: Float[Array, ""]
+) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    r"""Characteristic sizes of :math:`\Sigma Y_\chi` and of the asymmetries (used to rescale the state).
+
+    The :math:`\xi\ll1` closed forms (notes §7 items 2–3): for :math:`\gamma=AT^n`,
+    :math:`\int_0^\infty\gamma/(Hs)\,d\tau=A\,k\,T_{\rm RH}^{n-5}/(n-5)` with
+    :math:`k=45m_{\rm Pl}/(2\pi^2g_{*s}c_H\sqrt{g_*})`. A vanishing scale is replaced by 1 (that
+    component then stays exactly zero).
+    """
+    T = T_RH
+    k = cosmology.yield_rate_factor(T) * T**5  # 1/(H s) * T^5, constant for constant g
+    sigma = 2.0 * k * (rates.gamma_dim5(couplings, T) + rates.gamma_dim6(couplings, T) / 3.0)
+    asym = k * (
+        jnp.abs(rates.cp_source_lepton(couplings, T)) + jnp.abs(rates.cp_source_dark(couplings, T))
+    )
+    asym = asym / 3.0
+    return jnp.where(sigma > 0, sigma, 1.0), jnp.where(asym > 0, asym, 1.0)
+
+
+class BoltzmannSystem(eqx.Module):
+    r"""Vector field of the production stage in :math:`\tau=\ln(T_{\rm RH}/T)`, rescaled state.
+
+    Attributes:
+        couplings: the real EFT content of the parameter point (no complex numbers reach diffrax).
+        T_RH: reheating temperature [GeV].
+        conventions: the model's conventions.
+        sigma_scale: scale of :math:`\Sigma Y_\chi` in the state vector.
+        asymmetry_scale: scale of :math:`\Delta Y_L` and :math:`\Delta Y_\chi` in the state vector.
+        fixed_xi: if not ``None``, :math:`\xi` is held at this value (no energy transfer is
+            evolved); used to exhibit the Sakharov condition (:math:`\xi=1` kills every source).
+    """
+
+    couplings: EffectiveCouplings
+    T_RH: Float[Array, ""]
+    conventions: Conventions
+    sigma_scale: Float[Array, ""]
+    asymmetry_scale: Float[Array, ""]
+    fixed_xi: Float[Array, ""] | None
+
+    def __init__(self, model: CogenesisModel, fixed_xi=None):
+        self.couplings = model.effective_couplings()
+        self.T_RH = model.T_RH
+        self.conventions = model.conventions
+        self.sigma_scale, self.asymmetry_scale = freeze_in_scales(self.couplings, self.T_RH)
+        self.fixed_xi = None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64)
+
+    def temperature(self, tau: Float[Array, "..."]) -> Float[Array, "..."]:
+        r""":math:`T=T_{\rm RH}e^{-\tau}` [GeV]."""
+        return self.T_RH * jnp.exp(-tau)
+
+    def initial_state(self) -> Float[Array, "4"]:
+        """Dark sector empty at T_RH ([T]): u = ΣY_χ = ΔY_L = ΔY_χ = 0 (u = ξ_fixed⁴ if ξ is fixed)."""
+        u0 = 0.0 if self.fixed_xi is None else self.fixed_xi**4
+        return jnp.array([u0, 0.0, 0.0, 0.0])
+
+    def physical(self, y: Float[Array, "... 4"]) -> dict[str, Float[Array, "..."]]:
+        """Undo the rescaling: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
+        u = y[..., 0]
+        return {
+            "xi": jnp.where(u > 0, jnp.abs(u) ** 0.25, 0.0),
+            "SigmaY_chi": y[..., 1] * self.sigma_scale,
+            "DeltaY_L": y[..., 2] * self.asymmetry_scale,
+            "DeltaY_chi": y[..., 3] * self.asymmetry_scale,
+        }
+
+    def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
+        """The right-hand side d(state)/dτ of the module docstring's equations."""
+        model = self.couplings
+        conv = self.conventions
+        T = self.temperature(tau)
+        u = y[0]
+        DeltaY_L = y[2] * self.asymmetry_scale
+        DeltaY_chi = y[3] * self.asymmetry_scale
+
+        xi1, xi3, xi4, xi5 = (_xi_power(u, k) for k in (1, 3, 4, 5))
+        xi6, xi7, xi8, xi9 = (_xi_power(u, k) for k in (6, 7, 8, 9))
+        mixed = 1.0 if conv.mixed_processes else 0.0
+
+        H = cosmology.hubble_rate(T)
+        per_Hs = cosmology.yield_rate_factor(T)
+        g5 = rates.gamma_dim5(model, T)
+        g6 = rates.gamma_dim6(model, T)
+        gW = rates.gamma_weinberg(model, T)
+        gd = rates.gamma_dark(model, T)  # gamma_d(xi T) = xi^6 gd
+        S_L = rates.cp_source_lepton(model, T)
+        S_chi = rates.cp_source_dark(model, T)
+
+        # (a) energy transfer, d u / d tau
+        if self.fixed_xi is None:
+            C5 = rates.energy_transfer_dim5(model, T)
+            C6 = rates.energy_transfer_dim6(model, T)
+            du = 30.0 / (jnp.pi**2 * conv.g_dark * T**4 * H) * (C5 * (1 - xi7) + C6 * (1 - xi9))
+        else:
+            du = jnp.zeros_like(u)
+
+        # (b) symmetric yield
+        dSigma = 2.0 * per_Hs * (g6 * (1 - xi8) + g5 * (1 - xi6))
+
+        # (c') asymmetries in linear response
+        c_sm, c_dark = chemical_potential_coefficients(conv.spectators, cosmology.g_star_s(T))
+        mu_sm = c_sm * DeltaY_L
+        mu_dark_xi3 = c_dark * DeltaY_chi  # = (mu_chi + mu_phi) * xi^3
+        mix_sm = mixed * (3.0 * xi3 * g5 + 4.0 / 3.0 * xi4 * g6)
+        dL = per_Hs * (
+            S_L * (1 - xi8)
+            - 2.0 * (g6 + g5 + 4.0 * gW + mix_sm) * mu_sm
+            + 2.0 * (xi5 * g6 - xi3 * g5 + mixed * (4.0 / 3.0 * xi1 * g6 - 3.0 * g5)) * mu_dark_xi3
+        )
+        dchi = per_Hs * (
+            S_chi * (1 - xi8)
+            + 2.0 * (g6 - g5 + mixed * (4.0 / 3.0 * xi4 * g6 - 3.0 * xi3 * g5)) * mu_sm
+            - 2.0
+            * (xi5 * g6 + xi3 * g5 + 4.0 * xi3 * gd + mixed * (3.0 * g5 + 4.0 / 3.0 * xi1 * g6))
+            * mu_dark_xi3
+        )
+        return jnp.stack(
+            [
+                du,
+                dSigma / self.sigma_scale,
+                dL / self.asymmetry_scale,
+                dchi / self.asymmetry_scale,
+            ]
+        )

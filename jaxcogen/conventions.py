@@ -1,0 +1,64 @@
+r"""Physics conventions: the choices the talk leaves open, each a typed, static field.
+
+Changing a convention changes the compiled program (the fields are static), so solves with the
+same conventions and different parameter values share one compilation.
+"""
+
+from typing import Literal
+
+import equinox as eqx
+
+EnergyTransfer = Literal["exact", "talk"]
+Spectators = Literal["none", "sm_equilibrium"]
+
+_ENERGY_TRANSFER = ("exact", "talk")
+_SPECTATORS = ("none", "sm_equilibrium")
+
+
+class Conventions(eqx.Module):
+    r"""Conventions of the cogenesis Boltzmann system.
+
+    Attributes:
+        energy_transfer: how SM→dark energy transfer is computed.
+
+            - ``"exact"`` (default): plasma-frame Maxwell–Boltzmann energy-transfer rate
+              :math:`C_E=\frac{T}{64\pi^4}\int ds\,\hat\sigma\,s\,K_2(\sqrt s/T)`, both CP channels
+              of both portal processes (physics notes §3.3, §3.4(a)).
+            - ``"talk"``: the :math:`\sqrt s`-weighted reading
+              :math:`C_E=\frac{T}{64\pi^4}\int ds\,\hat\sigma\,s\,K_1(\sqrt s/T)` with one CP
+              channel per process, which reproduces the talk's constants 150 and 35/4
+              (notes §2.3, tag [H]). It transfers :math:`45\pi/192\simeq0.368` of the exact
+              dim-5 energy and :math:`0.322` of the exact dim-6 energy.
+        g_dark: effective dof of the dark radiation in :math:`\rho_D=\frac{\pi^2}{30}g_D T_\chi^4`.
+            Default 9 = 7/8·4 (Dirac χ) + 2 (complex φ) + 7/8·4 (Dirac η) (notes §2.3 [H]).
+        mixed_processes: include the crossed SM+dark processes
+            (:math:`L\chi\leftrightarrow\bar H\bar\phi`, …) in wash-out and wash-in; the leading
+            channels at :math:`\xi\ll1` (notes §0.1 item 1, §3.4(c′)). Default on.
+        spectators: how the Higgs and the other SM species share the lepton asymmetry.
+
+            - ``"none"`` (default): the asymmetry stays in the lepton doublet, no Higgs asymmetry
+              (:math:`K=1/2`), with Maxwell–Boltzmann susceptibilities for every species
+              (consistent with the MB rates).
+            - ``"sm_equilibrium"``: all SM Yukawas and both sphalerons in chemical equilibrium,
+              one lepton flavour: :math:`K=257/711` (:mod:`jaxcogen.spectators`), with
+              quantum-statistics susceptibilities for every species (those the coefficients are
+              derived with). The two differ by ~9 % in the susceptibilities alone (notes §3.5).
+    """
+
+    energy_transfer: EnergyTransfer = eqx.field(static=True, default="exact")
+    g_dark: float = eqx.field(static=True, default=9.0)
+    mixed_processes: bool = eqx.field(static=True, default=True)
+    spectators: Spectators = eqx.field(static=True, default="none")
+
+    def __check_init__(self):
+        if self.energy_transfer not in _ENERGY_TRANSFER:
+            raise ValueError(
+                f"energy_transfer={self.energy_transfer!r}: allowed values are {_ENERGY_TRANSFER}"
+            )
+        if self.spectators not in _SPECTATORS:
+            raise ValueError(f"spectators={self.spectators!r}: allowed values are {_SPECTATORS}")
+        if not isinstance(self.mixed_processes, bool):
+            raise ValueError(f"mixed_processes={self.mixed_processes!r}: must be True or False")
+        g = self.g_dark
+        if isinstance(g, bool) or not isinstance(g, (int, float)) or not (g > 0 and g < 1e4):
+            raise ValueError(f"g_dark={g!r}: must be a positive number of degrees of freedom")
