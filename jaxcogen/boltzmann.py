@@ -90,7 +90,7 @@ def freeze_in_scales(
     component then stays exactly zero).
     """
     T = T_RH
-    k = cosmology.yield_rate_factor(T) * T**5  # 1/(H s) * T^5, constant for constant g
+    k = cosmology.yield_rate_factor(T)  # A k' T_RH^(n-5) = gamma(T_RH) / (H s)(T_RH)
     sigma = 2.0 * k * (rates.gamma_dim5(couplings, T) + rates.gamma_dim6(couplings, T) / 3.0)
     asym = k * (
         jnp.abs(rates.cp_source_lepton(couplings, T)) + jnp.abs(rates.cp_source_dark(couplings, T))
