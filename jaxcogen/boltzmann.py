@@ -139,7 +139,7 @@ class BoltzmannSystem(eqx.Module):
         """Undo the rescaling: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
         u = y[..., 0]
         return {
-            "xi": jnp.where(u > 0, jnp.abs(u) ** 0.25, 0.0),
+            "xi": _xi_power(u, 1),
             "SigmaY_chi": y[..., 1] * self.sigma_scale,
             "DeltaY_L": y[..., 2] * self.asymmetry_scale,
             "DeltaY_chi": y[..., 3] * self.asymmetry_scale,

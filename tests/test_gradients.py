@@ -1,0 +1,126 @@
+r"""Gradients through the solve, against closed forms and central finite differences (float64).
+
+Scaling of freeze-in (notes §7 item 2): with :math:`\xi\ll1`,
+:math:`\Sigma Y_\chi=Y_5+Y_6` with :math:`Y_5\propto T_{\rm RH}` (dim-5) and :math:`Y_6\propto T_{\rm RH}^3`
+(dim-6), so
+
+.. math:: \frac{d\ln\Sigma Y_\chi}{d\ln T_{\rm RH}}=\frac{Y_5+3Y_6}{Y_5+Y_6},
+
+which tends to 1 when dim-5 dominates and to 3 when dim-6 dominates (here with
+:math:`T_{\rm end}\propto T_{\rm RH}`, so the finite stopping point scales too and the relation is
+exact up to the :math:`\xi^6` back-reaction).
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import numpy as np
+import pytest
+
+import jaxcogen
+
+from .conftest import make_model, polar
+
+
+def tiny_two_n_model(T_RH, y2_factor, lambda2_factor, M1=1e12, M2=3e12):
+    """Tiny couplings (ξ ≪ 1); y2, λ2 chosen to tune the dim-5 coefficient a."""
+    y1, lam1 = 1e-3, 1e-3
+    return jaxcogen.CogenesisModel(
+        M1=M1,
+        M2=M2,
+        y1=y1,
+        y2=y2_factor * y1,
+        lambda1=lam1,
+        lambda2=lambda2_factor * lam1,
+        m_chi=1.0,
+        m_phi=2.0,
+        kappa=1.0,
+        T_RH=T_RH,
+    )
+
+
+def log_sigma_of_log_T_RH(model):
+    def f(log_T_RH):
+        m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
+        return jax.numpy.log(jaxcogen.solve(m, rtol=1e-10, atol=1e-14).SigmaY_chi)
+
+    return f
+
+
+@pytest.mark.parametrize(
+    "case, expected_limit",
+    [("dim5", 1.0), ("dim6", 3.0)],
+)
+def test_freeze_in_scaling_with_T_RH(case, expected_limit):
+    if case == "dim5":
+        model = tiny_two_n_model(T_RH=1e7, y2_factor=0.5, lambda2_factor=0.5)
+    else:
+        # y2 = i y1 sqrt(r), lambda2 = i lambda1 sqrt(r) cancels a exactly (see test_symmetries)
+        r = math.sqrt(3.0)
+        model = tiny_two_n_model(T_RH=1e11, y2_factor=1j * r, lambda2_factor=1j * r)
+    f = log_sigma_of_log_T_RH(model)
+    x0 = math.log(float(model.T_RH))
+    slope = float(jax.grad(f)(x0))
+    h = 1e-4
+    fd = (float(f(x0 + h)) - float(f(x0 - h))) / (2 * h)
+
+    a2, b2 = abs(complex(model.a)) ** 2, abs(complex(model.b)) ** 2
+    T = float(model.T_RH)
+    Y5 = a2 / (16 * math.pi**5) * T  # common factors cancel in the ratio
+    Y6 = 1.5 * b2 / math.pi**5 * T**3 / 3
+    closed = (Y5 + 3 * Y6) / (Y5 + Y6)
+    np.testing.assert_allclose(slope, closed, rtol=1e-6)
+    np.testing.assert_allclose(slope, fd, rtol=1e-6)
+    assert abs(closed - expected_limit) < 1e-3
+
+
+@pytest.mark.parametrize("observable", ["DeltaY_B", "DeltaY_chi", "xi_final"])
+def test_gradient_matches_finite_differences_at_benchmark(observable):
+    """Reverse-mode gradients wrt |λ2|, arg y2 and log M1 at the benchmark point vs central FD."""
+    p = jaxcogen.benchmark_points["default"]
+    base = make_model()
+
+    def f(params):
+        abs_lambda2, arg_y2, log_M1 = params
+        m = eqx.tree_at(
+            lambda m: (m.lambda2, m.y2, m.M1),
+            base,
+            (
+                abs_lambda2 * jax.numpy.exp(1j * jax.numpy.angle(complex(p["lambda2"]))),
+                abs(complex(p["y2"])) * jax.numpy.exp(1j * arg_y2),
+                jax.numpy.exp(log_M1),
+            ),
+        )
+        return getattr(jaxcogen.solve(m, rtol=1e-11, atol=1e-15), observable)
+
+    y2 = complex(p["y2"])
+    x0 = np.array([abs(complex(p["lambda2"])), math.atan2(y2.imag, y2.real), math.log(p["M1"])])
+    grad = np.asarray(jax.grad(f)(jax.numpy.asarray(x0)))
+    value = float(f(jax.numpy.asarray(x0)))
+    for i in range(3):
+        h = 1e-4  # all three parameters are O(1) (a modulus, a phase, a log)
+        up, down = x0.copy(), x0.copy()
+        up[i] += h
+        down[i] -= h
+        fd = (float(f(jax.numpy.asarray(up))) - float(f(jax.numpy.asarray(down)))) / (2 * h)
+        # compare on the scale of the observable: d f / d p relative to |f|
+        np.testing.assert_allclose(grad[i], fd, rtol=1e-5, atol=1e-7 * abs(value))
+
+
+def test_forward_mode_matches_reverse_mode():
+    base = make_model()
+
+    def f(log_T_RH, adjoint):
+        m = eqx.tree_at(lambda m: m.T_RH, base, jax.numpy.exp(log_T_RH))
+        return jaxcogen.solve(m, adjoint=adjoint).DeltaY_B
+
+    x0 = math.log(float(base.T_RH))
+    reverse = float(jax.grad(lambda x: f(x, "recursive"))(x0))
+    forward = float(jax.jacfwd(lambda x: f(x, "forward"))(x0))
+    np.testing.assert_allclose(forward, reverse, rtol=1e-8)
+
+
+def test_polar_helper():
+    z = polar(2.0, 0.5)
+    assert abs(abs(z) - 2.0) < 1e-15
