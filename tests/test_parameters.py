@@ -34,8 +34,8 @@ def test_parts_of_a_coupling(default_model):
 
 
 def test_unknown_name_suggests():
-    with pytest.raises(ValueError, match="did you mean 'y2.arg'"):
-        set_parameters(make_model(), {"y2.phase": 1.0})
+    with pytest.raises(ValueError, match="did you mean 'lambda2.arg'"):
+        set_parameters(make_model(), {"lambda2.ar": 1.0})
 
 
 def test_differentiable_under_jit(default_model):
