@@ -25,10 +25,11 @@ so :math:`\gamma_5(\xi T)=\xi^6\gamma_5`, :math:`\gamma_6(\xi T)=\xi^8\gamma_6`)
         -2\big[\xi^8\gamma_6+\xi^6\gamma_5+4\gamma_d(\xi T)+m(3\xi^3\gamma_5+\tfrac43\xi^4\gamma_6)\big]\mu_D\Big\}
 
 with :math:`m=1` when ``mixed_processes`` is on, :math:`\mu_{\rm SM}=\hat\mu_\ell+\hat\mu_H` and
-:math:`\mu_D=\hat\mu_\chi+\hat\mu_\phi` (see :func:`chemical_potential_coefficients`). Since
-:math:`\mu_D\propto\Delta Y_\chi/\xi^3`, every power of :math:`\xi` multiplying it is reduced by 3
-analytically, and every power of :math:`\xi` is evaluated as :math:`u^{k/4}` with a zero-safe
-power, so the Jacobian stays finite at the initial point :math:`u=0`.
+:math:`\mu_D=\hat\mu_\chi+\hat\mu_\phi` (see :func:`chemical_potential_coefficients`). The
+collision terms come from a rate network (:mod:`jaxcogen.network`); the equations above are those
+of the analytic network. Since :math:`\mu_D\propto\Delta Y_\chi/\xi^3`, the network works with
+:math:`\xi^3\mu_D`, and every power of :math:`\xi` is :math:`u^{k/4}` with a zero-safe power, so
+the Jacobian stays finite at the initial point :math:`u=0`.
 """
 
 import equinox as eqx
@@ -38,6 +39,7 @@ from jaxtyping import Array, Float
 from . import cosmology, rates
 from .conventions import Conventions
 from .model import CogenesisModel, EffectiveCouplings
+from .network import AbstractRateNetwork, AnalyticRateNetwork, xi_power
 from .spectators import sm_equilibrium_coefficients
 
 _SM = sm_equilibrium_coefficients()
@@ -72,13 +74,6 @@ def chemical_potential_coefficients(
     return c_sm, c_dark
 
 
-def _xi_power(u: Float[Array, ""], k: int) -> Float[Array, ""]:
-    r""":math:`\xi^k=u^{k/4}`, zero for :math:`u\le0`, with a finite derivative at u = 0 ("double where")."""
-    positive = u > 0
-    safe_u = jnp.where(positive, u, 1.0)
-    return jnp.where(positive, safe_u ** (k / 4.0), 0.0)
-
-
 def freeze_in_scales(
     couplings: EffectiveCouplings, T_RH: Float[Array, ""]
 ) -> tuple[Float[Array, ""], Float[Array, ""]]:
@@ -103,7 +98,7 @@ class BoltzmannSystem(eqx.Module):
     r"""Vector field of the production stage in :math:`\tau=\ln(T_{\rm RH}/T)`, rescaled state.
 
     Attributes:
-        couplings: the real EFT content of the parameter point (no complex numbers reach diffrax).
+        network: the rate network giving the collision terms (no complex numbers reach diffrax).
         T_RH: reheating temperature [GeV].
         conventions: the model's conventions.
         sigma_scale: scale of :math:`\Sigma Y_\chi` in the state vector.
@@ -112,18 +107,21 @@ class BoltzmannSystem(eqx.Module):
             evolved); used to exhibit the Sakharov condition (:math:`\xi=1` kills every source).
     """
 
-    couplings: EffectiveCouplings
+    network: AbstractRateNetwork
     T_RH: Float[Array, ""]
     conventions: Conventions
     sigma_scale: Float[Array, ""]
     asymmetry_scale: Float[Array, ""]
     fixed_xi: Float[Array, ""] | None
 
-    def __init__(self, model: CogenesisModel, fixed_xi=None):
-        self.couplings = model.effective_couplings()
+    def __init__(self, model: CogenesisModel, fixed_xi=None, network=None):
+        couplings = model.effective_couplings()
+        self.network = (
+            AnalyticRateNetwork(couplings, model.conventions) if network is None else network
+        )
         self.T_RH = model.T_RH
         self.conventions = model.conventions
-        self.sigma_scale, self.asymmetry_scale = freeze_in_scales(self.couplings, self.T_RH)
+        self.sigma_scale, self.asymmetry_scale = freeze_in_scales(couplings, self.T_RH)
         self.fixed_xi = None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64)
 
     def temperature(self, tau: Float[Array, "..."]) -> Float[Array, "..."]:
@@ -139,7 +137,7 @@ class BoltzmannSystem(eqx.Module):
         """Undo the rescaling: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
         u = y[..., 0]
         return {
-            "xi": _xi_power(u, 1),
+            "xi": xi_power(u, 1),
             "SigmaY_chi": y[..., 1] * self.sigma_scale,
             "DeltaY_L": y[..., 2] * self.asymmetry_scale,
             "DeltaY_chi": y[..., 3] * self.asymmetry_scale,
@@ -147,58 +145,32 @@ class BoltzmannSystem(eqx.Module):
 
     def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
         """The right-hand side d(state)/dτ of the module docstring's equations."""
-        model = self.couplings
-        conv = self.conventions
         T = self.temperature(tau)
         u = y[0]
         DeltaY_L = y[2] * self.asymmetry_scale
         DeltaY_chi = y[3] * self.asymmetry_scale
-
-        xi1, xi3, xi4, xi5 = (_xi_power(u, k) for k in (1, 3, 4, 5))
-        xi6, xi7, xi8, xi9 = (_xi_power(u, k) for k in (6, 7, 8, 9))
-        mixed = 1.0 if conv.mixed_processes else 0.0
-
-        H = cosmology.hubble_rate(T)
+        r = self.network(T, u)
         per_Hs = cosmology.yield_rate_factor(T)
-        g5 = rates.gamma_dim5(model, T)
-        g6 = rates.gamma_dim6(model, T)
-        gW = rates.gamma_weinberg(model, T)
-        gd = rates.gamma_dark(model, T)  # gamma_d(xi T) = xi^6 gd
-        S_L = rates.cp_source_lepton(model, T)
-        S_chi = rates.cp_source_dark(model, T)
 
-        # (a) energy transfer, d u / d tau
+        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E, rho_D = pi^2/30 g_D u T^4
         if self.fixed_xi is None:
-            C5 = rates.energy_transfer_dim5(model, T)
-            C6 = rates.energy_transfer_dim6(model, T)
-            du = 30.0 / (jnp.pi**2 * conv.g_dark * T**4 * H) * (C5 * (1 - xi7) + C6 * (1 - xi9))
+            H = cosmology.hubble_rate(T)
+            du = 30.0 / (jnp.pi**2 * self.conventions.g_dark * T**4 * H) * r.energy_transfer
         else:
             du = jnp.zeros_like(u)
 
-        # (b) symmetric yield
-        dSigma = 2.0 * per_Hs * (g6 * (1 - xi8) + g5 * (1 - xi6))
-
         # (c') asymmetries in linear response
-        c_sm, c_dark = chemical_potential_coefficients(conv.spectators, cosmology.g_star_s(T))
-        mu_sm = c_sm * DeltaY_L
-        mu_dark_xi3 = c_dark * DeltaY_chi  # = (mu_chi + mu_phi) * xi^3
-        mix_sm = mixed * (3.0 * xi3 * g5 + 4.0 / 3.0 * xi4 * g6)
-        dL = per_Hs * (
-            S_L * (1 - xi8)
-            - 2.0 * (g6 + g5 + 4.0 * gW + mix_sm) * mu_sm
-            + 2.0 * (xi5 * g6 - xi3 * g5 + mixed * (4.0 / 3.0 * xi1 * g6 - 3.0 * g5)) * mu_dark_xi3
+        c_sm, c_dark = chemical_potential_coefficients(
+            self.conventions.spectators, cosmology.g_star_s(T)
         )
-        dchi = per_Hs * (
-            S_chi * (1 - xi8)
-            + 2.0 * (g6 - g5 + mixed * (4.0 / 3.0 * xi4 * g6 - 3.0 * xi3 * g5)) * mu_sm
-            - 2.0
-            * (xi5 * g6 + xi3 * g5 + 4.0 * xi3 * gd + mixed * (3.0 * g5 + 4.0 / 3.0 * xi1 * g6))
-            * mu_dark_xi3
-        )
+        potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])  # (mu_SM, xi^3 mu_D)
+        washout = r.response @ potentials
+        dL = per_Hs * (r.source_lepton - washout[0])
+        dchi = per_Hs * (r.source_dark - washout[1])
         return jnp.stack(
             [
                 du,
-                dSigma / self.sigma_scale,
+                per_Hs * r.production / self.sigma_scale,
                 dL / self.asymmetry_scale,
                 dchi / self.asymmetry_scale,
             ]
