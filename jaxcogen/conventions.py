@@ -10,9 +10,17 @@ import equinox as eqx
 
 EnergyTransfer = Literal["exact", "talk"]
 Spectators = Literal["none", "sm_equilibrium"]
+Rates = Literal["analytic", "quadrature"]
+Statistics = Literal["maxwell_boltzmann", "quantum"]
+Propagator = Literal["eft", "full"]
+EtaKind = Literal["weyl", "dirac"]
 
 _ENERGY_TRANSFER = ("exact", "talk")
 _SPECTATORS = ("none", "sm_equilibrium")
+_RATES = ("analytic", "quadrature")
+_STATISTICS = ("maxwell_boltzmann", "quantum")
+_PROPAGATOR = ("eft", "full")
+_ETA = ("weyl", "dirac")
 
 
 class Conventions(eqx.Module):
@@ -43,12 +51,25 @@ class Conventions(eqx.Module):
               one lepton flavour: :math:`K=257/711` (:mod:`jaxcogen.spectators`), with
               quantum-statistics susceptibilities for every species (those the coefficients are
               derived with). The two differ by ~9 % in the susceptibilities alone (notes §3.5).
+        rates: ``"analytic"`` (default; closed-form MB power laws of the leading EFT) or
+            ``"quadrature"`` (numerical thermal averages; needed for the two options below).
+        statistics: ``"maxwell_boltzmann"`` (default) or ``"quantum"`` (Fermi–Dirac /
+            Bose–Einstein occupation numbers with Pauli blocking / Bose enhancement).
+        propagator: ``"eft"`` (default; leading term in :math:`1/M_i`) or ``"full"`` (the
+            tree-level heavy-neutrino propagators).
+        eta: the dark-sink fermion :math:`\eta`: ``"dirac"`` (default, the 7/8·4 dof counted in
+            ``g_dark = 9``, non-chiral coupling) or ``"weyl"`` (chiral coupling; 4× smaller
+            :math:`\langle\sigma v\rangle`, notes §4).
     """
 
     energy_transfer: EnergyTransfer = eqx.field(static=True, default="exact")
     g_dark: float = eqx.field(static=True, default=9.0)
     mixed_processes: bool = eqx.field(static=True, default=True)
     spectators: Spectators = eqx.field(static=True, default="none")
+    rates: Rates = eqx.field(static=True, default="analytic")
+    statistics: Statistics = eqx.field(static=True, default="maxwell_boltzmann")
+    propagator: Propagator = eqx.field(static=True, default="eft")
+    eta: EtaKind = eqx.field(static=True, default="dirac")
 
     def __check_init__(self):
         if self.energy_transfer not in _ENERGY_TRANSFER:
@@ -57,6 +78,21 @@ class Conventions(eqx.Module):
             )
         if self.spectators not in _SPECTATORS:
             raise ValueError(f"spectators={self.spectators!r}: allowed values are {_SPECTATORS}")
+        for name, allowed in (
+            ("rates", _RATES),
+            ("statistics", _STATISTICS),
+            ("propagator", _PROPAGATOR),
+            ("eta", _ETA),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}: allowed values are {allowed}")
+        if self.rates == "analytic" and (
+            self.statistics != "maxwell_boltzmann" or self.propagator != "eft"
+        ):
+            raise ValueError(
+                f"statistics={self.statistics!r}, propagator={self.propagator!r} need "
+                "rates='quadrature' (the analytic rates are Maxwell–Boltzmann, leading EFT)"
+            )
         if not isinstance(self.mixed_processes, bool):
             raise ValueError(f"mixed_processes={self.mixed_processes!r}: must be True or False")
         g = self.g_dark
