@@ -94,6 +94,15 @@ def freeze_in_scales(
     return jnp.where(sigma > 0, sigma, 1.0), jnp.where(asym > 0, asym, 1.0)
 
 
+def make_network(model: CogenesisModel) -> AbstractRateNetwork:
+    """The rate network selected by ``model.conventions.rates``."""
+    if model.conventions.rates == "analytic":
+        return AnalyticRateNetwork(model.effective_couplings(), model.conventions)
+    raise NotImplementedError(
+        f"rates={model.conventions.rates!r} is not available yet; use rates='analytic'"
+    )
+
+
 class BoltzmannSystem(eqx.Module):
     r"""Vector field of the production stage in :math:`\tau=\ln(T_{\rm RH}/T)`, rescaled state.
 
@@ -116,9 +125,7 @@ class BoltzmannSystem(eqx.Module):
 
     def __init__(self, model: CogenesisModel, fixed_xi=None, network=None):
         couplings = model.effective_couplings()
-        self.network = (
-            AnalyticRateNetwork(couplings, model.conventions) if network is None else network
-        )
+        self.network = make_network(model) if network is None else network
         self.T_RH = model.T_RH
         self.conventions = model.conventions
         self.sigma_scale, self.asymmetry_scale = freeze_in_scales(couplings, self.T_RH)
