@@ -12,7 +12,7 @@ from .benchmark_points import POINTS as benchmark_points  # noqa: E402
 from .boltzmann import BoltzmannSystem  # noqa: E402
 from .conventions import Conventions  # noqa: E402
 from .model import CogenesisModel, EffectiveCouplings  # noqa: E402
-from .solve import Evolution, Solution, solve, status_name  # noqa: E402
+from .solve import Evolution, Solution, SolveSettings, solve, solve_unjitted, status_name  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -23,12 +23,14 @@ __all__ = [
     "EffectiveCouplings",
     "Evolution",
     "Solution",
+    "SolveSettings",
     "benchmark_points",
     "constants",
     "cosmology",
     "observables",
     "rates",
     "solve",
+    "solve_unjitted",
     "spectators",
     "status_name",
 ]

@@ -138,83 +138,113 @@ def _make_adjoint(name: str):
     raise ValueError(f"adjoint={name!r}: allowed values are 'recursive', 'forward', 'direct'")
 
 
-def solve(
-    model: CogenesisModel,
-    *,
-    rtol: float = 1e-8,
-    atol: float = 1e-12,
-    T_end_ratio: float = 1e-8,
-    solver: SolverName = "Kvaerno5",
-    adjoint: AdjointName = "recursive",
-    max_steps: int = 4096,
-    n_save: int = 200,
-    fixed_xi: float | None = None,
-) -> Solution:
-    r"""Integrate the production-stage Boltzmann system of ``model`` and return today's observables.
+class SolveSettings(eqx.Module):
+    """Numerical settings of a solve (see :func:`solve` for their meaning).
 
-    Jittable, vmappable and differentiable in every model field (the settings are static: a new
-    parameter point never recompiles, a new setting does).
+    Tolerances and controller coefficients are traced arrays (changing them does not recompile);
+    the solver, adjoint, step budget and grid size are static. Build it with
+    :meth:`SolveSettings.create`, which validates every value; pass it to :func:`solve_unjitted`
+    inside your own ``jit``/``vmap`` (scans, fits).
+    """
 
-    Args:
-        model: the parameter point.
-        rtol: relative tolerance of the step-size controller.
+    rtol: Float[Array, ""]
+    atol: Float[Array, ""]
+    T_end_ratio: Float[Array, ""]
+    pcoeff: Float[Array, ""]
+    icoeff: Float[Array, ""]
+    fixed_xi: Float[Array, ""] | None
+    solver: str = eqx.field(static=True)
+    adjoint: str = eqx.field(static=True)
+    max_steps: int = eqx.field(static=True)
+    n_save: int = eqx.field(static=True)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        rtol: float = 1e-8,
+        atol: float = 1e-12,
+        T_end_ratio: float = 1e-8,
+        solver: SolverName = "Kvaerno5",
+        adjoint: AdjointName = "recursive",
+        max_steps: int = 4096,
+        n_save: int = 200,
+        fixed_xi: float | None = None,
+        pcoeff: float = 0.3,
+        icoeff: float = 0.4,
+    ) -> "SolveSettings":
+        """Validated settings; ``ValueError`` naming the setting and its allowed range."""
+        for name, value, lo, hi in (
+            ("rtol", rtol, 1e-14, 1e-2),
+            ("atol", atol, 1e-30, 1e-2),
+            ("T_end_ratio", T_end_ratio, 1e-14, 0.5),
+            ("pcoeff", pcoeff, 0.0, 1.0),
+            ("icoeff", icoeff, 0.0, 2.0),
+        ):
+            if isinstance(value, jax.Array):
+                continue
+            if not (lo <= value <= hi):
+                raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
+        if not (isinstance(max_steps, int) and max_steps > 0):
+            raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
+        if not (isinstance(n_save, int) and n_save >= 2):
+            raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
+        if fixed_xi is not None and not (
+            isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0
+        ):
+            raise ValueError(f"fixed_xi={fixed_xi!r}: allowed range is [0, 1]")
+        _make_solver(solver), _make_adjoint(adjoint)
+
+        def f64(x):
+            return jnp.asarray(x, dtype=jnp.float64)
+
+        return cls(
+            rtol=f64(rtol),
+            atol=f64(atol),
+            T_end_ratio=f64(T_end_ratio),
+            pcoeff=f64(pcoeff),
+            icoeff=f64(icoeff),
+            fixed_xi=None if fixed_xi is None else f64(fixed_xi),
+            solver=solver,
+            adjoint=adjoint,
+            max_steps=max_steps,
+            n_save=n_save,
+        )
+
+
+def solve(model: CogenesisModel, **settings) -> Solution:
+    r"""Integrate the production-stage Boltzmann system of ``model`` and return the observables.
+
+    Jittable, vmappable and differentiable in every model field (the static settings are
+    compile-time constants: a new parameter point never recompiles, a new solver does).
+
+    Keyword args (all optional; validated by :meth:`SolveSettings.create`):
+        rtol: relative tolerance of the step-size controller (default 1e-8).
         atol: absolute tolerance, in units of each component's characteristic size
-            (:func:`jaxcogen.boltzmann.freeze_in_scales`), so it is effectively relative too.
-        T_end_ratio: stop at :math:`T_{\rm end}=T_{\rm RH}\times` this (see the module docstring).
+            (:func:`jaxcogen.boltzmann.freeze_in_scales`), so effectively relative too (1e-12).
+        T_end_ratio: stop at :math:`T_{\rm end}=T_{\rm RH}\times` this (1e-8; module docstring).
         solver: ``"Kvaerno5"`` (default; L-stable ESDIRK, chosen by the work–precision benchmark),
             ``"Kvaerno3"``, or the explicit ``"Tsit5"`` (fast where wash-out is weak, not stiff-safe).
         adjoint: ``"recursive"`` (reverse mode, default), ``"forward"`` (for ``jax.jacfwd``) or
             ``"direct"`` (higher derivatives).
-        max_steps: step budget; a solve that exhausts it reports ``max_steps_reached``.
-        n_save: points of the evolution grid.
-        fixed_xi: hold :math:`\xi` fixed at this value instead of evolving it.
+        max_steps: step budget (4096); a solve that exhausts it reports ``max_steps_reached``.
+        n_save: points of the evolution grid (200).
+        fixed_xi: hold :math:`\xi` fixed at this value instead of evolving it (None).
+        pcoeff, icoeff: PI step-size controller coefficients (0.3, 0.4; ``0, 1`` is the classic
+            I controller).
     """
-    for name, value, lo, hi in (
-        ("rtol", rtol, 1e-14, 1e-2),
-        ("atol", atol, 1e-30, 1e-2),
-        ("T_end_ratio", T_end_ratio, 1e-14, 0.5),
-    ):
-        if not (lo <= value <= hi):
-            raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
-    if not (isinstance(max_steps, int) and max_steps > 0):
-        raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
-    if not (isinstance(n_save, int) and n_save >= 2):
-        raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
-    if fixed_xi is not None and not (isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0):
-        raise ValueError(f"fixed_xi={fixed_xi!r}: allowed range is [0, 1]")
-    _make_solver(solver), _make_adjoint(adjoint)
-    return _solve_jit(
-        model,
-        None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64),
-        jnp.asarray(rtol, dtype=jnp.float64),
-        jnp.asarray(atol, dtype=jnp.float64),
-        jnp.asarray(T_end_ratio, dtype=jnp.float64),
-        solver,
-        adjoint,
-        max_steps,
-        n_save,
-    )
+    return _solve_jit(model, SolveSettings.create(**settings))
 
 
 @eqx.filter_jit
-def _solve_jit(model, fixed_xi, rtol, atol, T_end_ratio, solver, adjoint, max_steps, n_save):
-    return solve_unjitted(
-        model, fixed_xi, rtol, atol, T_end_ratio, solver, adjoint, max_steps, n_save
-    )
+def _solve_jit(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    return solve_unjitted(model, settings)
 
 
-def solve_unjitted(
-    model: CogenesisModel,
-    fixed_xi,
-    rtol,
-    atol,
-    T_end_ratio,
-    solver: str,
-    adjoint: str,
-    max_steps: int,
-    n_save: int,
-) -> Solution:
-    """The traceable body of :func:`solve` (positional settings; for use inside an outer jit)."""
+def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    """The traceable body of :func:`solve`, for use inside an outer ``jit``/``vmap``."""
+    fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
+    T_end_ratio, n_save = settings.T_end_ratio, settings.n_save
     system = BoltzmannSystem(model, fixed_xi)
     tau_end = -jnp.log(T_end_ratio)
     tau_sph = jnp.log(model.T_RH / constants.T_sph)
@@ -225,15 +255,17 @@ def solve_unjitted(
     )
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(system.vector_field),
-        _make_solver(solver),
+        _make_solver(settings.solver),
         t0=0.0,
         t1=tau_end,
         dt0=None,
         y0=system.initial_state(),
         saveat=saveat,
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol, pcoeff=0.3, icoeff=0.4),
-        adjoint=_make_adjoint(adjoint),
-        max_steps=max_steps,
+        stepsize_controller=diffrax.PIDController(
+            rtol=rtol, atol=atol, pcoeff=settings.pcoeff, icoeff=settings.icoeff
+        ),
+        adjoint=_make_adjoint(settings.adjoint),
+        max_steps=settings.max_steps,
         throw=False,
     )
     ys_grid, ys_baryon = sol.ys
