@@ -7,11 +7,21 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import constants, cosmology, observables, rates, spectators  # noqa: E402
+from . import (  # noqa: E402
+    constants,
+    cosmology,
+    observables,
+    rates,
+    sampling,  # noqa: E402
+    spectators,
+)
 from .benchmark_points import POINTS as benchmark_points  # noqa: E402
 from .boltzmann import BoltzmannSystem  # noqa: E402
 from .conventions import Conventions  # noqa: E402
 from .model import CogenesisModel, EffectiveCouplings  # noqa: E402
+from .plotting import plot_evolution  # noqa: E402
+from .sampling import latin_hypercube, sobol  # noqa: E402
+from .scan import ScanSummary, scan, scan_summary  # noqa: E402
 from .solve import Evolution, Solution, SolveSettings, solve, solve_unjitted, status_name  # noqa: E402
 
 __version__ = "0.1.0"
@@ -24,7 +34,14 @@ __all__ = [
     "Evolution",
     "Solution",
     "SolveSettings",
+    "ScanSummary",
     "benchmark_points",
+    "latin_hypercube",
+    "plot_evolution",
+    "sampling",
+    "scan",
+    "scan_summary",
+    "sobol",
     "constants",
     "cosmology",
     "observables",

@@ -1,0 +1,309 @@
+"""Scan throughput: points/s against chunk size, compile time, memory, loop speed-up, bucketing.
+
+Every timing is the best of two runs (after compilation).
+
+Run: ``python -m benchmarks.scan_throughput [--max-chunk 65536] [--quick]``
+
+1. Chunk sweep: a Sobol sample of mixed stiffness (|y2|, |lambda2|, T_RH log-uniform around the
+   default point) solved by :func:`jaxcogen.scan` with chunk sizes 1, 4, 16, ... up to
+   ``--max-chunk``. For each: compile time of the chunk function (ahead-of-time, alone), run
+   time and points/s of the whole sample, the chunk function's working memory from XLA's memory
+   analysis (temporaries, outputs), the process's peak RSS (cumulative: every compiled chunk
+   size stays cached) and, on GPU, JAX's peak device bytes in use.
+2. Memory against the number of points at a fixed chunk size, results written to Zarr: peak
+   RSS above the RSS before the run (/proc/self/status, high-water mark reset first).
+3. A Python loop of single-point :func:`jaxcogen.solve` calls (same settings) on the same sample
+   (its first ``--loop-points``, by default all of it up to 1024).
+4. Bucketing: a grid whose fast axis is |y2| (wash-out, hence stiffness), scanned with and
+   without sorting by :func:`jaxcogen.scan.stiffness_proxy`; the vmap efficiency is
+   sum(steps) / sum over chunks of (chunk size x slowest point's steps).
+
+Writes ``benchmarks/results/scan_throughput_<device>.json``.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+
+import jaxcogen
+from benchmarks.common import environment, print_table, write_json
+from jaxcogen.parameters import set_parameters
+from jaxcogen.sampling import sobol
+from jaxcogen.scan import (
+    ChunkRunner,
+    ScanPoints,
+    _chunk_order,
+    _pad,
+    _proxy_function,
+    _solve_chunk,
+    scan,
+    scan_settings,
+)
+from jaxcogen.scan_io import BlockLayout, choose_block_shape
+
+BOUNDS = {"y2.abs": (0.01, 1.0), "lambda2.abs": (0.05, 1.0), "T_RH": (1e10, 1e11)}
+
+
+# ---- memory -----------------------------------------------------------------------------------------
+
+
+def _status_kb(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Peak memory of a block of code: host RSS (Linux) or JAX device bytes (GPU), in MB."""
+
+    def __enter__(self):
+        self.on_gpu = jax.default_backend() != "cpu"
+        try:  # reset the RSS high-water mark (Linux >= 4.0)
+            with open("/proc/self/clear_refs", "w") as handle:
+                handle.write("5")
+            self.resettable = True
+        except OSError:
+            self.resettable = False
+        self.rss_before = _status_kb("VmRSS")
+        return self
+
+    def __exit__(self, *exc):
+        self.peak_rss_mb = (_status_kb("VmHWM") or 0) / 1024
+        self.rss_increase_mb = (
+            ((_status_kb("VmHWM") or 0) - (self.rss_before or 0)) / 1024
+            if self.resettable
+            else None
+        )
+        self.device_peak_mb = None
+        if self.on_gpu:
+            stats = jax.local_devices()[0].memory_stats() or {}
+            self.device_peak_mb = stats.get("peak_bytes_in_use", 0) / 2**20
+        return False
+
+    def record(self) -> dict:
+        return {
+            "peak_rss_MB": round(self.peak_rss_mb, 1),
+            "rss_increase_MB": None
+            if self.rss_increase_mb is None
+            else round(self.rss_increase_mb, 1),
+            "device_peak_MB": None
+            if self.device_peak_mb is None
+            else round(self.device_peak_mb, 1),
+        }
+
+
+# ---- measurements ----------------------------------------------------------------------------------
+
+REPEATS = 2
+
+
+def _fastest(run, repeats: int = REPEATS):
+    """Best wall time of ``repeats`` calls (the machine may be shared) and the last result."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def compile_chunk_function(base, samples: dict, chunk: int) -> tuple[float, dict]:
+    """Compile the chunk function ahead of time, as ChunkRunner will call it on device 0.
+
+    Returns the compile time [s] and XLA's memory analysis of the compiled chunk function
+    (arguments, outputs and temporaries: the working memory of one chunk, in MB). The compiled
+    executable lands in JAX's cache, so the scans that follow do not compile it again.
+    """
+    runner = ChunkRunner(base, scan_settings(None), chunk)
+    per_device = runner.chunk_size // len(runner.devices)
+    device = runner.devices[0]
+    values = _pad({k: v[:per_device] for k, v in samples.items()}, per_device)
+    values = {k: jax.device_put(v, device) for k, v in values.items()}
+    start = time.perf_counter()
+    compiled = _solve_chunk.lower(runner._models[0], runner._settings[0], values).compile()
+    compile_s = time.perf_counter() - start
+    stats = compiled.compiled.memory_analysis()
+    sizes = {"temp": 0, "argument": 0, "output": 0}
+    if stats is not None:
+        sizes = {k: getattr(stats, f"{k}_size_in_bytes", 0) for k in sizes}
+    return compile_s, {f"xla_{k}_MB": round(v / 2**20, 3) for k, v in sizes.items()}
+
+
+def chunk_sweep(base, samples: dict, chunk_sizes: list[int]) -> list[dict]:
+    n = len(next(iter(samples.values())))
+    rows = []
+    for chunk in chunk_sizes:
+        compile_s, xla_memory = compile_chunk_function(base, samples, chunk)
+        # two chunks' worth of points: also compiles the stiffness proxy (once per block size)
+        first = {k: v[: 2 * chunk] for k, v in samples.items()}
+        scan(base, samples=first, chunk_size=chunk, progress=False)
+        with PeakMemory() as memory:
+            run, ds = _fastest(
+                lambda c=chunk: scan(base, samples=samples, chunk_size=c, progress=False)
+            )
+        rate = n / run
+        rows.append(
+            {
+                "chunk_size": chunk,
+                "points": n,
+                "compile_s": round(compile_s, 2),
+                "run_s": round(run, 3),
+                "points_per_s": round(rate, 1),
+                "failed": int((ds["status"].values != 0).sum()),
+                **xla_memory,
+                "peak_rss_MB": memory.record()["peak_rss_MB"],
+                "device_peak_MB": memory.record()["device_peak_MB"],
+            }
+        )
+        print(f"  chunk {chunk}: {rate:.1f} points/s", flush=True)
+    return rows
+
+
+def memory_against_points(base, chunk: int, totals: list[int]) -> list[dict]:
+    rows = []
+    for total in totals:
+        samples = sobol(BOUNDS, total, seed=11, log=list(BOUNDS))
+        with tempfile.TemporaryDirectory() as tmp, PeakMemory() as memory:
+            start = time.perf_counter()
+            scan(base, samples=samples, chunk_size=chunk, out=Path(tmp) / "s.zarr", progress=False)
+            run = time.perf_counter() - start
+        rows.append(
+            {"chunk_size": chunk, "points": total, "run_s": round(run, 2), **memory.record()}
+        )
+        print(f"  {total} points: {memory.record()}", flush=True)
+    return rows
+
+
+def python_loop(base, samples: dict, n: int) -> dict:
+    """Single-point solves (same settings as the scan: n_save = 2) in a Python loop."""
+    models = [set_parameters(base, {k: float(v[i]) for k, v in samples.items()}) for i in range(n)]
+    jax.block_until_ready(jaxcogen.solve(models[0], n_save=2))  # compile
+
+    def loop():
+        for model in models:
+            jax.block_until_ready(jaxcogen.solve(model, n_save=2))
+
+    run, _ = _fastest(loop)
+    return {"points": n, "run_s": round(run, 3), "points_per_s": round(n / run, 1)}
+
+
+def _vmap_efficiency(steps: np.ndarray, chunks: list[np.ndarray], chunk: int) -> float:
+    useful = steps.sum()
+    paid = sum(chunk * steps[c].max() for c in chunks)
+    return float(useful / paid)
+
+
+def bucketing(base, chunk: int, n_y2: int, n_T: int) -> dict:
+    grid = {"T_RH": np.geomspace(1e10, 1e11, n_T), "y2.abs": np.geomspace(0.01, 1.0, n_y2)}
+    scan(base, {k: v[:2] for k, v in grid.items()}, chunk_size=chunk, progress=False)  # compile
+    result = {"grid": {k: [float(v[0]), float(v[-1]), len(v)] for k, v in grid.items()}}
+    result["chunk_size"] = chunk
+    shape = tuple(len(v) for v in grid.values())
+    layout = BlockLayout(shape, choose_block_shape(shape, max(16 * chunk, 4096)))
+    points = ScanPoints("grid", {k: np.asarray(v, dtype=float) for k, v in grid.items()})
+    proxy = _proxy_function(base, points, layout.capacity)
+    proxy(np.arange(2))  # compile
+    for label, bucket in (("unbucketed", False), ("bucketed", True)):
+        run, ds = _fastest(
+            lambda b=bucket: scan(base, grid, chunk_size=chunk, progress=False, bucket=b)
+        )
+        steps = ds["num_steps"].values.reshape(-1).astype(float)
+        done = np.zeros(points.n_points, dtype=bool)
+        chunks = list(_chunk_order(layout, done, chunk, proxy if bucket else None))
+        result[label] = {
+            "run_s": round(run, 3),
+            "points_per_s": round(points.n_points / run, 1),
+            "vmap_efficiency": round(_vmap_efficiency(steps, chunks, chunk), 3),
+        }
+    result["speedup"] = round(result["unbucketed"]["run_s"] / result["bucketed"]["run_s"], 2)
+    proxies = proxy(np.arange(points.n_points))
+    ranks = np.argsort(np.argsort(proxies)), np.argsort(np.argsort(steps))
+    result["proxy_step_rank_correlation"] = round(float(np.corrcoef(*ranks)[0, 1]), 3)
+    result["steps_min_median_max"] = [int(steps.min()), int(np.median(steps)), int(steps.max())]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--max-chunk", type=int, default=1024, help="largest chunk (GPU: 65536)")
+    parser.add_argument("--points", type=int, default=None, help="sample size of the sweep")
+    parser.add_argument(
+        "--loop-points", type=int, default=1024, help="points of the single-solve loop"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    args = parser.parse_args()
+
+    chunk_sizes = [c for c in (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536) if c <= args.max_chunk]
+    n_points = args.points or max(1024, args.max_chunk)
+    totals, memory_chunk, grid_shape = [256, 1024, 4096], 64, (32, 8)
+    loop_points = min(args.loop_points, n_points)  # the same points as the sweep
+    if args.quick:
+        chunk_sizes, n_points, totals, loop_points, grid_shape = [1, 4, 16], 32, [32, 64], 8, (8, 4)
+        memory_chunk = 16
+    base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    samples = sobol(BOUNDS, n_points, seed=5, log=list(BOUNDS))
+    print(f"device: {jax.devices()[0]}, {len(jax.local_devices())} local device(s)")
+    print(f"settings: {scan_settings(None)}")
+
+    print("chunk sweep")
+    sweep = chunk_sweep(base, samples, chunk_sizes)
+    print("memory against points")
+    memory = memory_against_points(base, memory_chunk, totals)
+    print("python loop")
+    loop = python_loop(base, samples, loop_points)
+    best = max(sweep, key=lambda r: r["points_per_s"])
+    loop["best_scan_points_per_s"] = best["points_per_s"]
+    loop["speedup_best_scan_over_loop"] = round(best["points_per_s"] / loop["points_per_s"], 2)
+    print("bucketing")
+    buckets = bucketing(base, 16, *grid_shape)
+
+    print("\nPoints/s against chunk size")
+    columns = ["chunk_size", "points", "compile_s", "run_s", "points_per_s"]
+    print_table(sweep, columns + ["xla_temp_MB", "xla_output_MB", "peak_rss_MB", "device_peak_MB"])
+    print(f"\nPeak memory against total points (chunk {memory_chunk}, Zarr output)")
+    print_table(memory, ["points", "run_s", "peak_rss_MB", "rss_increase_MB", "device_peak_MB"])
+    print(
+        f"\nPython loop of single solves: {loop['points_per_s']} points/s; best scan "
+        f"{best['points_per_s']} points/s (chunk {best['chunk_size']}): "
+        f"x{loop['speedup_best_scan_over_loop']}"
+    )
+    print(f"\nBucketing ({buckets['grid']}, chunk {buckets['chunk_size']})")
+    print_table(
+        [{"order": k, **buckets[k]} for k in ("unbucketed", "bucketed")],
+        ["order", "run_s", "points_per_s", "vmap_efficiency"],
+    )
+    print(
+        f"speed-up x{buckets['speedup']}; proxy/steps rank correlation "
+        f"{buckets['proxy_step_rank_correlation']}; steps {buckets['steps_min_median_max']}"
+    )
+    path = write_json(
+        "scan_throughput",
+        {
+            "sample_bounds": {k: list(v) for k, v in BOUNDS.items()},
+            "chunk_sweep": sweep,
+            "memory_against_points": memory,
+            "python_loop": loop,
+            "bucketing": buckets,
+            "local_devices": len(jax.local_devices()),
+            "environment_extra": {"backend": jax.default_backend(), **_versions()},
+        },
+    )
+    print(f"\nwrote {path}")
+
+
+def _versions() -> dict:
+    env = environment()
+    return {"jax": env["jax"], "jaxlib": env["jaxlib"], "diffrax": env["diffrax"]}
+
+
+if __name__ == "__main__":
+    main()

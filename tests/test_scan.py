@@ -1,0 +1,473 @@
+"""Batched scans: agreement with single solves, per-point status, resume, Dask, CLI, sampling.
+
+Every in-process scan here uses the parameters ("y2.abs", "T_RH"), chunk size 4 and the default
+solver settings, so they share one compiled chunk function.
+"""
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import equinox as eqx
+import numpy as np
+import pytest
+import typer
+import xarray as xr
+from typer.testing import CliRunner
+
+import jaxcogen
+from jaxcogen import cards
+from jaxcogen.parameters import set_parameters
+from jaxcogen.sampling import latin_hypercube, sample_parameters, sobol
+from jaxcogen.scan import OBSERVABLES, scan, scan_summary, stiffness_proxy
+from jaxcogen.scan_cli import register
+from jaxcogen.scan_io import BlockLayout
+from jaxcogen.solve import STATUS_INVALID_INPUT
+
+from .conftest import make_model
+
+scan_module = importlib.import_module("jaxcogen.scan")
+scan_io = importlib.import_module("jaxcogen.scan_io")
+
+BASE = make_model()
+CHUNK = 4
+# M1 = 1e12 GeV, so T_RH = 2.5e11 GeV violates M1 > 5 T_RH: one invalid point per y2.abs value,
+# interleaved with valid ones in the flat order (and mixed into chunks by the bucketing).
+GRID = {"y2.abs": np.geomspace(0.02, 0.5, 4), "T_RH": np.array([2e10, 5e10, 2.5e11])}
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCAN_FILE = """
+[grid]
+"y2.abs" = {start = 0.02, stop = 0.5, num = 4, log = true}
+T_RH = [2e10, 5e10, 2.5e11]
+
+[scan]
+chunk_size = 4
+"""
+
+
+def _solve_point(**values) -> jaxcogen.Solution:
+    return jaxcogen.solve(set_parameters(BASE, values))
+
+
+def _assert_same_results(ds: xr.Dataset, reference: xr.Dataset, rtol: float = 1e-12) -> None:
+    for name in OBSERVABLES:
+        np.testing.assert_allclose(ds[name].values, reference[name].values, rtol=rtol, atol=0)
+    for name in ("status", "num_steps", "done"):
+        np.testing.assert_array_equal(ds[name].values, reference[name].values)
+
+
+@pytest.fixture(scope="module")
+def reference_scan() -> xr.Dataset:
+    return scan(BASE, GRID, chunk_size=CHUNK, progress=False)
+
+
+# ---- results ---------------------------------------------------------------------------------------
+
+
+def test_scan_matches_single_solves_and_flags_invalid_points(reference_scan):
+    ds = reference_scan
+    assert ds["DeltaY_B"].dims == ("y2.abs", "T_RH")
+    np.testing.assert_array_equal(ds["y2.abs"].values, GRID["y2.abs"])
+    assert ds["y2.abs"].attrs["scale"] == "log"
+    for i, y2_abs in enumerate(GRID["y2.abs"]):
+        for j, T_RH in enumerate(GRID["T_RH"]):
+            point = ds.isel({"y2.abs": i, "T_RH": j})
+            if T_RH > BASE.M1 / BASE.eft_hierarchy:  # outside the validity range
+                assert int(point.status) == STATUS_INVALID_INPUT
+                assert int(point.num_steps) == 0
+                assert all(np.isnan(float(point[name])) for name in OBSERVABLES)
+                continue
+            single = _solve_point(**{"y2.abs": y2_abs, "T_RH": T_RH})
+            assert int(point.status) == 0 and int(point.num_steps) == int(single.num_steps)
+            for name in OBSERVABLES:
+                expected = float(getattr(single, name))
+                assert float(point[name]) == pytest.approx(expected, rel=1e-12, abs=0), name
+    summary = scan_summary(ds)
+    assert summary.counts == {"success": 8, "invalid_input": 4}
+    assert (summary.n_failed, summary.n_not_computed) == (4, 0)
+    assert "4 invalid_input" in str(summary) and "validity range" in str(summary)
+
+
+def test_attributes_record_model_settings_and_version(reference_scan):
+    attrs = reference_scan.attrs
+    assert attrs["jaxcogen_version"] == jaxcogen.__version__
+    assert attrs["scan_kind"] == "grid" and list(attrs["scan_parameters"]) == ["y2.abs", "T_RH"]
+    model = cards.card_to_model(cards.parse_card(attrs["model_card"]))
+    for name in ("M1", "M2", "y1", "y2", "lambda1", "lambda2", "m_chi", "m_phi", "kappa", "T_RH"):
+        assert complex(getattr(model, name)) == complex(getattr(BASE, name)), name
+    assert model.conventions == BASE.conventions
+    assert json.loads(attrs["conventions"])["spectators"] == BASE.conventions.spectators
+    settings = json.loads(attrs["solve_settings"])
+    assert settings["n_save"] == 2 and settings["rtol"] == 1e-8 and settings["solver"] == "Kvaerno5"
+
+
+def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkeypatch):
+    """max_steps = 600: the two most washed-out points exhaust it, the others are untouched."""
+    traces = []
+    original = scan_module.solve_unjitted
+
+    def counting(*args, **kwargs):
+        traces.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "solve_unjitted", counting)
+    grid = {"y2.abs": np.geomspace(0.01, 1.0, 8), "T_RH": np.array([5e10])}
+    ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options={"max_steps": 600})
+    assert len(traces) == 1  # two chunks, one trace (max_steps=600 is used nowhere else)
+    singles = [_solve_point(**{"y2.abs": a, "T_RH": 5e10}) for a in grid["y2.abs"]]
+    stiff = np.array([int(s.num_steps) > 600 for s in singles])
+    assert 1 <= stiff.sum() < len(stiff)
+    status = ds["status"].values[:, 0]
+    np.testing.assert_array_equal(status, np.where(stiff, 1, 0))  # 1: max_steps_reached
+    for k, single in enumerate(singles):
+        for name in OBSERVABLES:
+            value = float(ds[name].values[k, 0])
+            if stiff[k]:
+                assert np.isnan(value)
+            else:
+                assert value == pytest.approx(float(getattr(single, name)), rel=1e-12, abs=0)
+    assert scan_summary(ds).counts["max_steps_reached"] == stiff.sum()
+    assert "max_steps" in str(scan_summary(ds))
+
+
+def test_sample_scan_has_a_point_dimension():
+    samples = latin_hypercube(
+        {"y2.abs": (0.02, 0.5), "T_RH": (2e10, 5e10)}, 6, seed=3, log=["y2.abs"]
+    )
+    ds = scan(BASE, samples=samples, chunk_size=CHUNK, progress=False)
+    assert ds["DeltaY_B"].dims == ("point",)
+    np.testing.assert_array_equal(ds["T_RH"].values, samples["T_RH"])
+    assert ds["T_RH"].dims == ("point",) and "T_RH" not in ds.indexes
+    assert (ds["status"].values == 0).all()
+    single = _solve_point(**{"y2.abs": samples["y2.abs"][2], "T_RH": samples["T_RH"][2]})
+    assert float(ds["DeltaY_chi"][2]) == pytest.approx(float(single.DeltaY_chi), rel=1e-12)
+
+
+# ---- bucketing -------------------------------------------------------------------------------------
+
+
+def test_chunks_are_sorted_by_stiffness_within_blocks():
+    layout = BlockLayout(shape=(2, 8), block_shape=(1, 8))
+    done = np.zeros(16, dtype=bool)
+    done[[0, 9]] = True
+    chunks = list(scan_module._chunk_order(layout, done, 3, proxy=lambda flat: -flat))
+    order = np.concatenate(chunks)
+    assert sorted(order.tolist()) == [k for k in range(16) if k not in (0, 9)]
+    assert order[:7].tolist() == [7, 6, 5, 4, 3, 2, 1]  # block 0, ascending proxy
+    assert order[7:].tolist() == [8, 10, 11, 12, 13, 14, 15]  # block 1, descending proxy
+    assert [len(c) for c in chunks] == [3, 3, 3, 3, 2]
+    unsorted = np.concatenate(list(scan_module._chunk_order(layout, done, 3, proxy=None)))
+    assert unsorted.tolist() == [k for k in range(16) if k not in (0, 9)]
+
+
+def test_stiffness_proxy_grows_with_the_washout():
+    proxy = eqx.filter_jit(stiffness_proxy)
+    proxies = [float(proxy(set_parameters(BASE, {"y2.abs": a}))) for a in (0.02, 0.1, 0.5)]
+    assert np.all(np.isfinite(proxies)) and proxies[0] < proxies[1] < proxies[2]
+
+
+# ---- bad specifications ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(grid={"M_1": [1e12]}), "unknown parameter 'M_1' \\(did you mean 'M1'"),
+        (dict(grid={"M1": []}), "empty range"),
+        (dict(grid={"m_chi": [-1.0, 1.0]}), "must be > 0 GeV"),
+        (dict(grid={"T_RH": [np.nan]}), "non-finite"),
+        (dict(grid={"y2.abs": [np.inf]}), "non-finite"),
+        (dict(grid={"kappa": [-0.1]}), ">= 0"),
+        (dict(grid={"M1": [[1e12]]}), "1-D"),
+        (dict(grid={"M1": [1e12, 1e12]}), "repeated"),
+        (dict(grid={"y2": [0.1], "y2.abs": [0.1]}), "both whole and by parts"),
+        (dict(samples={"M1": [1e12, 2e12], "T_RH": [1e10]}), "same number of values"),
+        (dict(grid={"M1": [1e12]}, samples={"M1": [1e12]}), "exactly one"),
+        (dict(), "exactly one"),
+        (dict(grid={"M1": [1e12]}, solve_options={"rtol": 1.0}), "rtol"),
+        (dict(grid={"M1": [1e12]}, solve_options={"n_save": 5}), "n_save"),
+        (dict(grid={"M1": [1e12]}, solve_options={"tol": 1e-8}), "unknown setting 'tol'"),
+        (dict(grid={"M1": [1e12]}, chunk_size=0), "chunk_size"),
+    ],
+)
+def test_bad_specifications_raise_before_any_work(monkeypatch, kwargs, message):
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(scan_module, "_solve_chunk", no_work)
+    monkeypatch.setattr(scan_module, "_stiffness_proxies", no_work)
+    grid = kwargs.pop("grid", None)
+    with pytest.raises(ValueError, match=message):
+        scan(BASE, grid, progress=False, **kwargs)
+
+
+def test_existing_store_needs_resume_and_the_same_scan(tmp_path, reference_scan):
+    store = tmp_path / "scan.zarr"
+    scan(BASE, GRID, chunk_size=CHUNK, out=store, progress=False)
+    with pytest.raises(FileExistsError, match="resume"):
+        scan(BASE, GRID, chunk_size=CHUNK, out=store, progress=False)
+    with pytest.raises(ValueError, match="different scan"):
+        scan(BASE, {"y2.abs": [0.1]}, chunk_size=CHUNK, out=store, resume=True, progress=False)
+    # resuming a finished scan does nothing and returns the stored results
+    _assert_same_results(scan(BASE, GRID, out=store, resume=True, progress=False), reference_scan)
+
+
+# ---- interruption and resume ---------------------------------------------------------------------------
+
+
+def test_interrupted_scan_resumes_without_duplicated_or_missing_points(
+    tmp_path, monkeypatch, reference_scan
+):
+    store = tmp_path / "scan.zarr"
+    written: list[np.ndarray] = []
+    original = scan_io.ZarrResults.write
+
+    def interrupt_second_chunk(self, flat, outputs):
+        if len(written) == 1:
+            raise KeyboardInterrupt  # Ctrl-C while the second chunk is being written
+        written.append(np.array(flat))
+        return original(self, flat, outputs)
+
+    monkeypatch.setattr(scan_io.ZarrResults, "write", interrupt_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        scan(BASE, GRID, chunk_size=CHUNK, out=store, progress=False)
+    partial = xr.open_zarr(store, consolidated=False)
+    first = written[0]
+    assert int(partial["done"].sum()) == CHUNK == len(first)
+    assert scan_summary(partial).n_not_computed == 12 - CHUNK
+    assert np.isnan(
+        partial["DeltaY_B"].values.reshape(-1)[~partial["done"].values.reshape(-1)]
+    ).all()
+
+    def spy(self, flat, outputs):
+        written.append(np.array(flat))
+        return original(self, flat, outputs)
+
+    monkeypatch.setattr(scan_io.ZarrResults, "write", spy)
+    ds = scan(BASE, GRID, chunk_size=CHUNK, out=store, resume=True, progress=False).load()
+    resumed = np.concatenate(written[1:])
+    assert len(np.intersect1d(resumed, first)) == 0  # nothing computed twice
+    assert sorted(np.concatenate([first, resumed]).tolist()) == list(range(12))  # nothing missing
+    _assert_same_results(ds, reference_scan)
+
+
+def _write_scan_file(tmp_path, text: str, name: str = "scan.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_killed_cli_scan_resumes(tmp_path):
+    """SIGKILL the CLI once a chunk is on disk (if it has not finished by then); resume."""
+    grid = {"y2.abs": np.geomspace(0.02, 0.5, 8), "T_RH": np.geomspace(1e10, 1.6e11, 5)}
+    scan_file = _write_scan_file(
+        tmp_path,
+        """
+        [grid]
+        "y2.abs" = {start = 0.02, stop = 0.5, num = 8, log = true}
+        T_RH = {start = 1e10, stop = 1.6e11, num = 5, log = true}
+        [scan]
+        chunk_size = 4
+        """,
+    )
+    store = tmp_path / "killed.zarr"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jaxcogen.scan_cli", "scan", str(scan_file), "--out", str(store)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    killed_with = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with warnings.catch_warnings():  # a chunk file being replaced right now
+                warnings.simplefilter("ignore")
+                done = xr.open_zarr(store, consolidated=False)["done"].values
+        except Exception:  # store not created yet
+            done = np.zeros(1, dtype=bool)
+        if done.sum() >= CHUNK:
+            process.send_signal(signal.SIGKILL)
+            killed_with = int(done.sum())
+            break
+        time.sleep(0.01)
+    stderr = process.communicate(timeout=60)[1].decode()
+    assert killed_with is not None or process.returncode == 0, stderr
+    before = xr.open_zarr(store, consolidated=False)["done"].values.reshape(-1).copy()
+    assert before.sum() >= (killed_with or 0) and before.sum() >= 1
+    ds = scan(BASE, grid, chunk_size=CHUNK, out=store, resume=True, progress=False).load()
+    assert ds["done"].values.all()
+    reference = scan(BASE, grid, chunk_size=CHUNK, progress=False)
+    _assert_same_results(ds, reference)
+
+
+# ---- devices and Dask ----------------------------------------------------------------------------------
+
+
+def test_two_local_devices_split_each_chunk(tmp_path, reference_scan):
+    """Two forced host devices: chunk 3 rounds to 4, each device solves half of every chunk."""
+    store = tmp_path / "two_devices.zarr"
+    script = textwrap.dedent(
+        f"""
+        import jax, numpy as np, jaxcogen
+        from jaxcogen.scan import ChunkRunner, scan, scan_settings
+        assert len(jax.local_devices()) == 2, jax.local_devices()
+        base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+        assert ChunkRunner(base, scan_settings(None), 3).chunk_size == 4
+        grid = {{"y2.abs": np.geomspace(0.02, 0.5, 4), "T_RH": np.array([2e10, 5e10, 2.5e11])}}
+        scan(base, grid, chunk_size=3, out={str(store)!r}, progress=False)
+        """
+    )
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    _assert_same_results(xr.open_zarr(store, consolidated=False), reference_scan, rtol=1e-11)
+
+
+def test_dask_local_cluster_matches_local_path(tmp_path, reference_scan):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        ds = scan(
+            BASE,
+            GRID,
+            chunk_size=CHUNK,
+            out=tmp_path / "dask.zarr",
+            dask_client=client,
+            progress=False,
+        )
+        _assert_same_results(ds.load(), reference_scan)
+
+
+# ---- command line ------------------------------------------------------------------------------------
+
+
+def _cli():
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def test_cli_scan_and_plot(tmp_path, reference_scan):
+    scan_file = _write_scan_file(tmp_path, SCAN_FILE)
+    store = tmp_path / "results.zarr"
+    runner = CliRunner()
+    result = runner.invoke(_cli(), ["scan", str(scan_file), "--out", str(store), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "12 points: 8 succeeded, 4 failed" in result.output
+    _assert_same_results(xr.open_zarr(store, consolidated=False), reference_scan)
+
+    image = tmp_path / "plane.png"
+    args = ["plot", str(store), "--x", "y2.abs", "--y", "T_RH", "--color", "DeltaY_B"]
+    result = runner.invoke(_cli(), [*args, "--out", str(image)])
+    assert result.exit_code == 0, result.output
+    assert image.stat().st_size > 10_000
+    result = runner.invoke(_cli(), ["plot", str(store), "--x", "M2", "--y", "T_RH"])
+    assert result.exit_code == 2 and "not a scanned parameter" in result.output
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[grid\nM1 = [1e12]\n", "not valid TOML"),
+        ("[grid]\nMM1 = [1e12]\n", "unknown parameter 'MM1'"),
+        ("[grid]\nM1 = {start = 1e11, stop = 1e13, num = 0}\n", "num must be a positive integer"),
+        ("[grid]\nM1 = {start = 1e11, stop = 1e13}\n", "missing num"),
+        ("[grid]\nM1 = []\n", "empty range"),
+        ("[grid]\nm_phi = [-2.0]\n", "must be > 0 GeV"),
+        ("[grid]\nM1 = [1e12]\n[samples]\nmethod = 'lhs'\n", "exactly one"),
+        ("[model]\nM1 = 'big'\n[grid]\nT_RH = [1e10]\n", "expected a number"),
+        ("[model]\nM1 = 1e10\n[grid]\nT_RH = [1e10]\n", "M1"),
+        ("[model]\nyukawa = 1\n[grid]\nT_RH = [1e10]\n", "unknown key 'yukawa'"),
+        ("[model]\nconventions = {rates = 'x'}\n[grid]\nT_RH = [1e10]\n", "[conventions]"),
+        ("[conventions]\nrates = 'exotic'\n[grid]\nT_RH = [1e10]\n", "rates"),
+        ("[model]\npoint = 'nowhere'\n[grid]\nT_RH = [1e10]\n", "unknown point"),
+        ("[grid]\nT_RH = [1e10]\n[solve]\nrtol = 1.0\n", "rtol"),
+        ("[grid]\nT_RH = [1e10]\n[mesh]\nn = 1\n", "unknown key 'mesh'"),
+        ("[samples]\nmethod = 'sobol'\nn = 8\nbounds = {M1 = [1e13, 1e12]}\n", "low < high"),
+        ("[samples]\nmethod = 'grid'\nn = 8\nbounds = {M1 = [1e12, 1e13]}\n", "method"),
+        ("[samples]\nmethod = 'lhs'\nn = 8\nbounds = {M1 = [1e12, 1e13]}\nlog = ['T_RH']\n", "log"),
+    ],
+)
+def test_cli_bad_scan_file_exits_2_with_one_line(tmp_path, monkeypatch, text, message):
+    monkeypatch.setattr(scan_module, "_solve_chunk", lambda *a, **k: pytest.fail("work started"))
+    scan_file = _write_scan_file(tmp_path, text)
+    result = CliRunner().invoke(_cli(), ["scan", str(scan_file), "--out", str(tmp_path / "x.zarr")])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    assert message in result.output
+    assert not (tmp_path / "x.zarr").exists()
+
+
+def test_cli_bad_file_has_no_traceback_in_a_real_process(tmp_path):
+    scan_file = _write_scan_file(tmp_path, "[grid]\nM1 = []\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "jaxcogen.scan_cli", "scan", str(scan_file), "--out", "x.zarr"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert run.stderr.decode().startswith("error: ") and b"Traceback" not in run.stderr
+
+
+# ---- sampling ------------------------------------------------------------------------------------------
+
+BOUNDS = {"M1": (1e11, 1e14), "y2.arg": (0.0, 3.0)}
+
+
+@pytest.mark.parametrize("method", ["sobol", "lhs"])
+def test_sampling_is_seeded_and_within_bounds(method):
+    a = sample_parameters(method, BOUNDS, 64, seed=7, log=["M1"])
+    b = sample_parameters(method, BOUNDS, 64, seed=7, log=["M1"])
+    c = sample_parameters(method, BOUNDS, 64, seed=8, log=["M1"])
+    for name, (low, high) in BOUNDS.items():
+        np.testing.assert_array_equal(a[name], b[name])
+        assert not np.array_equal(a[name], c[name])
+        assert a[name].shape == (64,) and a[name].dtype == np.float64
+        assert np.all((a[name] >= low) & (a[name] <= high))
+
+
+def test_latin_hypercube_fills_every_stratum_in_log_and_linear_space():
+    n = 20
+    points = latin_hypercube(BOUNDS, n, seed=1, log=["M1"])
+    log_strata = np.floor((np.log10(points["M1"]) - 11.0) / 3.0 * n).astype(int)
+    linear_strata = np.floor(points["y2.arg"] / 3.0 * n).astype(int)
+    assert sorted(log_strata.tolist()) == list(range(n))
+    assert sorted(linear_strata.tolist()) == list(range(n))
+
+
+def test_log_sampling_is_uniform_in_the_logarithm():
+    points = sobol({"M1": (1e10, 1e14)}, 256, seed=2, log=["M1"])["M1"]
+    assert np.mean(np.log10(points)) == pytest.approx(12.0, abs=0.05)
+    assert np.mean(points < 1e12) == pytest.approx(0.5, abs=0.02)  # linear sampling: ~0.01
+
+
+@pytest.mark.parametrize(
+    "bounds, log, n, message",
+    [
+        ({"M1": (1e13, 1e12)}, (), 8, "low < high"),
+        ({"M1": (1e12, np.inf)}, (), 8, "finite"),
+        ({"kappa": (0.0, 1.0)}, ["kappa"], 8, "low > 0"),
+        ({"M1": (1e12, 1e13)}, ["T_RH"], 8, "not one of the sampled"),
+        ({"Mone": (1e12, 1e13)}, (), 8, "unknown parameter"),
+        ({"y2": (0.0, 1.0)}, (), 8, "complex coupling"),
+        ({"M1": (1e12, 1e13)}, (), 0, "positive integer"),
+        ({}, (), 8, "at least one"),
+    ],
+)
+def test_sampling_rejects_bad_bounds(bounds, log, n, message):
+    with pytest.raises(ValueError, match=message):
+        latin_hypercube(bounds, n, seed=0, log=log)
