@@ -85,7 +85,7 @@ The :math:`\xi^{-3}` of :math:`\mu_D` is cancelled analytically: with
 
 Numerics
 --------
-``scipy.integrate.solve_ivp(method="Radau")`` in :math:`z=\ln(T_{\rm RH}/T)` with an analytic Jacobian, on
+``scipy.integrate.solve_ivp(method="Radau")`` (or ``method``) in :math:`z=\ln(T_{\rm RH}/T)` with an analytic Jacobian, on
 the *scaled* state :math:`y_k/\sigma_k`, where :math:`\sigma_k` are the :math:`\xi\ll1` closed forms at
 :math:`T_{\rm end}` (README §7 items 2–4; :func:`closed_forms`, :func:`_scales`), so every component is
 O(1) at the end and ``atol`` (applied to the scaled state, default 1e-30) is negligible: the error
@@ -432,6 +432,7 @@ def reference_solve(
     rtol: float = 1e-12,
     atol: float = 1e-30,
     fixed_xi: float | None = None,
+    method: str = "Radau",
 ) -> dict:
     r"""Integrate (u, ΣY_χ, ΔY_L, ΔY_χ) from T_RH (all zero; u = fixed_xi^4 if given) to
     T_end = T_end_ratio·T_RH with Radau and return the observables.
@@ -505,7 +506,7 @@ def reference_solve(
         if t1 <= t0:
             continue
         sol = solve_ivp(
-            rhs, (t0, t1), y, method="Radau", rtol=rtol, atol=atol, jac=jac, dense_output=True
+            rhs, (t0, t1), y, method=method, rtol=rtol, atol=atol, jac=jac, dense_output=True
         )
         if not sol.success:
             raise RuntimeError(f"solve_ivp failed: {sol.message}")
