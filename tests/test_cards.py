@@ -113,8 +113,8 @@ def test_round_trip_of_couplings_is_exact(value):
 
 def test_couplings_written_as_abs_arg():
     text = card_to_toml(default_card())
-    assert "y2 = { abs = 0.05, arg = 1.0 }" in text
-    assert "lambda2 = { abs = 0.3, arg = 0.5 }" in text
+    assert "y2 = { abs = 0.05, arg = 2.0 }" in text
+    assert "lambda2 = { abs = 0.3992607209258579, arg = -2.0 }" in text
     assert "M1 = 1e12" in text and "T_RH = 5e10" in text
 
 
@@ -161,9 +161,9 @@ def test_override_real_fields_and_eft_hierarchy():
     ("override", "expected"),
     [
         ("y2.arg=0.5", cmath.rect(0.05, 0.5)),  # keeps |y2| = 0.05
-        ("y2.abs=0.07", cmath.rect(0.07, 1.0)),  # keeps arg y2 = 1
-        ("y2.re=0.01", complex(0.01, cmath.rect(0.05, 1.0).imag)),
-        ("y2.im=0.02", complex(cmath.rect(0.05, 1.0).real, 0.02)),
+        ("y2.abs=0.07", cmath.rect(0.07, 2.0)),  # keeps arg y2 = 2
+        ("y2.re=0.01", complex(0.01, cmath.rect(0.05, 2.0).imag)),
+        ("y2.im=0.02", complex(cmath.rect(0.05, 2.0).real, 0.02)),
         ("y1.arg=0.3", cmath.rect(0.04, 0.3)),  # a real coupling becomes complex
         ("y1.im=0.01", complex(0.04, 0.01)),
         ("y2={abs = 0.1, arg = 2.0}", cmath.rect(0.1, 2.0)),
