@@ -33,6 +33,7 @@ the Jacobian stays finite at the initial point :math:`u=0`.
 """
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -98,9 +99,9 @@ def make_network(model: CogenesisModel) -> AbstractRateNetwork:
     """The rate network selected by ``model.conventions.rates``."""
     if model.conventions.rates == "analytic":
         return AnalyticRateNetwork(model.effective_couplings(), model.conventions)
-    raise NotImplementedError(
-        f"rates={model.conventions.rates!r} is not available yet; use rates='analytic'"
-    )
+    from .collisions.network import QuadratureRateNetwork  # lazy: only quadrature runs need it
+
+    return QuadratureRateNetwork.from_model(model)
 
 
 class BoltzmannSystem(eqx.Module):
@@ -182,3 +183,29 @@ class BoltzmannSystem(eqx.Module):
                 dchi / self.asymmetry_scale,
             ]
         )
+
+
+def relaxation_rates(model: CogenesisModel) -> Float[Array, "5"]:
+    r"""Relaxation rates per e-fold at :math:`T_{\rm RH}`: :math:`|\partial f_k/\partial y_k|`.
+
+    :math:`f` is the vector field in :math:`\tau=\ln(T_{\rm RH}/T)`, so each diagonal Jacobian
+    entry is a rate per Hubble time: the four entries at the initial (empty dark sector) state —
+    the lepton and dark wash-out rates are the large ones — and the thermalisation rate of
+    :math:`u=\xi^4` at :math:`\xi=1` (zero at the initial state, where :math:`1-\xi^7` is flat).
+    All of them fall like :math:`T^{1\ldots3}` relative to :math:`H`, so :math:`T_{\rm RH}` is
+    where the system is stiffest. Non-finite entries (invalid input) are returned as 0.
+    """
+    system = BoltzmannSystem(model)
+
+    def field(y):
+        return system.vector_field(jnp.zeros(()), y)
+
+    empty = system.initial_state()
+    thermal = empty.at[0].set(1.0)
+    rates = jnp.concatenate(
+        [
+            jnp.abs(jnp.diagonal(jax.jacfwd(field)(empty))),
+            jnp.abs(jax.jacfwd(field)(thermal)[:1, 0]),
+        ]
+    )
+    return jnp.where(jnp.isfinite(rates), rates, 0.0)

@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 from jaxtyping import Array, Float
 
-from .boltzmann import BoltzmannSystem
+from .boltzmann import relaxation_rates
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS, check_parameter_name, set_parameters
 from .scan_io import (
@@ -52,7 +52,14 @@ from .scan_io import (
     model_card,
     settings_record,
 )
-from .solve import STATUS_INVALID_INPUT, SolveSettings, solve_unjitted, status_name
+from .solve import (
+    AUTO_STIFFNESS_THRESHOLD,
+    STATUS_INVALID_INPUT,
+    SolveSettings,
+    solve_unjitted,
+    status_name,
+    stiffness_ratio,
+)
 
 __all__ = [
     "DIAGNOSTICS",
@@ -304,14 +311,16 @@ class ChunkRunner:
         n_devices = len(self.devices)
         self.chunk_size = -(-int(chunk_size) // n_devices) * n_devices
         self._models = [jax.device_put(base_model, d) for d in self.devices]
-        self._settings = [jax.device_put(settings, d) for d in self.devices]
+        self.auto = settings.solver == "auto"
+        passes = ("Tsit5", "Kvaerno5") if self.auto else (settings.solver,)
+        self._settings = {
+            name: [
+                jax.device_put(dataclasses.replace(settings, solver=name), d) for d in self.devices
+            ]
+            for name in passes
+        }
 
-    def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Observables and diagnostics of the points ``values`` (at most ``chunk_size``)."""
-        n_points = len(next(iter(values.values())))
-        if not 0 < n_points <= self.chunk_size:
-            raise ValueError(f"{n_points} points for a chunk of {self.chunk_size}")
-        padded = _pad(values, self.chunk_size)
+    def _run(self, solver: str, padded: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         per_device = self.chunk_size // len(self.devices)
         pending = []
         for k, device in enumerate(self.devices):
@@ -319,11 +328,47 @@ class ChunkRunner:
                 name: jax.device_put(v[k * per_device : (k + 1) * per_device], device)
                 for name, v in padded.items()
             }
-            pending.append(_solve_chunk(self._models[k], self._settings[k], part))
+            pending.append(_solve_chunk(self._models[k], self._settings[solver][k], part))
         return {
-            name: np.concatenate([np.asarray(p[name]) for p in pending])[:n_points]
+            name: np.concatenate([np.asarray(p[name]) for p in pending])
             for name in RESULT_VARIABLES
         }
+
+    def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Observables and diagnostics of the points ``values`` (at most ``chunk_size``).
+
+        With ``solver="auto"`` the chunk is solved in two vmapped passes (a per-point
+        ``lax.cond`` would run both solvers on every point under ``vmap``): the explicit Tsit5
+        on the points whose :func:`~jaxcogen.solve.stiffness_ratio` is below the threshold (the
+        stiff ones are swapped for a non-stiff point of the chunk meanwhile), then Kvaerno5 on
+        the stiff points and those Tsit5 failed, if any.
+        """
+        n_points = len(next(iter(values.values())))
+        if not 0 < n_points <= self.chunk_size:
+            raise ValueError(f"{n_points} points for a chunk of {self.chunk_size}")
+        padded = _pad(values, self.chunk_size)
+        if not self.auto:
+            return {
+                k: v[:n_points] for k, v in self._run(next(iter(self._settings)), padded).items()
+            }
+        stiff = np.asarray(_stiffness_ratios(self._models[0], padded)) >= AUTO_STIFFNESS_THRESHOLD
+        out = None
+        if not stiff.all():
+            donor = int(np.argmin(stiff))
+            explicit = {k: np.where(stiff, v[donor], v) for k, v in padded.items()}
+            out = self._run("Tsit5", explicit)
+            redo = stiff | ((out["status"] != 0) & (out["status"] != STATUS_INVALID_INPUT))
+        else:
+            redo = np.ones(self.chunk_size, dtype=bool)
+        redo[n_points:] = False
+        if redo.any():
+            first = int(np.argmax(redo))
+            implicit = {k: np.where(redo, v, v[first]) for k, v in padded.items()}
+            second = self._run("Kvaerno5", implicit)
+            out = (
+                second if out is None else {k: np.where(redo, second[k], v) for k, v in out.items()}
+            )
+        return {k: v[:n_points] for k, v in out.items()}
 
 
 def solve_chunk_task(
@@ -352,20 +397,12 @@ def stiffness_proxy(model: CogenesisModel) -> Float[Array, ""]:
     ``benchmarks/scan_throughput.py`` and 0.87 on a Sobol sample of seven parameters around the
     default point.
     """
-    system = BoltzmannSystem(model)
+    return jnp.sum(jnp.log1p(relaxation_rates(model)))
 
-    def field(y):
-        return system.vector_field(jnp.zeros(()), y)
 
-    empty = system.initial_state()
-    thermal = empty.at[0].set(1.0)
-    rates = jnp.concatenate(
-        [
-            jnp.abs(jnp.diagonal(jax.jacfwd(field)(empty))),
-            jnp.abs(jax.jacfwd(field)(thermal)[:1, 0]),
-        ]
-    )
-    return jnp.sum(jnp.log1p(jnp.where(jnp.isfinite(rates), rates, 0.0)))
+@eqx.filter_jit
+def _stiffness_ratios(base_model: CogenesisModel, values: dict[str, Array]) -> Array:
+    return jax.vmap(lambda v: stiffness_ratio(set_parameters(base_model, v)))(values)
 
 
 @eqx.filter_jit

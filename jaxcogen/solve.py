@@ -9,6 +9,7 @@ nothing). The lepton asymmetry is converted into baryons at sphaleron freeze-out
 :math:`T_*=131.7` GeV, read off the same solve (or at :math:`T_{\rm end}` if that is hotter).
 """
 
+import dataclasses
 from typing import Literal
 
 import diffrax
@@ -18,10 +19,11 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
 from . import constants, observables
-from .boltzmann import BoltzmannSystem
+from .boltzmann import BoltzmannSystem, relaxation_rates
+from .dark_freezeout import LateUniverse, late_universe
 from .model import CogenesisModel
 
-SolverName = Literal["Kvaerno5", "Kvaerno3", "Tsit5"]
+SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
 AdjointName = Literal["recursive", "forward", "direct"]
 
 #: Status code of a point whose inputs violate the model's validity range (traced inputs).
@@ -76,6 +78,10 @@ class Solution(eqx.Module):
             number.
         num_steps, num_rejected_steps: step statistics of the solve.
         evolution: the state on a fixed grid (:class:`Evolution`).
+        Omega_chi_h2_today, asymmetric_fraction, Delta_N_eff: today's relic density (after the
+            dark freeze-out and φ decays), its asymmetric fraction, and :math:`\Delta N_{\rm eff}`
+            at 1 MeV — only with ``late_universe=True``, else ``None``.
+        late_universe: the full :class:`~jaxcogen.dark_freezeout.LateUniverse` (or ``None``).
     """
 
     DeltaY_L: Float[Array, ""]
@@ -90,6 +96,11 @@ class Solution(eqx.Module):
     num_steps: Int[Array, ""]
     num_rejected_steps: Int[Array, ""]
     evolution: Evolution
+    # --- opt-in late-universe stage (``solve(model, late_universe=True)``); None otherwise -------
+    Omega_chi_h2_today: Float[Array, ""] | None = None
+    asymmetric_fraction: Float[Array, ""] | None = None
+    Delta_N_eff: Float[Array, ""] | None = None
+    late_universe: LateUniverse | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -115,17 +126,42 @@ class Solution(eqx.Module):
         out: dict[str, float | int | str] = {k: float(getattr(self, k)) for k in keys}
         out["status"] = self.status_name
         out["num_steps"] = int(self.num_steps)
+        if self.late_universe is not None:
+            late = self.late_universe
+            out["Omega_chi_h2_today"] = float(late.Omega_chi_h2)
+            out["asymmetric_fraction"] = float(late.asymmetric_fraction)
+            out["Delta_N_eff"] = float(late.Delta_N_eff)
+            out["N_eff_ok"] = bool(late.N_eff_ok)
         return out
 
 
+#: ``solver="auto"`` integrates with the explicit Tsit5 when :func:`stiffness_ratio` is below this
+#: value and with the implicit Kvaerno5 otherwise (and falls back to Kvaerno5 whenever Tsit5
+#: fails). Read off ``benchmarks/solver_choice.py``; see ``benchmarks/RESULTS.md``.
+AUTO_STIFFNESS_THRESHOLD = 1000.0
+
+
+def stiffness_ratio(model: CogenesisModel) -> Float[Array, ""]:
+    r"""Largest relaxation rate per e-fold at :math:`T_{\rm RH}` (:func:`relaxation_rates`).
+
+    An explicit method of stability interval :math:`|h\lambda|\lesssim3.5` needs steps of
+    :math:`\Delta\tau\lesssim3.5/\text{ratio}`, so a ratio of order 1–10 costs it nothing,
+    while a ratio of :math:`10^3` forces hundreds of steps where an L-stable implicit method
+    takes a few.
+    """
+    return jnp.max(relaxation_rates(model))
+
+
 def _make_solver(name: str):
+    if name == "auto":
+        return None
     if name == "Kvaerno5":
         return diffrax.Kvaerno5()
     if name == "Kvaerno3":
         return diffrax.Kvaerno3()
     if name == "Tsit5":
         return diffrax.Tsit5()
-    raise ValueError(f"solver={name!r}: allowed values are 'Kvaerno5', 'Kvaerno3', 'Tsit5'")
+    raise ValueError(f"solver={name!r}: allowed values are 'auto', 'Kvaerno5', 'Kvaerno3', 'Tsit5'")
 
 
 def _make_adjoint(name: str):
@@ -157,6 +193,7 @@ class SolveSettings(eqx.Module):
     adjoint: str = eqx.field(static=True)
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
+    late_universe: bool = eqx.field(static=True, default=False)
 
     @classmethod
     def create(
@@ -165,13 +202,14 @@ class SolveSettings(eqx.Module):
         rtol: float = 1e-8,
         atol: float = 1e-12,
         T_end_ratio: float = 1e-8,
-        solver: SolverName = "Kvaerno5",
+        solver: SolverName = "auto",
         adjoint: AdjointName = "recursive",
         max_steps: int = 4096,
         n_save: int = 200,
         fixed_xi: float | None = None,
         pcoeff: float = 0.3,
         icoeff: float = 0.4,
+        late_universe: bool = False,
     ) -> "SolveSettings":
         """Validated settings; ``ValueError`` naming the setting and its allowed range."""
         for name, value, lo, hi in (
@@ -187,11 +225,11 @@ class SolveSettings(eqx.Module):
                 raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
         if not (isinstance(max_steps, int) and max_steps > 0):
             raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
+        if not isinstance(late_universe, bool):
+            raise ValueError(f"late_universe={late_universe!r}: must be True or False")
         if not (isinstance(n_save, int) and n_save >= 2):
             raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
-        if fixed_xi is not None and not (
-            isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0
-        ):
+        if fixed_xi is not None and not (isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0):
             raise ValueError(f"fixed_xi={fixed_xi!r}: allowed range is [0, 1]")
         _make_solver(solver), _make_adjoint(adjoint)
 
@@ -209,6 +247,7 @@ class SolveSettings(eqx.Module):
             adjoint=adjoint,
             max_steps=max_steps,
             n_save=n_save,
+            late_universe=late_universe,
         )
 
 
@@ -223,8 +262,13 @@ def solve(model: CogenesisModel, **settings) -> Solution:
         atol: absolute tolerance, in units of each component's characteristic size
             (:func:`jaxcogen.boltzmann.freeze_in_scales`), so effectively relative too (1e-12).
         T_end_ratio: stop at :math:`T_{\rm end}=T_{\rm RH}\times` this (1e-8; module docstring).
-        solver: ``"Kvaerno5"`` (default; L-stable ESDIRK, chosen by the work–precision benchmark),
-            ``"Kvaerno3"``, or the explicit ``"Tsit5"`` (fast where wash-out is weak, not stiff-safe).
+        solver: ``"auto"`` (default): the explicit ``"Tsit5"`` where the system is not stiff
+            (:func:`stiffness_ratio` below :data:`AUTO_STIFFNESS_THRESHOLD`), the L-stable
+            ESDIRK ``"Kvaerno5"`` otherwise or when Tsit5 fails, chosen per point at run time
+            (``lax.cond``: on one point only the chosen branch runs; under ``vmap`` both do).
+            Or one of them explicitly, or ``"Kvaerno3"``. The work–precision and solver-choice
+            benchmarks motivate this: at the built-in point Tsit5 is ~13x faster than Kvaerno5
+            and more accurate.
         adjoint: ``"recursive"`` (reverse mode, default), ``"forward"`` (for ``jax.jacfwd``) or
             ``"direct"`` (higher derivatives).
         max_steps: step budget (4096); a solve that exhausts it reports ``max_steps_reached``.
@@ -232,6 +276,10 @@ def solve(model: CogenesisModel, **settings) -> Solution:
         fixed_xi: hold :math:`\xi` fixed at this value instead of evolving it (None).
         pcoeff, icoeff: PI step-size controller coefficients (0.3, 0.4; ``0, 1`` is the classic
             I controller).
+        late_universe: also run the late-universe stage (:mod:`jaxcogen.dark_freezeout`: dark
+            freeze-out, φ decays, :math:`\Delta N_{\rm eff}`) and fill ``Omega_chi_h2_today``,
+            ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe`` (default False: those stay
+            ``None`` and everything else is unchanged).
     """
     return _solve_jit(model, SolveSettings.create(**settings))
 
@@ -253,26 +301,45 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     saveat = diffrax.SaveAt(
         subs=[diffrax.SubSaveAt(ts=grid), diffrax.SubSaveAt(ts=tau_baryon[None])]
     )
-    sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(system.vector_field),
-        _make_solver(settings.solver),
-        t0=0.0,
-        t1=tau_end,
-        dt0=None,
-        y0=system.initial_state(),
-        saveat=saveat,
-        stepsize_controller=diffrax.PIDController(
-            rtol=rtol, atol=atol, pcoeff=settings.pcoeff, icoeff=settings.icoeff
-        ),
-        adjoint=_make_adjoint(settings.adjoint),
-        max_steps=settings.max_steps,
-        throw=False,
-    )
-    ys_grid, ys_baryon = sol.ys
+
+    def integrate(solver_name: str):
+        sol = diffrax.diffeqsolve(
+            diffrax.ODETerm(system.vector_field),
+            _make_solver(solver_name),
+            t0=0.0,
+            t1=tau_end,
+            dt0=None,
+            y0=system.initial_state(),
+            saveat=saveat,
+            stepsize_controller=diffrax.PIDController(
+                rtol=rtol, atol=atol, pcoeff=settings.pcoeff, icoeff=settings.icoeff
+            ),
+            adjoint=_make_adjoint(settings.adjoint),
+            max_steps=settings.max_steps,
+            throw=False,
+        )
+        stats = (sol.stats["num_steps"], sol.stats["num_rejected_steps"])
+        return sol.ys, sol.result._value, stats
+
+    if settings.solver == "auto":
+
+        def implicit():
+            return integrate("Kvaerno5")
+
+        def explicit_then_implicit():
+            explicit = integrate("Tsit5")
+            return jax.lax.cond(explicit[1] == 0, lambda: explicit, implicit)
+
+        not_stiff = stiffness_ratio(model) < AUTO_STIFFNESS_THRESHOLD
+        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = jax.lax.cond(
+            not_stiff, explicit_then_implicit, implicit
+        )
+    else:
+        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = integrate(settings.solver)
     path = system.physical(ys_grid)
     at_sph = system.physical(ys_baryon[0])
     valid = model.is_valid()
-    status = jnp.where(valid, sol.result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
+    status = jnp.where(valid, result, STATUS_INVALID_INPUT).astype(jnp.int32)
     ok = status == 0
 
     def final(v):
@@ -281,7 +348,7 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     DeltaY_chi = final(path["DeltaY_chi"][-1])
     SigmaY_chi = final(path["SigmaY_chi"][-1])
     T = system.temperature(grid)
-    return Solution(
+    solution = Solution(
         DeltaY_L=final(path["DeltaY_L"][-1]),
         DeltaY_chi=DeltaY_chi,
         SigmaY_chi=SigmaY_chi,
@@ -291,8 +358,8 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
         m_chi_asymmetric=observables.asymmetric_dark_matter_mass(DeltaY_chi),
         T_end=model.T_RH * T_end_ratio,
         status=status,
-        num_steps=sol.stats["num_steps"],
-        num_rejected_steps=sol.stats["num_rejected_steps"],
+        num_steps=num_steps,
+        num_rejected_steps=num_rejected,
         evolution=Evolution(
             T=T,
             x=model.M1 / T,
@@ -301,4 +368,14 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
             DeltaY_L=path["DeltaY_L"],
             DeltaY_chi=path["DeltaY_chi"],
         ),
+    )
+    if not settings.late_universe:
+        return solution
+    late = late_universe(solution, model)
+    return dataclasses.replace(
+        solution,
+        Omega_chi_h2_today=late.Omega_chi_h2,
+        asymmetric_fraction=late.asymmetric_fraction,
+        Delta_N_eff=late.Delta_N_eff,
+        late_universe=late,
     )

@@ -104,11 +104,12 @@ def test_attributes_record_model_settings_and_version(reference_scan):
     assert model.conventions == BASE.conventions
     assert json.loads(attrs["conventions"])["spectators"] == BASE.conventions.spectators
     settings = json.loads(attrs["solve_settings"])
-    assert settings["n_save"] == 2 and settings["rtol"] == 1e-8 and settings["solver"] == "Kvaerno5"
+    assert settings["n_save"] == 2 and settings["rtol"] == 1e-8 and settings["solver"] == "auto"
 
 
 def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkeypatch):
-    """max_steps = 600: the two most washed-out points exhaust it, the others are untouched."""
+    """max_steps = 600 with Kvaerno5 alone (one pass, so one trace): the two most washed-out
+    points exhaust it, the others are untouched."""
     traces = []
     original = scan_module.solve_unjitted
 
@@ -118,9 +119,13 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
 
     monkeypatch.setattr(scan_module, "solve_unjitted", counting)
     grid = {"y2.abs": np.geomspace(0.01, 1.0, 8), "T_RH": np.array([5e10])}
-    ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options={"max_steps": 600})
+    options = {"max_steps": 600, "solver": "Kvaerno5"}
+    ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)
     assert len(traces) == 1  # two chunks, one trace (max_steps=600 is used nowhere else)
-    singles = [_solve_point(**{"y2.abs": a, "T_RH": 5e10}) for a in grid["y2.abs"]]
+    singles = [
+        jaxcogen.solve(set_parameters(BASE, {"y2.abs": a, "T_RH": 5e10}), solver="Kvaerno5")
+        for a in grid["y2.abs"]
+    ]
     stiff = np.array([int(s.num_steps) > 600 for s in singles])
     assert 1 <= stiff.sum() < len(stiff)
     status = ds["status"].values[:, 0]
