@@ -26,11 +26,20 @@ def relic_density(m_chi: Float[ArrayLike, "..."], Y_total: Float[ArrayLike, "...
 
 
 def asymmetric_dark_matter_mass(DeltaY_chi: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
-    r"""DM mass a purely asymmetric relic needs for :math:`\Omega_\chi h^2=0.120` [GeV].
+    r"""Dark-matter mass a purely asymmetric relic needs for :math:`\Omega_\chi h^2=0.120` [GeV].
 
-    :math:`m_\chi=\frac{\Omega_ch^2\,\rho_c/h^2}{s_0\,|\Delta Y_\chi|}=\frac{4.373\times10^{-10}\ {\rm GeV}}{|\Delta Y_\chi|}`
-    (notes §5); infinite when :math:`\Delta Y_\chi=0`.
+    Production makes :math:`\chi` and :math:`\phi` in pairs (:math:`\Delta Y_\phi=\Delta Y_\chi`, the
+    exact dark charge :math:`D`, notes §1.2), and the sink coupling makes the heavier of the two
+    decay into the lighter (:math:`\phi\to\chi\bar\eta` for :math:`m_\phi>m_\chi`), so the relic
+    carries the asymmetry :math:`\Delta Y_\chi+\Delta Y_\phi=2\Delta Y_\chi`:
+
+    .. math:: m_{\rm DM}=\frac{\Omega_ch^2\,\rho_c/h^2}{s_0\,2|\Delta Y_\chi|}
+        =\frac{2.187\times10^{-10}\ {\rm GeV}}{|\Delta Y_\chi|}
+
+    (notes §5 with the doubling of notes §1.2; whether the paper's :math:`\Delta Y_\chi` includes it
+    is open, notes §8.8). Infinite when :math:`\Delta Y_\chi=0`. Consistent with the late-universe
+    stage (:mod:`jaxcogen.dark_freezeout`), whose asymmetric relic is :math:`2|\Delta Y_\chi|`.
     """
     return constants.Omega_c_h2_observed / (
-        constants.omega_h2_per_GeV_yield * jnp.abs(jnp.asarray(DeltaY_chi))
+        constants.omega_h2_per_GeV_yield * 2.0 * jnp.abs(jnp.asarray(DeltaY_chi))
     )

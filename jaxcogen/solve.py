@@ -70,8 +70,9 @@ class Solution(eqx.Module):
         DeltaY_B: baryon asymmetry :math:`-c_s\Delta Y_L` at sphaleron freeze-out.
         Omega_chi_h2: :math:`\Omega_\chi h^2` of the frozen-in :math:`\chi` population
             (no dark-sink depletion, no :math:`\phi` decays yet).
-        m_chi_asymmetric: the :math:`m_\chi` [GeV] for which a purely asymmetric relic with this
-            :math:`\Delta Y_\chi` gives :math:`\Omega_\chi h^2=0.12`.
+        m_chi_asymmetric: the dark-matter mass [GeV] for which a purely asymmetric relic, with
+            the asymmetry :math:`2\Delta Y_\chi` left after :math:`\phi\to\chi\bar\eta`, gives
+            :math:`\Omega_\chi h^2=0.12` (:func:`~jaxcogen.observables.asymmetric_dark_matter_mass`).
         T_end: where the integration stopped [GeV].
         status: 0 on success, else a diffrax failure code or ``STATUS_INVALID_INPUT``
             (:func:`status_name`). On failure every observable is NaN — never a silently wrong

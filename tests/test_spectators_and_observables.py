@@ -42,10 +42,11 @@ def test_relic_density_conversion():
 
 
 def test_asymmetric_mass_relation():
-    """m_χ ΔY_χ = 4.373e-10 GeV gives Ω h² = 0.12 (notes §5)."""
-    assert float(observables.asymmetric_dark_matter_mass(1.0)) == pytest.approx(4.373e-10, rel=1e-3)
+    """m_χ |ΔY_χ^final| = 4.373e-10 GeV gives Ω h² = 0.12 (notes §5), with the final asymmetry
+    ΔY_χ + ΔY_φ = 2 ΔY_χ after φ → χ η̄ (notes §1.2)."""
+    assert float(observables.asymmetric_dark_matter_mass(0.5)) == pytest.approx(4.373e-10, rel=1e-3)
     m = float(observables.asymmetric_dark_matter_mass(-2e-12))
-    assert float(observables.relic_density(m, 2e-12)) == pytest.approx(0.12, rel=1e-12)
+    assert float(observables.relic_density(m, 2 * 2e-12)) == pytest.approx(0.12, rel=1e-12)
 
 
 def test_observed_baryon_asymmetry_from_planck():
