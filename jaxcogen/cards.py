@@ -105,6 +105,7 @@ SOLVE_OPTION_TYPES: dict[str, type] = {
     "icoeff": float,
     "fixed_xi": float,
     "adjoint": str,
+    "late_universe": bool,
 }
 
 TABLES: tuple[str, ...] = ("model", "conventions", "solve")
@@ -237,10 +238,14 @@ def convention_value(name: str, value: Any) -> str | float | bool:
     return value
 
 
-def solve_option_value(name: str, value: Any) -> float | int | str:
+def solve_option_value(name: str, value: Any) -> float | int | str | bool:
     """A keyword argument ``name`` of :func:`jaxcogen.solve`, type-checked."""
     where = f"[solve] {name}"
     kind = SOLVE_OPTION_TYPES[name]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise CardError(f"{where}: expected true or false, got {value!r}")
+        return value
     if kind is float:
         return real_number(where, value)
     if kind is int:

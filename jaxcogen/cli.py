@@ -16,6 +16,7 @@ value) with a one-line ``error: ...`` on stderr.
 few seconds of compilation; an unwritable home only disables the cache.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -88,6 +89,18 @@ _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("T_end", "GeV", "end of the integration"),
     ("status", "", "solver status"),
     ("num_steps", "", "solver steps"),
+)
+
+#: Rows added when the late-universe stage ran (``jaxcogen solve`` does by default).
+_LATE_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "Omega_chi_h2_today",
+        "",
+        f"relic today, after dark freeze-out and phi decays (observed {constants.Omega_c_h2_observed:g})",
+    ),
+    ("asymmetric_fraction", "", "asymmetric share of Omega_chi_h2_today"),
+    ("Delta_N_eff", "", "dark radiation at T = 1 MeV"),
+    ("N_eff_ok", "", "N_eff = 3.044 + Delta_N_eff within the Planck bound"),
 )
 
 _DERIVED_ROWS: tuple[tuple[str, str, str, str], ...] = (
@@ -194,6 +207,7 @@ def settings_values(settings: SolveSettings) -> dict[str, Any]:
         out[name] = float(getattr(settings, name))
     out["fixed_xi"] = None if settings.fixed_xi is None else float(settings.fixed_xi)
     out["adjoint"] = settings.adjoint
+    out["late_universe"] = settings.late_universe
     return out
 
 
@@ -213,6 +227,9 @@ def result_document(
 ) -> dict[str, Any]:
     """The ``--json`` object: observables, then inputs, derived couplings, conventions, settings."""
     document: dict[str, Any] = {key: _json_number(summary[key]) for key in OBSERVABLE_KEYS}
+    for key, _, _ in _LATE_ROWS:
+        if key in summary:
+            document[key] = _json_number(summary[key])
     document["inputs"] = input_values(card, model)
     document["derived"] = {k: _json_number(v) for k, v in derived_quantities(model).items()}
     document["conventions"] = conventions_values(model)
@@ -272,11 +289,14 @@ def report_sections(
     solver = settings_values(settings)
     solver_rows = [
         (k, _number(solver[k]), "", "")
-        for k in ("solver", "rtol", "atol", "T_end_ratio", "max_steps")
+        for k in ("solver", "rtol", "atol", "T_end_ratio", "max_steps", "late_universe")
     ]
     if solver["fixed_xi"] is not None:
         solver_rows.append(("fixed_xi", _number(solver["fixed_xi"]), "", "xi held fixed"))
     output_rows = [(key, _number(summary[key]), unit, note) for key, unit, note in _OUTPUT_ROWS]
+    output_rows += [
+        (key, _number(summary[key]), unit, note) for key, unit, note in _LATE_ROWS if key in summary
+    ]
     return [
         ("Inputs", input_rows),
         ("Derived", derived_rows),
@@ -442,11 +462,23 @@ def solve_command(
             show_default=False,
         ),
     ] = None,
+    production_only: Annotated[
+        bool,
+        typer.Option(
+            "--production-only",
+            help="Stop after UV production (skip the late-universe stage: dark freeze-out, "
+            "phi decays, Delta N_eff), unless the card's [solve] late_universe says otherwise.",
+        ),
+    ] = False,
 ) -> None:
     """Solve one parameter point and print its inputs, derived couplings and observables."""
     overrides = list(overrides or [])
     try:
         card = apply_overrides(select_card(card_path, point), overrides)
+        if "late_universe" not in card.solve_options:
+            card = dataclasses.replace(
+                card, solve_options={**card.solve_options, "late_universe": not production_only}
+            )
         model = card_to_model(card)
         settings = card_solve_settings(card)
         if plot is not None:
