@@ -13,8 +13,8 @@ The thermal averages used (notes §3.3, [S]/[D]):
     C_E(T)=\frac{T}{64\pi^4}\int_0^\infty ds\,\hat\sigma(s)\,s\,K_2(\sqrt s/T),
 
 with :math:`\int_0^\infty z^\mu K_\nu(z)dz=2^{\mu-1}\Gamma(\frac{1+\mu+\nu}2)\Gamma(\frac{1+\mu-\nu}2)`.
-For :math:`\hat\sigma=c\,s` one finds :math:`\gamma=cT^6/2\pi^4`, :math:`C_E=3cT^7/2\pi^4`; for
-:math:`\hat\sigma=c\,s^2`, :math:`\gamma=12cT^8/\pi^4`, :math:`C_E=48cT^9/\pi^4`.
+For :math:`\hat\sigma=c\,s` one finds :math:`\gamma=cT^6/2\pi^4`, :math:`C_E=3cT^7/\pi^4`; for
+:math:`\hat\sigma=c\,s^2`, :math:`\gamma=12cT^8/\pi^4`, :math:`C_E=96cT^9/\pi^4`.
 """
 
 import jax.numpy as jnp

@@ -1,0 +1,91 @@
+"""The EFT validity diagnostic (``jaxcogen.validity``) against independent numbers."""
+
+import math
+
+import jax
+import numpy as np
+import pytest
+from scipy import integrate
+
+import jaxcogen
+from jaxcogen.validity import X99_DIM6, eft_validity, resonant_chi_production
+
+
+def single_n(coupling: float, M_over_T: float) -> jaxcogen.CogenesisModel:
+    """One heavy neutrino (N2 decoupled: y2 = lambda2 = 0) with y1 = lambda1 = coupling."""
+    return jaxcogen.CogenesisModel(
+        M1=1e12,
+        M2=3e12,
+        y1=coupling,
+        y2=0.0,
+        lambda1=coupling,
+        lambda2=0.0,
+        m_chi=1.0,
+        m_phi=2.0,
+        kappa=1.0,
+        T_RH=1e12 / M_over_T,
+        eft_hierarchy=4.0,  # explicit override: the table below starts at M = 5 T
+    )
+
+
+@pytest.mark.parametrize(
+    ("coupling", "M_over_T", "full_over_eft"),
+    [(1.0, 5, 22), (1.0, 10, 6), (0.1, 5, 2e3), (0.1, 10, 500), (0.01, 5, 2e5), (0.01, 10, 5e4)],
+)
+def test_reproduces_the_breit_wigner_integrals_of_the_crosscheck(coupling, M_over_T, full_over_eft):
+    """``shared/physics/crosscheck.md``, warning 1: a full Breit–Wigner integral (single N, y = λ)
+    gives (EFT + resonant)/EFT χ production = 22, 6 (couplings 1), 2e3, 500 (0.1), 2e5, 5e4
+    (0.01) at T = M/5, M/10. The table has one or two significant figures (2e3, 5e4), hence 10 %.
+    (At M/20, M/30 the table's values also contain the O(s/M^2) off-shell corrections of the full
+    propagator, which the EFT rates leave out, so only the resonance-dominated entries are used.)
+    """
+    ratio = float(eft_validity(single_n(coupling, M_over_T)).resonant_ratio)
+    assert 1.0 + ratio == pytest.approx(full_over_eft, rel=0.1)
+
+
+def test_resonant_rate_equals_the_momentum_integral():
+    r"""Inverse decays LH → N at the rate of the time-dilated decays N → LH of an equilibrium MB
+    population, g_N ∫ d³p/(2π)³ e^{-E/T} (M/E) Γ_LH, times the dark branching ratio Γ_χ/Γ,
+    integrated with scipy over p; the closed form uses
+    ∫ d³p e^{-E/T} M/E = 4π M² T K_1(M/T)."""
+    model = jaxcogen.CogenesisModel(
+        **{**jaxcogen.benchmark_points["default"], "T_RH": 2e11}, eft_hierarchy=2.0
+    )
+    T = 2e11
+    expected = 0.0
+    for M, y, lam in ((1e12, 0.04, 0.3), (3e12, abs(model.y2), abs(model.lambda2))):
+        M, y, lam = float(M), float(y), float(lam)
+        width_lepton, width_dark = y**2 * M / (8 * math.pi), lam**2 * M / (16 * math.pi)
+        width = width_lepton + width_dark
+
+        def integrand(p, M=M, width_lepton=width_lepton):
+            E = math.hypot(p, M)
+            phase_space = 2.0 * 4 * math.pi * p**2 / (2 * math.pi) ** 3
+            return phase_space * math.exp(-E / T) * M / E * width_lepton
+
+        gamma_D, _ = integrate.quad(integrand, 0.0, 200 * T, epsrel=1e-12, limit=200)
+        expected += gamma_D * width_dark / width
+    np.testing.assert_allclose(float(resonant_chi_production(model, T)), expected, rtol=1e-9)
+
+
+def test_momentum_percentile_and_verdicts():
+    """x_99 from the closed-form total ∫ x^6 K_1 = 2^5 Γ(4) Γ(3) = 384 (scipy quadrature); the
+    built-in point (M/T_RH = 20) passes, the hierarchy boundary with small couplings fails."""
+    from scipy.special import k1
+
+    below, _ = integrate.quad(lambda x: x**6 * k1(x), 0.0, X99_DIM6, epsrel=1e-12)
+    assert below / 384.0 == pytest.approx(0.99, abs=1e-9)
+
+    default = eft_validity(jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"]))
+    assert bool(default.trustworthy)
+    assert float(default.s_over_M1_squared) == pytest.approx((X99_DIM6 / 20) ** 2)
+    bad = eft_validity(single_n(0.01, 6))
+    assert not bool(bad.trustworthy) and "not trustworthy" in bad.message()
+
+
+def test_jit_and_vmap():
+    models = [single_n(g, 10) for g in (1.0, 0.1)]
+    stacked = jax.tree.map(lambda *xs: jax.numpy.stack(xs), *models)
+    batched = jax.jit(jax.vmap(lambda m: eft_validity(m).resonant_ratio))(stacked)
+    singles = [float(eft_validity(m).resonant_ratio) for m in models]
+    np.testing.assert_allclose(np.asarray(batched), singles, rtol=1e-13)
