@@ -22,6 +22,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,6 +53,7 @@ from .cards import (
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS
 from .solve import Solution, SolveSettings, solve
+from .validity import EFTValidityWarning
 
 EXIT_SOLVE_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -68,6 +70,8 @@ OBSERVABLE_KEYS: tuple[str, ...] = (
     "T_end",
     "status",
     "num_steps",
+    "eft_resonant_ratio",
+    "eft_s_over_M1_squared",
 )
 
 _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -89,6 +93,8 @@ _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("T_end", "GeV", "end of the integration"),
     ("status", "", "solver status"),
     ("num_steps", "", "solver steps"),
+    ("eft_resonant_ratio", "", "EFT validity: on-shell N / EFT production at T_RH (< 0.1)"),
+    ("eft_s_over_M1_squared", "", "EFT validity: s/M1^2 of the dim-6 rate, 99th percentile (< 1)"),
 )
 
 #: Rows added when the late-universe stage ran (``jaxcogen solve`` does by default).
@@ -487,7 +493,9 @@ def solve_command(
         raise _bad_input(err) from None
 
     start = time.perf_counter()
-    solution: Solution = solve(model, **card.solve_options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EFTValidityWarning)
+        solution: Solution = solve(model, **card.solve_options)
     summary = solution.summary()
     wall_time_s = time.perf_counter() - start
 
@@ -509,6 +517,13 @@ def solve_command(
         if plot is not None:
             footer.append(("plot", str(plot), "", ""))
         typer.echo(format_table(title, [*sections, ("Run", footer)]), nl=False)
+    for warning in caught:
+        if issubclass(warning.category, EFTValidityWarning):
+            typer.echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     if not solution.succeeded:
         typer.echo(f"error: the solve failed with status {summary['status']!r}", err=True)
         raise typer.Exit(EXIT_SOLVE_FAILED)
@@ -565,6 +580,7 @@ def _register_scan_commands(application: typer.Typer) -> None:
 
 
 _register_scan_commands(app)
+__import__(f"{__package__}.fit_cli", fromlist=["register"]).register(app)  # jaxcogen fit
 
 
 def main() -> None:

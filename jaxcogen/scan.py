@@ -60,6 +60,7 @@ from .solve import (
     status_name,
     stiffness_ratio,
 )
+from .validity import RESONANT_RATIO_LIMIT, S_OVER_M2_LIMIT
 
 __all__ = [
     "DIAGNOSTICS",
@@ -661,6 +662,8 @@ class ScanSummary:
 
     n_points: int
     counts: dict[str, int]
+    #: Succeeded points where the heavy-neutrino EFT is not trustworthy (:mod:`jaxcogen.validity`).
+    n_eft_untrustworthy: int = 0
 
     @property
     def n_succeeded(self) -> int:
@@ -688,6 +691,12 @@ class ScanSummary:
             if name != "success":
                 reason = _REASONS.get(name, "solver failure reported by diffrax")
                 lines.append(f"  {count} {name}: {reason}")
+        if self.n_eft_untrustworthy:
+            lines.append(
+                f"  warning: {self.n_eft_untrustworthy} succeeded points are outside the EFT's range "
+                "(on-shell N production or s/M1^2 too large; see eft_resonant_ratio, "
+                "eft_s_over_M1_squared)"
+            )
         return "\n".join(lines)
 
 
@@ -704,4 +713,12 @@ def scan_summary(ds: xr.Dataset) -> ScanSummary:
         for code, count in zip(codes, counts, strict=True)
     }
     ordered = dict(sorted(named.items(), key=lambda item: (item[0] != "success", item[0])))
-    return ScanSummary(n_points=int(status.size), counts=ordered)
+    untrustworthy = 0
+    if "eft_resonant_ratio" in ds and "eft_s_over_M1_squared" in ds:
+        ok = status == 0
+        ratio = np.asarray(ds["eft_resonant_ratio"].values).reshape(-1)
+        s_over = np.asarray(ds["eft_s_over_M1_squared"].values).reshape(-1)
+        untrustworthy = int(
+            np.sum(ok & ((ratio >= RESONANT_RATIO_LIMIT) | (s_over >= S_OVER_M2_LIMIT)))
+        )
+    return ScanSummary(n_points=int(status.size), counts=ordered, n_eft_untrustworthy=untrustworthy)

@@ -36,6 +36,8 @@ OBSERVABLES: tuple[str, ...] = (
     "xi_final",
     "Omega_chi_h2",
     "m_chi_asymmetric",
+    "eft_resonant_ratio",
+    "eft_s_over_M1_squared",
 )
 
 #: Per-point solver diagnostics.
@@ -69,6 +71,14 @@ _VARIABLE_ATTRS = {
     "m_chi_asymmetric": {
         "long_name": "m_chi for which a purely asymmetric relic gives Omega h^2 = 0.12",
         "units": "GeV",
+    },
+    "eft_resonant_ratio": {
+        "long_name": "EFT validity: on-shell N production / EFT rate at T_RH (trustworthy below 0.1)",
+        "units": "1",
+    },
+    "eft_s_over_M1_squared": {
+        "long_name": "EFT validity: s/M1^2 at the 99th percentile of the dim-6 rate (trustworthy below 1)",
+        "units": "1",
     },
     "status": {
         "long_name": "solve status: 0 success, diffrax failure code, "

@@ -10,18 +10,20 @@ nothing). The lepton asymmetry is converted into baryons at sphaleron freeze-out
 """
 
 import dataclasses
+import warnings
 from typing import Literal
 
 import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 from . import constants, observables
 from .boltzmann import BoltzmannSystem, relaxation_rates
 from .dark_freezeout import LateUniverse, late_universe
 from .model import CogenesisModel
+from .validity import EFTValidity, EFTValidityWarning, eft_validity
 
 SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
 AdjointName = Literal["recursive", "forward", "direct"]
@@ -79,6 +81,11 @@ class Solution(eqx.Module):
             number.
         num_steps, num_rejected_steps: step statistics of the solve.
         evolution: the state on a fixed grid (:class:`Evolution`).
+        eft_resonant_ratio, eft_s_over_M1_squared: the EFT validity diagnostic at
+            :math:`T_{\rm RH}` (:func:`~jaxcogen.validity.eft_validity`): on-shell-:math:`N`
+            production over the EFT rate, and :math:`s/M_1^2` at the 99th percentile of the
+            dimension-6 rate; ``eft_trustworthy`` combines them. :func:`solve` warns when the
+            EFT is not trustworthy.
         Omega_chi_h2_today, asymmetric_fraction, Delta_N_eff: today's relic density (after the
             dark freeze-out and φ decays), its asymmetric fraction, and :math:`\Delta N_{\rm eff}`
             at 1 MeV — only with ``late_universe=True``, else ``None``.
@@ -97,6 +104,8 @@ class Solution(eqx.Module):
     num_steps: Int[Array, ""]
     num_rejected_steps: Int[Array, ""]
     evolution: Evolution
+    eft_resonant_ratio: Float[Array, ""]
+    eft_s_over_M1_squared: Float[Array, ""]
     # --- opt-in late-universe stage (``solve(model, late_universe=True)``); None otherwise -------
     Omega_chi_h2_today: Float[Array, ""] | None = None
     asymmetric_fraction: Float[Array, ""] | None = None
@@ -107,6 +116,11 @@ class Solution(eqx.Module):
     def succeeded(self) -> bool:
         """True when the solve succeeded (Python bool; not for use under ``jit``)."""
         return bool(self.status == 0)
+
+    @property
+    def eft_trustworthy(self) -> Bool[Array, "..."]:
+        """Whether the heavy-neutrino EFT holds at this point (:mod:`jaxcogen.validity`)."""
+        return EFTValidity(self.eft_resonant_ratio, self.eft_s_over_M1_squared).trustworthy
 
     @property
     def status_name(self) -> str:
@@ -123,6 +137,8 @@ class Solution(eqx.Module):
             "Omega_chi_h2",
             "m_chi_asymmetric",
             "T_end",
+            "eft_resonant_ratio",
+            "eft_s_over_M1_squared",
         )
         out: dict[str, float | int | str] = {k: float(getattr(self, k)) for k in keys}
         out["status"] = self.status_name
@@ -282,7 +298,19 @@ def solve(model: CogenesisModel, **settings) -> Solution:
             ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe`` (default False: those stay
             ``None`` and everything else is unchanged).
     """
-    return _solve_jit(model, SolveSettings.create(**settings))
+    solution = _solve_jit(model, SolveSettings.create(**settings))
+    _warn_if_eft_untrustworthy(solution)
+    return solution
+
+
+def _warn_if_eft_untrustworthy(solution: "Solution") -> None:
+    """A :class:`EFTValidityWarning` for a concrete, un-batched solution outside the EFT's range."""
+    ratio = solution.eft_resonant_ratio
+    if isinstance(ratio, jax.core.Tracer) or jnp.ndim(ratio) != 0:
+        return
+    validity = EFTValidity(ratio, solution.eft_s_over_M1_squared)
+    if not bool(validity.trustworthy):
+        warnings.warn(validity.message(), EFTValidityWarning, stacklevel=3)
 
 
 @eqx.filter_jit
@@ -340,6 +368,7 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     path = system.physical(ys_grid)
     at_sph = system.physical(ys_baryon[0])
     valid = model.is_valid()
+    validity = eft_validity(model)
     status = jnp.where(valid, result, STATUS_INVALID_INPUT).astype(jnp.int32)
     ok = status == 0
 
@@ -369,6 +398,8 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
             DeltaY_L=path["DeltaY_L"],
             DeltaY_chi=path["DeltaY_chi"],
         ),
+        eft_resonant_ratio=validity.resonant_ratio,
+        eft_s_over_M1_squared=validity.s_over_M1_squared,
     )
     if not settings.late_universe:
         return solution

@@ -50,6 +50,10 @@ S_OVER_M2_LIMIT = 1.0
 X99_DIM6 = 13.7840386301089
 
 
+class EFTValidityWarning(UserWarning):
+    """The heavy-neutrino EFT is not trustworthy at this point (:func:`eft_validity`)."""
+
+
 class EFTValidity(eqx.Module):
     """Diagnostic of the heavy-neutrino EFT at :math:`T_{\\rm RH}` (module docstring).
 

@@ -339,9 +339,10 @@ def test_solve_late_universe_opt_in(default_model):
     assert int(late.status) == 0
     assert float(full.Omega_chi_h2_today) == float(late.Omega_chi_h2)
     assert float(late.DeltaY_B) == float(plain.DeltaY_B)  # n_B/s is conserved after T_sph
-    # kappa = 1 at m_chi = 1 GeV: the symmetric part is gone, Omega = m_chi * 2 Delta Y_chi
+    # kappa = 1 at the built-in m_chi: the symmetric part is gone, Omega = m_chi * 2 Delta Y_chi
     assert float(full.asymmetric_fraction) == pytest.approx(1.0, abs=1e-9)
-    ref = constants.omega_h2_per_GeV_yield * 1.0 * 2.0 * float(plain.DeltaY_chi)
+    m_chi = float(default_model.m_chi)
+    ref = constants.omega_h2_per_GeV_yield * m_chi * 2.0 * float(plain.DeltaY_chi)
     assert float(full.Omega_chi_h2_today) == pytest.approx(ref, rel=1e-9)
     summary = full.summary()
     assert summary["Omega_chi_h2_today"] == pytest.approx(ref, rel=1e-9)

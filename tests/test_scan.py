@@ -133,7 +133,7 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
     for k, single in enumerate(singles):
         for name in OBSERVABLES:
             value = float(ds[name].values[k, 0])
-            if stiff[k]:
+            if stiff[k] and not name.startswith("eft_"):  # the EFT diagnostic needs no solve
                 assert np.isnan(value)
             else:
                 assert value == pytest.approx(float(getattr(single, name)), rel=1e-12, abs=0)

@@ -8,7 +8,13 @@ import pytest
 from scipy import integrate
 
 import jaxcogen
-from jaxcogen.validity import X99_DIM6, eft_validity, resonant_chi_production
+from jaxcogen.validity import (
+    RESONANT_RATIO_LIMIT,
+    X99_DIM6,
+    EFTValidityWarning,
+    eft_validity,
+    resonant_chi_production,
+)
 
 
 def single_n(coupling: float, M_over_T: float) -> jaxcogen.CogenesisModel:
@@ -89,3 +95,49 @@ def test_jit_and_vmap():
     batched = jax.jit(jax.vmap(lambda m: eft_validity(m).resonant_ratio))(stacked)
     singles = [float(eft_validity(m).resonant_ratio) for m in models]
     np.testing.assert_allclose(np.asarray(batched), singles, rtol=1e-13)
+
+
+# ---- the diagnostic reaches the user: Solution, solve() warning, CLI, scans ---------------------
+
+
+def near_boundary() -> jaxcogen.CogenesisModel:
+    """The built-in point with T_RH raised to M1/6.7: inverse decays dominate (ratio ~300)."""
+    return jaxcogen.CogenesisModel(**{**jaxcogen.benchmark_points["default"], "T_RH": 1.5e11})
+
+
+def test_solution_carries_the_diagnostic_and_solve_warns():
+    import warnings
+
+    model = near_boundary()
+    with pytest.warns(EFTValidityWarning, match="not trustworthy"):
+        sol = jaxcogen.solve(model)
+    expected = eft_validity(model)
+    assert float(sol.eft_resonant_ratio) == float(expected.resonant_ratio) > 100
+    assert not bool(sol.eft_trustworthy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EFTValidityWarning)  # no warning at the built-in point
+        assert bool(
+            jaxcogen.solve(
+                jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+            ).eft_trustworthy
+        )
+
+
+def test_cli_prints_a_warning_line():
+    from typer.testing import CliRunner
+
+    from jaxcogen.cli import app
+
+    result = CliRunner().invoke(app, ["solve", "--production-only", "--set", "T_RH=1.5e11"])
+    assert result.exit_code == 0
+    assert "warning: EFT not trustworthy" in result.output
+
+
+def test_scan_summary_counts_untrustworthy_points():
+    base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    ds = jaxcogen.scan(base, {"T_RH": np.array([2e10, 5e10, 1.5e11])}, progress=False, chunk_size=4)
+    summary = jaxcogen.scan_summary(ds)
+    assert summary.n_eft_untrustworthy == 1
+    assert "outside the EFT" in str(summary)
+    ratios = ds["eft_resonant_ratio"].values
+    assert ratios[2] > 100 and ratios[0] < ratios[1] < RESONANT_RATIO_LIMIT
