@@ -18,11 +18,13 @@ from . import (  # noqa: E402
 from .benchmark_points import POINTS as benchmark_points  # noqa: E402
 from .boltzmann import BoltzmannSystem  # noqa: E402
 from .conventions import Conventions  # noqa: E402
+from .dark_freezeout import LateUniverse, late_universe  # noqa: E402
 from .model import CogenesisModel, EffectiveCouplings  # noqa: E402
 from .plotting import plot_evolution  # noqa: E402
 from .sampling import latin_hypercube, sobol  # noqa: E402
 from .scan import ScanSummary, scan, scan_summary  # noqa: E402
 from .solve import Evolution, Solution, SolveSettings, solve, solve_unjitted, status_name  # noqa: E402
+from .validity import EFTValidity, EFTValidityWarning, eft_validity  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -31,6 +33,11 @@ __all__ = [
     "CogenesisModel",
     "Conventions",
     "EffectiveCouplings",
+    "EFTValidity",
+    "EFTValidityWarning",
+    "LateUniverse",
+    "eft_validity",
+    "late_universe",
     "Evolution",
     "Solution",
     "SolveSettings",
