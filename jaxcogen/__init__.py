@@ -19,6 +19,7 @@ from .benchmark_points import POINTS as benchmark_points  # noqa: E402
 from .boltzmann import BoltzmannSystem  # noqa: E402
 from .conventions import Conventions  # noqa: E402
 from .dark_freezeout import LateUniverse, late_universe  # noqa: E402
+from .fit import FitResult, fit  # noqa: E402
 from .model import CogenesisModel, EffectiveCouplings  # noqa: E402
 from .plotting import plot_evolution  # noqa: E402
 from .sampling import latin_hypercube, sobol  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "CogenesisModel",
     "Conventions",
     "EffectiveCouplings",
+    "FitResult",
     "EFTValidity",
     "EFTValidityWarning",
     "LateUniverse",
@@ -43,6 +45,7 @@ __all__ = [
     "SolveSettings",
     "ScanSummary",
     "benchmark_points",
+    "fit",
     "latin_hypercube",
     "plot_evolution",
     "sampling",

@@ -66,6 +66,7 @@ OBSERVABLE_KEYS: tuple[str, ...] = (
     "SigmaY_chi",
     "xi_final",
     "Omega_chi_h2",
+    "Omega_chi_h2_asymmetric",
     "m_chi_asymmetric",
     "T_end",
     "status",
@@ -84,6 +85,11 @@ _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
         "Omega_chi_h2",
         "",
         f"frozen-in chi relic, before depletion (observed {constants.Omega_c_h2_observed:g})",
+    ),
+    (
+        "Omega_chi_h2_asymmetric",
+        "",
+        "asymmetric relic alone: today's Omega h^2 if the sink depletes",
     ),
     (
         "m_chi_asymmetric",

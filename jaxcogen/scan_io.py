@@ -35,6 +35,7 @@ OBSERVABLES: tuple[str, ...] = (
     "SigmaY_chi",
     "xi_final",
     "Omega_chi_h2",
+    "Omega_chi_h2_asymmetric",
     "m_chi_asymmetric",
     "eft_resonant_ratio",
     "eft_s_over_M1_squared",
@@ -68,6 +69,10 @@ _VARIABLE_ATTRS = {
     "SigmaY_chi": {"long_name": "Y_chi + Y_chibar at T_end", "units": "1"},
     "xi_final": {"long_name": "dark-to-SM temperature ratio T_chi/T at T_end", "units": "1"},
     "Omega_chi_h2": {"long_name": "Omega_chi h^2 of the frozen-in chi population", "units": "1"},
+    "Omega_chi_h2_asymmetric": {
+        "long_name": "Omega h^2 of the asymmetric relic alone (2|Delta Y_chi|, m = min(m_chi, m_phi))",
+        "units": "1",
+    },
     "m_chi_asymmetric": {
         "long_name": "m_chi for which a purely asymmetric relic gives Omega h^2 = 0.12",
         "units": "GeV",

@@ -72,6 +72,11 @@ class Solution(eqx.Module):
         DeltaY_B: baryon asymmetry :math:`-c_s\Delta Y_L` at sphaleron freeze-out.
         Omega_chi_h2: :math:`\Omega_\chi h^2` of the frozen-in :math:`\chi` population
             (no dark-sink depletion, no :math:`\phi` decays yet).
+        Omega_chi_h2_asymmetric: today's :math:`\Omega h^2` of the asymmetric relic alone,
+            :math:`m_{\rm DM}\,2|\Delta Y_\chi|\,s_0/(\rho_c/h^2)` with
+            :math:`m_{\rm DM}=\min(m_\chi,m_\phi)` (the heavier decays into the lighter) — equal to
+            today's relic when the dark sink removes the symmetric part (check with
+            ``late_universe=True``). The target fits use for :math:`\Omega_\chi h^2`.
         m_chi_asymmetric: the dark-matter mass [GeV] for which a purely asymmetric relic, with
             the asymmetry :math:`2\Delta Y_\chi` left after :math:`\phi\to\chi\bar\eta`, gives
             :math:`\Omega_\chi h^2=0.12` (:func:`~jaxcogen.observables.asymmetric_dark_matter_mass`).
@@ -98,6 +103,7 @@ class Solution(eqx.Module):
     xi_final: Float[Array, ""]
     DeltaY_B: Float[Array, ""]
     Omega_chi_h2: Float[Array, ""]
+    Omega_chi_h2_asymmetric: Float[Array, ""]
     m_chi_asymmetric: Float[Array, ""]
     T_end: Float[Array, ""]
     status: Int[Array, ""]
@@ -135,6 +141,7 @@ class Solution(eqx.Module):
             "SigmaY_chi",
             "xi_final",
             "Omega_chi_h2",
+            "Omega_chi_h2_asymmetric",
             "m_chi_asymmetric",
             "T_end",
             "eft_resonant_ratio",
@@ -385,6 +392,9 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
         xi_final=final(path["xi"][-1]),
         DeltaY_B=final(observables.baryon_asymmetry(at_sph["DeltaY_L"])),
         Omega_chi_h2=observables.relic_density(model.m_chi, SigmaY_chi),
+        Omega_chi_h2_asymmetric=observables.relic_density(
+            jnp.minimum(model.m_chi, model.m_phi), 2.0 * jnp.abs(DeltaY_chi)
+        ),
         m_chi_asymmetric=observables.asymmetric_dark_matter_mass(DeltaY_chi),
         T_end=model.T_RH * T_end_ratio,
         status=status,
