@@ -124,3 +124,24 @@ def test_forward_mode_matches_reverse_mode():
 def test_polar_helper():
     z = polar(2.0, 0.5)
     assert abs(abs(z) - 2.0) < 1e-15
+
+
+def test_lepton_asymmetry_scales_as_T_RH_cubed():
+    r"""Known derivative (issue 6): :math:`d\ln\Delta Y_L/d\ln T_{\rm RH}\to3` in the weak-wash-out,
+    :math:`\xi\ll1` regime. The CP source is :math:`S_L\propto J_wT^8` (notes §2.4) and
+    :math:`dY/d\ln T=-S_L/(Hs)\propto T^3`, so :math:`\Delta Y_L=\int_{T_{\rm end}}^{T_{\rm RH}}
+    \propto T_{\rm RH}^3(1-(T_{\rm end}/T_{\rm RH})^3)`; the (1-ξ⁸) factor and the wash-out terms
+    are O(ξ⁸) and O(Γ/H) corrections, both negligible for tiny couplings. Checked with jax.grad
+    and central finite differences."""
+    model = tiny_two_n_model(T_RH=1e10, y2_factor=0.5 * (1 + 1j), lambda2_factor=0.7 * (1 - 1j))
+
+    def f(log_T_RH):
+        m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
+        return jax.numpy.log(jax.numpy.abs(jaxcogen.solve(m, rtol=1e-10, atol=1e-14).DeltaY_L))
+
+    x0 = math.log(float(model.T_RH))
+    slope = float(jax.grad(f)(x0))
+    h = 1e-4
+    fd = (float(f(x0 + h)) - float(f(x0 - h))) / (2 * h)
+    np.testing.assert_allclose(slope, fd, rtol=1e-6)
+    assert abs(slope - 3.0) < 1e-4
