@@ -52,28 +52,14 @@ from .cards import (
 )
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS
-from .solve import Solution, SolveSettings, solve
+from .solve import EFT_DIAGNOSTICS, OBSERVABLES, Solution, SolveSettings, solve
 from .validity import EFTValidityWarning
 
 EXIT_SOLVE_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 #: Keys of the observables in ``jaxcogen solve --json`` (those of :meth:`Solution.summary`).
-OBSERVABLE_KEYS: tuple[str, ...] = (
-    "DeltaY_B",
-    "DeltaY_L",
-    "DeltaY_chi",
-    "SigmaY_chi",
-    "xi_final",
-    "Omega_chi_h2",
-    "Omega_chi_h2_asymmetric",
-    "m_chi_asymmetric",
-    "T_end",
-    "status",
-    "num_steps",
-    "eft_resonant_ratio",
-    "eft_s_over_M1_squared",
-)
+OBSERVABLE_KEYS: tuple[str, ...] = (*OBSERVABLES, "T_end", "status", "num_steps", *EFT_DIAGNOSTICS)
 
 _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("DeltaY_B", "", f"baryon asymmetry n_B/s (observed {constants.DeltaY_B_observed:g})"),

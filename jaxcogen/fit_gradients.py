@@ -35,21 +35,13 @@ from jaxtyping import Array, Float
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS, REAL_FIELDS, check_parameter_name, get_parameter
 from .parameters import set_parameters as _set_parameters
+from .solve import OBSERVABLES as SOLUTION_OBSERVABLES
 from .solve import SolveSettings, solve_unjitted
 
 GradientMode = Literal["reverse", "forward"]
 
 #: Scalar observables of :class:`~jaxcogen.Solution` that fits and gradients can use.
-OBSERVABLES: tuple[str, ...] = (
-    "DeltaY_B",
-    "DeltaY_L",
-    "DeltaY_chi",
-    "SigmaY_chi",
-    "xi_final",
-    "Omega_chi_h2",
-    "Omega_chi_h2_asymmetric",
-    "m_chi_asymmetric",
-)
+OBSERVABLES: tuple[str, ...] = SOLUTION_OBSERVABLES
 
 #: The five observables of the gradient API by default.
 DEFAULT_OBSERVABLES: tuple[str, ...] = (
@@ -185,8 +177,7 @@ def gradients(
     jac = _jacobian_jit(model, observables, parameters, settings, mode, _is_batched(model))
     jac = np.asarray(jax.device_get(jac))
     return {
-        o: {p: jac[..., a, j] for j, p in enumerate(parameters)}
-        for a, o in enumerate(observables)
+        o: {p: jac[..., a, j] for j, p in enumerate(parameters)} for a, o in enumerate(observables)
     }
 
 

@@ -25,21 +25,11 @@ import xarray as xr
 
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS, REAL_FIELDS
-from .solve import STATUS_INVALID_INPUT, SolveSettings, status_name
+from .solve import EFT_DIAGNOSTICS, STATUS_INVALID_INPUT, SolveSettings, status_name
+from .solve import OBSERVABLES as SOLUTION_OBSERVABLES
 
 #: Final observables kept per point (the fields of :class:`jaxcogen.Solution` of that name).
-OBSERVABLES: tuple[str, ...] = (
-    "DeltaY_B",
-    "DeltaY_L",
-    "DeltaY_chi",
-    "SigmaY_chi",
-    "xi_final",
-    "Omega_chi_h2",
-    "Omega_chi_h2_asymmetric",
-    "m_chi_asymmetric",
-    "eft_resonant_ratio",
-    "eft_s_over_M1_squared",
-)
+OBSERVABLES: tuple[str, ...] = SOLUTION_OBSERVABLES + EFT_DIAGNOSTICS
 
 #: Per-point solver diagnostics.
 DIAGNOSTICS: tuple[str, ...] = ("status", "num_steps", "num_rejected_steps")

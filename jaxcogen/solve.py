@@ -61,6 +61,22 @@ class Evolution(eqx.Module):
     DeltaY_chi: Float[Array, " n"]
 
 
+#: The scalar final observables of a :class:`Solution` (what scans store, fits and gradients use).
+OBSERVABLES: tuple[str, ...] = (
+    "DeltaY_B",
+    "DeltaY_L",
+    "DeltaY_chi",
+    "SigmaY_chi",
+    "xi_final",
+    "Omega_chi_h2",
+    "Omega_chi_h2_asymmetric",
+    "m_chi_asymmetric",
+)
+
+#: The EFT validity diagnostic carried by every :class:`Solution` (:mod:`jaxcogen.validity`).
+EFT_DIAGNOSTICS: tuple[str, ...] = ("eft_resonant_ratio", "eft_s_over_M1_squared")
+
+
 class Solution(eqx.Module):
     r"""Result of :func:`solve`.
 
@@ -134,19 +150,7 @@ class Solution(eqx.Module):
 
     def summary(self) -> dict[str, float | int | str]:
         """Final observables as plain Python numbers (a single, un-batched solution)."""
-        keys = (
-            "DeltaY_B",
-            "DeltaY_L",
-            "DeltaY_chi",
-            "SigmaY_chi",
-            "xi_final",
-            "Omega_chi_h2",
-            "Omega_chi_h2_asymmetric",
-            "m_chi_asymmetric",
-            "T_end",
-            "eft_resonant_ratio",
-            "eft_s_over_M1_squared",
-        )
+        keys = (*OBSERVABLES, "T_end", *EFT_DIAGNOSTICS)
         out: dict[str, float | int | str] = {k: float(getattr(self, k)) for k in keys}
         out["status"] = self.status_name
         out["num_steps"] = int(self.num_steps)
