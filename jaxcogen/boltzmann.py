@@ -1,11 +1,21 @@
 r"""The production-stage Boltzmann system of UV freeze-in cogenesis.
 
-Independent variable :math:`\tau=\ln(T_{\rm RH}/T)` (so :math:`x=M_1/T=x_{\rm RH}e^\tau`); constant
-:math:`g_*` during production, so :math:`dY/d\tau=\gamma_{\rm net}/(Hs)`.
+Independent variable :math:`\tau=\ln(T_{\rm RH}/T)` (so :math:`x=M_1/T=x_{\rm RH}e^\tau`);
+:math:`g_*(T)`, :math:`g_{*s}(T)` from the SM table (:mod:`jaxcogen.cosmology`), so
+:math:`dY/d\tau=(1+\delta)\,\gamma_{\rm net}/(Hs)` with :math:`1+\delta=1+\frac13d\ln g_{*s}/d\ln T`
+(:func:`~jaxcogen.cosmology.entropy_heating_factor`; 1 to :math:`4\times10^{-6}` above 10 TeV,
+where UV production happens, and it matters only for the tail below the electroweak scale). The
+equations below are written for :math:`\delta=0`; with :math:`\delta\ne0` every right-hand side
+is multiplied by :math:`1+\delta`, and :math:`du/d\tau` gains :math:`-4\delta u` (the SM is heated
+by annihilations, the decoupled dark bath is not) — which the variable :math:`v` absorbs:
+:math:`dv/d\tau=(1+\delta)(g_{*s}(T_{\rm RH})/g_{*s}(T))^{4/3}\,du/d\tau|_{\delta=0}`.
 
 State (each yield rescaled by a characteristic size so that one relative tolerance serves all):
 
-- :math:`u=\xi^4` with :math:`\xi=T_\chi/T` — regular at :math:`\xi=0`, unlike :math:`\xi`,
+- :math:`v=\xi^4\,(g_{*s}(T_{\rm RH})/g_{*s}(T))^{4/3}\propto\rho_Da^4` with :math:`\xi=T_\chi/T` —
+  regular at :math:`\xi=0`, unlike :math:`\xi`; :math:`u=\xi^4` is read off it. Evolving the
+  comoving dark energy rather than :math:`u` keeps the state smooth where :math:`g_{*s}` changes
+  (below ~1 TeV): a decoupled dark bath just keeps its :math:`v`,
 - :math:`\Sigma Y_\chi=Y_\chi+Y_{\bar\chi}`,
 - :math:`\Delta Y_L` — the lepton asymmetry made by the portal (one lepton doublet flavour),
   so :math:`Y_{B-L}=-\Delta Y_L`,
@@ -136,14 +146,22 @@ class BoltzmannSystem(eqx.Module):
         r""":math:`T=T_{\rm RH}e^{-\tau}` [GeV]."""
         return self.T_RH * jnp.exp(-tau)
 
+    def entropy_dilution(self, T: Float[Array, "..."]) -> Float[Array, "..."]:
+        r""":math:`u/v=(g_{*s}(T)/g_{*s}(T_{\rm RH}))^{4/3}`: how SM entropy release cools a decoupled dark bath."""
+        return (cosmology.g_star_s(T) / cosmology.g_star_s(self.T_RH)) ** (4.0 / 3.0)
+
     def initial_state(self) -> Float[Array, "4"]:
-        """Dark sector empty at T_RH ([T]): u = ΣY_χ = ΔY_L = ΔY_χ = 0 (u = ξ_fixed⁴ if ξ is fixed)."""
+        """Dark sector empty at T_RH ([T]): v = ΣY_χ = ΔY_L = ΔY_χ = 0 (u = ξ_fixed⁴ if ξ is fixed)."""
         u0 = 0.0 if self.fixed_xi is None else self.fixed_xi**4
         return jnp.array([u0, 0.0, 0.0, 0.0])
 
-    def physical(self, y: Float[Array, "... 4"]) -> dict[str, Float[Array, "..."]]:
-        """Undo the rescaling: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
+    def physical(
+        self, y: Float[Array, "... 4"], tau: Float[Array, "..."]
+    ) -> dict[str, Float[Array, "..."]]:
+        """Undo the rescaling at ``tau``: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
         u = y[..., 0]
+        if self.fixed_xi is None:
+            u = u * self.entropy_dilution(self.temperature(tau))
         return {
             "xi": xi_power(u, 1),
             "SigmaY_chi": y[..., 1] * self.sigma_scale,
@@ -154,16 +172,19 @@ class BoltzmannSystem(eqx.Module):
     def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
         """The right-hand side d(state)/dτ of the module docstring's equations."""
         T = self.temperature(tau)
-        u = y[0]
         DeltaY_L = y[2] * self.asymmetry_scale
         DeltaY_chi = y[3] * self.asymmetry_scale
+        dilution = self.entropy_dilution(T)
+        u = y[0] * dilution if self.fixed_xi is None else y[0]
         r = self.network(T, u)
-        per_Hs = cosmology.yield_rate_factor(T)
+        heating = cosmology.entropy_heating_factor(T)  # 1 + (1/3) dln g_*s/dln T = H dt/dtau
+        per_Hs = heating * cosmology.yield_rate_factor(T)
 
-        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E, rho_D = pi^2/30 g_D u T^4
+        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E with rho_D a^4 ∝ u (T a)^4 ∝ v
         if self.fixed_xi is None:
             H = cosmology.hubble_rate(T)
-            du = 30.0 / (jnp.pi**2 * self.conventions.g_dark * T**4 * H) * r.energy_transfer
+            du = heating * 30.0 / (jnp.pi**2 * self.conventions.g_dark * T**4 * H * dilution)
+            du = du * r.energy_transfer
         else:
             du = jnp.zeros_like(u)
 

@@ -9,7 +9,7 @@ implicit-function Newton step for :math:`\xi`).
 1. *Separate entropy conservation.* After production the SM and the dark bath (χ, φ, η at
    :math:`T_\chi=\xi T`, zero chemical potential, kinetic equilibrium through κ) each conserve
    entropy. The comoving ratio :math:`r=s_D/s_{\rm SM}=g_D\xi_{\rm end}^3/g_{*s}` is fixed by the
-   production stage (its ``g_dark``, :math:`g_{*s}=106.75`), then
+   production stage at its end :math:`T_{\rm end}` (its ``g_dark``, :math:`g_{*s}(T_{\rm end})`), then
    :math:`g_{s,D}(T_\chi)\,\xi^3=r\,g_{*s}(T)` with the species dof of :mod:`jaxcogen.thermodynamics`
    (:math:`g_{s,D}=\tfrac78\,4f^F_s(m_\chi/T_\chi)+2f^B_s(m_\phi/T_\chi)+g_\eta`, :math:`g_\eta=\tfrac78\cdot2`
    Weyl or :math:`\tfrac78\cdot4` Dirac) — notes §4 "Dark radiation" **[D]**.
@@ -395,5 +395,6 @@ def late_universe(solution, model, **settings) -> LateUniverse:
         T_RH=model.T_RH,
         g_dark=conv.g_dark,
         eta=conv.eta,
+        g_star_s_production=thermodynamics.g_star_s(solution.T_end),
         **settings,
     )

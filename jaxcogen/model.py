@@ -19,6 +19,10 @@ from . import constants
 from .conventions import Conventions
 
 _REAL_FIELDS = ("M1", "M2", "m_chi", "m_phi", "kappa", "T_RH")
+
+#: Lowest reheating temperature accepted [GeV]: production must happen in the unbroken
+#: electroweak phase (massless L, H; sphalerons active), well above :math:`T_*=131.7` GeV.
+T_RH_MIN: float = 1.0e3
 _COMPLEX_FIELDS = ("y1", "y2", "lambda1", "lambda2")
 
 
@@ -191,7 +195,7 @@ class CogenesisModel(eqx.Module):
         cplx = jnp.stack([getattr(self, n) for n in _COMPLEX_FIELDS])
         ok = jnp.all(jnp.isfinite(reals)) & jnp.all(jnp.isfinite(cplx))
         ok &= (self.M1 > 0) & (self.M2 > 0) & (self.T_RH > 0) & (self.m_chi > 0)
-        ok &= (self.m_phi > 0) & (self.kappa >= 0)
+        ok &= (self.m_phi > 0) & (self.kappa >= 0) & (self.T_RH >= T_RH_MIN)
         ok &= (self.M1 > h * self.T_RH) & (self.M2 > h * self.T_RH)
         ok &= (h * self.T_RH > self.m_chi) & (h * self.T_RH > self.m_phi)
         return ok
@@ -223,6 +227,11 @@ def _validate(values: dict, couplings: dict, h: float) -> None:
     if not real["kappa"] >= 0:
         raise ValueError(f"kappa={real['kappa']!r}: must be >= 0")
     T_RH = real["T_RH"]
+    if not T_RH >= T_RH_MIN:
+        raise ValueError(
+            f"T_RH={T_RH:.6g} GeV: must be >= {T_RH_MIN:g} GeV (production in the unbroken "
+            f"electroweak phase, above sphaleron freeze-out at {constants.T_sph} GeV)"
+        )
     for name in ("M1", "M2"):
         if not real[name] > h * T_RH:
             raise ValueError(

@@ -1,4 +1,5 @@
-r"""Plots of a solve: the evolution of :math:`\xi` and the yields against :math:`x=M_1/T`.
+r"""Plots of a solve: the evolution of :math:`\xi` and the yields against :math:`x=M_1/T`, production
+and (when it was run) the late-universe stage.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot, no global state);
 saving a PNG goes through matplotlib's Agg canvas, so no display is needed.
@@ -81,6 +82,49 @@ def _resolve_axes(ax):
     raise TypeError("ax: expected None, one matplotlib Axes, or a pair (xi axes, yield axes)")
 
 
+def _plot_late_stage(ax_xi, ax_yield, late, M1: float) -> float:
+    r"""Continue both panels with the late-universe stage (:class:`~jaxcogen.dark_freezeout.LateUniverse`).
+
+    ξ continues as the same black line; the χ family (:math:`Y_\chi+Y_{\bar\chi}+Y_\phi+Y_{\phi^*}`,
+    twice :math:`\Sigma Y_\chi` at the hand-over since φ carries as many as χ), its minority
+    component and their equilibrium value are drawn against :math:`x=M_1/T`; a grey band marks
+    the hand-over (separate entropy conservation in between). Returns the last :math:`x`.
+    """
+    evolution = late.evolution
+    T_late = np.asarray(evolution.T, dtype=float)
+    if T_late.ndim != 1:
+        raise ValueError(f"plot_evolution needs a single solution, got T of shape {T_late.shape}")
+    x_late = _positive(M1 / T_late)
+    ax_xi.plot(x_late, _positive(evolution.xi), "-", color="k")
+    majority = np.asarray(evolution.Y_majority, dtype=float)
+    minority = np.asarray(evolution.Y_minority, dtype=float)
+    ax_yield.plot(
+        x_late, _positive(majority + minority), "-", color="C4",
+        label=r"late: $\chi$ family $Y_\chi+Y_{\bar\chi}+Y_\phi+Y_{\phi^*}$",
+    )  # fmt: skip
+    ax_yield.plot(x_late, _positive(minority), "-.", color="C4", label="late: minority component")
+    ax_yield.plot(
+        x_late, _positive(majority - minority), "-", color="C2", alpha=0.6,
+        label=r"late: asymmetry $|\Delta Y_\chi+\Delta Y_\phi|$",
+    )  # fmt: skip
+    ax_yield.plot(
+        x_late, _positive(evolution.Y_eq), ":", color="C4", linewidth=1.0,
+        label="late: equilibrium yield",
+    )  # fmt: skip
+    for axes in (ax_xi, ax_yield):
+        axes.axvline(float(x_late[0]), color="0.6", linewidth=0.8)
+    # the minority yield falls by hundreds of decades: keep the axis on the relic's scale
+    relic = _positive(np.abs(majority - minority))
+    if np.isfinite(relic).any():
+        top = np.nanmax(_positive(majority + minority))
+        ax_yield.set_ylim(bottom=1e-6 * np.nanmin(relic), top=10.0 * top)
+    ax_yield.text(
+        float(x_late[0]), 0.98, "  dark freeze-out", transform=ax_yield.get_xaxis_transform(),
+        va="top", ha="left", fontsize="small", color="0.4",
+    )  # fmt: skip
+    return float(np.nanmax(x_late))
+
+
 def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: str | None = None):
     r"""Plot :math:`\xi` and the yields :math:`\Sigma Y_\chi`, :math:`|\Delta Y_L|`, :math:`|\Delta Y_\chi|` against :math:`x=M_1/T`.
 
@@ -94,7 +138,9 @@ def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: 
     Returns:
         The :class:`matplotlib.figure.Figure`. Both panels are log–log; asymmetries are drawn
         as absolute values, dashed where negative; the grey dotted line is the
-        :math:`|\Delta Y_L|` the observed :math:`\Delta Y_B` needs.
+        :math:`|\Delta Y_L|` the observed :math:`\Delta Y_B` needs. If the solution carries the
+        late-universe stage (``solve(..., late_universe=True)``, the CLI's default), both panels
+        continue through the dark freeze-out to today (:func:`_plot_late_stage`).
     """
     evolution = solution.evolution
     x = np.asarray(evolution.x, dtype=float)
@@ -122,6 +168,10 @@ def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: 
         linestyle=":",
         label=r"$|\Delta Y_L|$ for the observed $\Delta Y_B$",
     )
+    late = getattr(solution, "late_universe", None)
+    x_last = x[-1]
+    if late is not None:
+        x_last = _plot_late_stage(ax_xi, ax_yield, late, M1)
     ax_yield.plot([], [], "--", color="0.3", label="dashed: negative")
     ax_yield.set_xscale("log")
     ax_yield.set_yscale("log")
@@ -134,7 +184,7 @@ def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: 
     for axes, panel_title in panels:
         axes.set_xlabel(r"$x = M_1/T$")
         if np.isfinite(x[[0, -1]]).all() and x[0] > 0:
-            axes.set_xlim(x[0], x[-1])  # the whole integration range, even after a failure
+            axes.set_xlim(x[0], x_last)  # the whole integration range, even after a failure
         axes.set_title(panel_title)
         _temperature_axis(axes, M1)
     ax_xi.legend(loc="lower right", fontsize="small")

@@ -5,8 +5,13 @@ yield still to come below :math:`T` is the fraction :math:`(T/T_{\rm RH})^{n-5}`
 (notes §7 item 2), so the slowest channel (dim-5, :math:`n=6`) leaves the fraction
 :math:`T_{\rm end}/T_{\rm RH}`. The default ``T_end_ratio = 1e-8`` keeps that below
 :math:`10^{-8}`, under the default tolerance (a test checks that integrating further changes
-nothing). The lepton asymmetry is converted into baryons at sphaleron freeze-out
-:math:`T_*=131.7` GeV, read off the same solve (or at :math:`T_{\rm end}` if that is hotter).
+nothing). Production never runs below sphaleron freeze-out :math:`T_*=131.7` GeV
+(:math:`T_{\rm end}=\max(T_{\rm RH}\times` ``T_end_ratio``:math:`,T_*)`): below the electroweak
+crossover the Higgs has a vacuum expectation value and the massless-SM rates no longer hold; the
+tail left out is at most the fraction :math:`T_*/T_{\rm RH}\le0.13` of the dimension-5 yield
+(at the lowest allowed :math:`T_{\rm RH}=1` TeV) and :math:`<10^{-6}` for
+:math:`T_{\rm RH}>1.3\times10^8` GeV. The lepton asymmetry is converted into baryons at
+:math:`T_*`, read off the same solve (or at :math:`T_{\rm end}` if that is hotter).
 """
 
 import dataclasses
@@ -334,8 +339,10 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
     T_end_ratio, n_save = settings.T_end_ratio, settings.n_save
     system = BoltzmannSystem(model, fixed_xi)
-    tau_end = -jnp.log(T_end_ratio)
     tau_sph = jnp.log(model.T_RH / constants.T_sph)
+    # stop at T_end_ratio * T_RH, or at sphaleron freeze-out if that is hotter: below the
+    # electroweak crossover the massless-SM rates no longer hold (module docstring)
+    tau_end = jnp.minimum(-jnp.log(T_end_ratio), tau_sph)
     tau_baryon = jnp.clip(tau_sph, 0.0, tau_end)
     grid = jnp.linspace(0.0, 1.0, n_save) * tau_end
     saveat = diffrax.SaveAt(
@@ -376,8 +383,8 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
         )
     else:
         (ys_grid, ys_baryon), result, (num_steps, num_rejected) = integrate(settings.solver)
-    path = system.physical(ys_grid)
-    at_sph = system.physical(ys_baryon[0])
+    path = system.physical(ys_grid, grid)
+    at_sph = system.physical(ys_baryon[0], tau_baryon)
     valid = model.is_valid()
     validity = eft_validity(model)
     status = jnp.where(valid, result, STATUS_INVALID_INPUT).astype(jnp.int32)
@@ -400,7 +407,7 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
             jnp.minimum(model.m_chi, model.m_phi), 2.0 * jnp.abs(DeltaY_chi)
         ),
         m_chi_asymmetric=observables.asymmetric_dark_matter_mass(DeltaY_chi),
-        T_end=model.T_RH * T_end_ratio,
+        T_end=model.T_RH * jnp.exp(-tau_end),
         status=status,
         num_steps=num_steps,
         num_rejected_steps=num_rejected,

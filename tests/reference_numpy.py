@@ -6,12 +6,20 @@ it re-implements ``shared/physics/README.md`` §3.4 (a), (b), (c), (c'), §3.5 a
 
 Conventions (all fixed; GeV units)
 ----------------------------------
-* :math:`m_{\rm Pl}=1.22093\times10^{19}` (non-reduced), :math:`g_*=g_{*s}=106.75` constant.
+* :math:`m_{\rm Pl}=1.22093\times10^{19}` (non-reduced).
+* :math:`g_*(T)`, :math:`g_{*s}(T)`: the published SM table shipped as ``jaxcogen/data/sm_dof.csv``
+  (an *input*, tested against its own nodes elsewhere), read here with NumPy and interpolated with
+  SciPy's ``PchipInterpolator`` in :math:`\log_{10}T` (constant outside the table) — not with
+  jaxcogen's interpolation code. With ``g_star="constant"``: :math:`g_*=g_{*s}=106.75`.
 * :math:`H=c_H\sqrt{g_*}\,T^2/m_{\rm Pl}` with :math:`c_H=\sqrt{4\pi^3/45}` (exactly, not 1.66).
-* :math:`s=\tfrac{2\pi^2}{45}g_{*s}T^3`, radiation domination with constant :math:`g`: :math:`dT/dt=-HT`.
+* :math:`s=\tfrac{2\pi^2}{45}g_{*s}T^3`; entropy conservation :math:`g_{*s}T^3a^3=` const gives
+  :math:`dT/dt=-HT/(1+\delta)`, :math:`\delta=\tfrac13d\ln g_{*s}/d\ln T`.
 * Independent variable :math:`z=\ln(T_{\rm RH}/T)`, so that for any rate density :math:`\gamma`
 
-  .. math:: \frac{dY}{dz}=\frac{\gamma(T)}{H(T)\,s(T)}\qquad(=\tfrac{dY}{dx}\,x \text{ with } x=M_1/T).
+  .. math:: \frac{dY}{dz}=(1+\delta)\frac{\gamma(T)}{H(T)\,s(T)}\qquad(=\tfrac{dY}{dx}\,x \text{ with } x=M_1/T).
+
+  The dark bath's energy obeys :math:`d(\rho_Da^4)/dt=a^4C_E` with :math:`\rho_D\propto uT^4` and
+  :math:`(Ta)^4\propto g_{*s}^{-4/3}`, hence :math:`du/dz=(1+\delta)\frac{30\,C_E}{\pi^2g_DT^4H}-4\delta u`.
 
 Wilson coefficients and CP invariants (README §2.1, §2.4)
 ---------------------------------------------------------
@@ -104,10 +112,13 @@ step end point (exact, not an interpolant); the two segments are each run with `
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from scipy.interpolate import PchipInterpolator
 
 # ----------------------------------------------------------------------------- constants
 M_PL = 1.22093e19  # GeV, non-reduced Planck mass
@@ -123,14 +134,61 @@ K_SM_EQ = 257.0 / 711.0  # all SM Yukawas + both sphalerons, one flavour (crossc
 PI = math.pi
 
 
+_DOF_FILE = Path(__file__).resolve().parents[1] / "jaxcogen" / "data" / "sm_dof.csv"
+
+
+@functools.cache
+def _dof_interpolants():
+    rows = [
+        line.split(",")
+        for line in _DOF_FILE.read_text().splitlines()
+        if line and not line.startswith(("#", "log10"))
+    ]
+    x = np.array([float(r[0]) for r in rows])
+    g_rho = PchipInterpolator(x, np.array([float(r[1]) for r in rows]))
+    g_s = PchipInterpolator(x, np.array([float(r[2]) for r in rows]))
+    return x[0], x[-1], g_rho, g_s
+
+
+#: "table" (default) or "constant" (g_* = g_*s = 106.75): how the functions below get g.
+G_MODE = {"mode": "table"}
+
+
+def g_rho(T):
+    """g_*(T) from the shipped table (PCHIP in log10 T, constant outside), or 106.75."""
+    if G_MODE["mode"] == "constant":
+        return G_STAR
+    lo, hi, f, _ = _dof_interpolants()
+    return float(f(min(max(math.log10(T), lo), hi)))
+
+
+def g_s(T):
+    """g_*s(T) from the shipped table, or 106.75."""
+    if G_MODE["mode"] == "constant":
+        return G_STAR_S
+    lo, hi, _, f = _dof_interpolants()
+    return float(f(min(max(math.log10(T), lo), hi)))
+
+
+def delta_heating(T):
+    """δ = (1/3) d ln g_*s / d ln T (0 outside the table and for constant g)."""
+    if G_MODE["mode"] == "constant":
+        return 0.0
+    lo, hi, _, f = _dof_interpolants()
+    x = math.log10(T)
+    if not lo < x < hi:
+        return 0.0
+    return float(f.derivative()(x)) / (float(f(x)) * math.log(10.0)) / 3.0
+
+
 def hubble(T):
     """H(T) = sqrt(4 pi^3/45) sqrt(g_*) T^2 / m_Pl."""
-    return C_H * math.sqrt(G_STAR) * T**2 / M_PL
+    return C_H * math.sqrt(g_rho(T)) * T**2 / M_PL
 
 
 def entropy(T):
     """s(T) = (2 pi^2/45) g_*s T^3."""
-    return 2.0 * PI**2 / 45.0 * G_STAR_S * T**3
+    return 2.0 * PI**2 / 45.0 * g_s(T) * T**3
 
 
 # ----------------------------------------------------------------------------- couplings
@@ -175,7 +233,7 @@ def energy_transfer_coefficients(energy_transfer: str = "exact") -> tuple[float,
     raise ValueError(f"unknown energy_transfer {energy_transfer!r}")
 
 
-def chemical_potential_coefficients(spectators: str = "none") -> tuple[float, float]:
+def chemical_potential_coefficients(spectators: str = "none", T: float = 1e16) -> tuple[float, float]:
     r"""(c_L, c_D) with :math:`\hat\mu_L+\hat\mu_H=c_L\Delta Y_L`, :math:`\hat\mu_\chi+\hat\mu_\phi=c_D\Delta Y_\chi/\xi^3`.
 
     ``"none"``: MB, :math:`\hat\mu_X=\pi^4g_{*s}\Delta Y_X/(45g_X(T_X/T)^3)`, no Higgs asymmetry,
@@ -183,12 +241,13 @@ def chemical_potential_coefficients(spectators: str = "none") -> tuple[float, fl
     ``"sm_equilibrium"``: quantum statistics, :math:`c_L=K\cdot4\pi^2g_{*s}/15` with
     :math:`K=257/711`; :math:`c_D=4\pi^2g_{*s}/15+2\pi^2g_{*s}/15`.
     """
+    gs = g_s(T)
     if spectators == "none":
-        return PI**4 * G_STAR_S / (45.0 * 2.0), PI**4 * G_STAR_S / 45.0 * (1.0 + 1.0)
+        return PI**4 * gs / (45.0 * 2.0), PI**4 * gs / 45.0 * (1.0 + 1.0)
     if spectators == "sm_equilibrium":
         return (
-            K_SM_EQ * 4.0 * PI**2 * G_STAR_S / 15.0,
-            4.0 * PI**2 * G_STAR_S / 15.0 + 2.0 * PI**2 * G_STAR_S / 15.0,
+            K_SM_EQ * 4.0 * PI**2 * gs / 15.0,
+            4.0 * PI**2 * gs / 15.0 + 2.0 * PI**2 * gs / 15.0,
         )
     raise ValueError(f"unknown spectators {spectators!r}")
 
@@ -215,7 +274,7 @@ def _terms(T, u, w, c, energy_transfer, g_dark, mixed_processes, spectators, fix
     the sources ∝ 1 − ξ^8 are tiny) keep full relative precision.
     """
     k5, k6 = energy_transfer_coefficients(energy_transfer)
-    cL, cD = chemical_potential_coefficients(spectators)
+    cL, cD = chemical_potential_coefficients(spectators, T)
     m = 1.0 if mixed_processes else 0.0
     if fixed_xi is not None:
         xi = float(fixed_xi)
@@ -240,7 +299,8 @@ def _terms(T, u, w, c, energy_transfer, g_dark, mixed_processes, spectators, fix
         cL=cL,
         cD=cD,
         H=H,
-        Hs=H * entropy(T),
+        heating=1.0 + delta_heating(T),
+        Hs=H * entropy(T) / (1.0 + delta_heating(T)),  # (H s)/(1+δ): every rate is divided by it
         pre_u=30.0 / (PI**2 * g_dark * T**4 * H),
         g5=c["a2"] * T**6 / (16.0 * PI**5),
         g6=3.0 * c["b2"] * T**8 / (2.0 * PI**5),
@@ -298,7 +358,11 @@ def derivatives(
     g5, g6, Hs, om = q["g5"], q["g6"], q["Hs"], q["om"]
 
     # (a) energy
-    du = 0.0 if fixed_xi is not None else q["pre_u"] * (q["CE5"] * om[7] + q["CE6"] * om[9])
+    if fixed_xi is not None:
+        du = 0.0
+    else:
+        du = q["heating"] * q["pre_u"] * (q["CE5"] * om[7] + q["CE6"] * om[9])
+        du -= 4.0 * (q["heating"] - 1.0) * q["u"]
     # (b) symmetric yield
     dsig = 2.0 * (g6 * om[8] + g5 * om[6]) / Hs
     # (c') asymmetries
@@ -353,7 +417,8 @@ def jacobian(
     J[3, 3] = -2.0 * wash_D * cD / Hs
 
     if fixed_xi is None:
-        J[0, 0] = q["pre_u"] * (-1.75 * q["CE5"] * xi3 - 2.25 * q["CE6"] * xi**5)
+        J[0, 0] = q["heating"] * q["pre_u"] * (-1.75 * q["CE5"] * xi3 - 2.25 * q["CE6"] * xi**5)
+        J[0, 0] -= 4.0 * (q["heating"] - 1.0)
         J[1, 0] = 2.0 * (-2.0 * u * g6 - 1.5 * xi**2 * g5) / Hs
         if u > 0.0:
             d_wash_L = m * (2.25 * g5 / xi + 4.0 / 3.0 * g6)
@@ -435,7 +500,7 @@ def reference_solve(
     method: str = "Radau",
 ) -> dict:
     r"""Integrate (u, ΣY_χ, ΔY_L, ΔY_χ) from T_RH (all zero; u = fixed_xi^4 if given) to
-    T_end = T_end_ratio·T_RH with Radau and return the observables.
+    T_end = max(T_end_ratio·T_RH, T_sph) with Radau and return the observables.
 
     ``atol`` applies to the scaled state (each component divided by its ξ≪1 closed form at
     T_end, so O(1)); the default 1e-30 makes the control purely relative.
@@ -445,9 +510,9 @@ def reference_solve(
     T_RH, where ΔY_L = 0); ``Omega_chi_h2`` = m_χ ΣY_χ s_0/(ρ_c/h^2); ``nfev`` (both segments).
     """
     T_RH = float(params["T_RH"])
-    T_end = T_end_ratio * T_RH
-    if not 0.0 < T_end < T_RH:
+    if not 0.0 < T_end_ratio < 1.0:
         raise ValueError("need 0 < T_end_ratio < 1")
+    T_end = max(T_end_ratio * T_RH, T_SPH)  # production stops at sphaleron freeze-out at the latest
     cache = _couplings(params)
     scale = _scales(params, T_end, energy_transfer, g_dark, fixed_xi)
     opts = dict(

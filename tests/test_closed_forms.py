@@ -38,6 +38,8 @@ from .conftest import polar
 
 G = constants.g_star_SM
 K_YIELD = 45.0 * constants.m_Pl / (2 * math.pi**2 * G * constants.hubble_coefficient * math.sqrt(G))
+#: Above this SM temperature [GeV] the g_*(T) table equals 106.75 to < 5e-8 (jaxcogen.cosmology).
+G_CONSTANT_ABOVE = 1.0e5
 
 
 def tiny_model(T_RH: float, M1: float, M2: float, seed: int, conventions=None):
@@ -105,7 +107,12 @@ def test_dark_temperature_exact_transfer(T_RH, M1, M2, seed):
         math.pi**2 * g_dark * constants.hubble_coefficient * math.sqrt(G) * (2 * math.pi) ** 5
     )
     u = prefactor * (a2 * (T_RH - T) + 32 / 3 * b2 * (T_RH**3 - T**3))
-    np.testing.assert_allclose(np.asarray(sol.evolution.xi)[1:] ** 4, u[1:], rtol=1e-6)
+    # the closed form assumes constant g_*: compare where the SM table is 106.75 (T > 10 TeV; below,
+    # the SM's entropy release cools the decoupled dark bath, tested in test_late_universe.py)
+    constant_g = T > G_CONSTANT_ABOVE
+    np.testing.assert_allclose(
+        np.asarray(sol.evolution.xi)[1:][constant_g[1:]] ** 4, u[1:][constant_g[1:]], rtol=1e-6
+    )
 
 
 def test_prefactor_matches_notes():
@@ -129,7 +136,12 @@ def test_dark_temperature_talk_convention_reproduces_talk_equation(T_RH, M1, M2,
         / (constants.hubble_coefficient * math.sqrt(G) * (2 * math.pi) ** 5)
         * (sigma0_F1 * (T_RH - T) + 35 / 12 * sigma0_F2_over_m1sq * (T_RH**3 - T**3))
     )
-    np.testing.assert_allclose(np.asarray(sol.evolution.xi)[1:] ** 4, u[1:], rtol=1e-6)
+    # the closed form assumes constant g_*: compare where the SM table is 106.75 (T > 10 TeV; below,
+    # the SM's entropy release cools the decoupled dark bath, tested in test_late_universe.py)
+    constant_g = T > G_CONSTANT_ABOVE
+    np.testing.assert_allclose(
+        np.asarray(sol.evolution.xi)[1:][constant_g[1:]] ** 4, u[1:][constant_g[1:]], rtol=1e-6
+    )
 
 
 def test_integrating_further_changes_nothing():

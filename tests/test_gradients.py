@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import jaxcogen
+from jaxcogen import constants
 
 from .conftest import make_model, polar
 
@@ -54,7 +55,8 @@ def log_sigma_of_log_T_RH(model):
 )
 def test_freeze_in_scaling_with_T_RH(case, expected_limit):
     if case == "dim5":
-        model = tiny_two_n_model(T_RH=1e7, y2_factor=0.5, lambda2_factor=0.5)
+        # T_RH high enough that the g_*(T) tail below 1e5 GeV (~1e-8 of the yield) is negligible
+        model = tiny_two_n_model(T_RH=1e9, y2_factor=0.5, lambda2_factor=0.5)
     else:
         # y2 = i y1 sqrt(r), lambda2 = i lambda1 sqrt(r) cancels a exactly (see test_symmetries)
         r = math.sqrt(3.0)
@@ -65,11 +67,16 @@ def test_freeze_in_scaling_with_T_RH(case, expected_limit):
     h = 1e-4
     fd = (float(f(x0 + h)) - float(f(x0 - h))) / (2 * h)
 
+    # Sigma Y = A5 (T_RH - T_end) + A6 (T_RH^3 - T_end^3)/3 (xi << 1, constant g_* above 1e5 GeV);
+    # T_end = 1e-8 T_RH, floored at sphaleron freeze-out (then independent of T_RH)
     a2, b2 = abs(complex(model.a)) ** 2, abs(complex(model.b)) ** 2
     T = float(model.T_RH)
-    Y5 = a2 / (16 * math.pi**5) * T  # common factors cancel in the ratio
-    Y6 = 1.5 * b2 / math.pi**5 * T**3 / 3
-    closed = (Y5 + 3 * Y6) / (Y5 + Y6)
+    T_end = max(1e-8 * T, constants.T_sph)
+    moves = 0.0 if T_end == constants.T_sph else 1.0  # d ln T_end / d ln T_RH
+    A5, A6 = a2 / (16 * math.pi**5), 1.5 * b2 / math.pi**5  # common factors cancel in the ratio
+    Y5, Y6 = A5 * (T - T_end), A6 * (T**3 - T_end**3) / 3
+    dY5, dY6 = A5 * (T - moves * T_end), A6 * (T**3 - moves * T_end**3)
+    closed = (dY5 + dY6) / (Y5 + Y6)
     np.testing.assert_allclose(slope, closed, rtol=1e-6)
     np.testing.assert_allclose(slope, fd, rtol=1e-6)
     assert abs(closed - expected_limit) < 1e-3

@@ -86,7 +86,12 @@ def test_scan_two_pass_choice_matches_single_solves():
 
     At the stiff point the dark sector thermalises (xi -> 1) and both asymmetries are erased to
     rounding noise (~1e-25, i.e. zero: 1e-14 of the observed Delta Y_B), where a vmapped and a
-    single solve differ in the noise; hence the absolute floor of 1e-20 besides rtol 1e-10.
+    single solve differ in the noise; hence the absolute floor of 1e-20. The vmapped and the single
+    solve are the same algorithm compiled differently (XLA fuses the g_*(T) table look-up
+    differently under vmap), so rounding differs in the last bits; where the integration is smooth
+    the step sequences coincide and results agree to rtol 1e-10, but at the stiff point
+    (Kvaerno5, ~950 steps through thermalisation) the step sequences part (955 vs 941 steps) and
+    the results agree only to the integration tolerance: rtol 1e-6 there (measured 3.5e-8).
     """
     base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
     points = [jaxcogen.benchmark_points["default"], STIFF, TSIT5_FAILS]
@@ -115,7 +120,8 @@ def test_scan_two_pass_choice_matches_single_solves():
     for k, point in enumerate(points):
         single = jaxcogen.solve(jaxcogen.CogenesisModel(**point))
         assert int(ds["status"].values[k]) == int(single.status) == 0
+        rtol = 1e-6 if point is STIFF else 1e-10
         for key in ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final"):
             np.testing.assert_allclose(
-                float(ds[key].values[k]), float(getattr(single, key)), rtol=1e-10, atol=1e-20
+                float(ds[key].values[k]), float(getattr(single, key)), rtol=rtol, atol=1e-20
             )
