@@ -19,6 +19,7 @@ from .benchmark_points import POINTS as benchmark_points  # noqa: E402
 from .boltzmann import BoltzmannSystem  # noqa: E402
 from .conventions import Conventions  # noqa: E402
 from .dark_freezeout import LateUniverse, late_universe  # noqa: E402
+from .dynamical import solve_dynamical  # noqa: E402
 from .fit import FitResult, fit  # noqa: E402
 from .model import CogenesisModel, EffectiveCouplings  # noqa: E402
 from .plotting import plot_evolution  # noqa: E402
@@ -58,6 +59,7 @@ __all__ = [
     "rates",
     "solve",
     "solve_unjitted",
+    "solve_dynamical",
     "spectators",
     "status_name",
 ]

@@ -68,6 +68,8 @@ class CogenesisModel(eqx.Module):
         eft_hierarchy: the factor :math:`h` of the validity rule
             :math:`M_i>h\,T_{\rm RH}>m_\chi,m_\phi` (the talk's 5). Change it only deliberately:
             the EFT is quantitatively reliable only for :math:`M/T_{\rm RH}\gtrsim20` (notes §3.6).
+            Values below 1 (even :math:`T_{\rm RH}>M_i`) are for
+            :func:`jaxcogen.dynamical.solve_dynamical`, which treats :math:`N_i` as species.
 
     Inputs are checked when the model is built from concrete numbers; a violation raises
     ``ValueError`` naming the parameter, its value and the allowed range. Inside ``jit``
@@ -105,8 +107,8 @@ class CogenesisModel(eqx.Module):
     ):
         values = dict(M1=M1, M2=M2, m_chi=m_chi, m_phi=m_phi, kappa=kappa, T_RH=T_RH)
         couplings = dict(y1=y1, y2=y2, lambda1=lambda1, lambda2=lambda2)
-        if not isinstance(eft_hierarchy, (int, float)) or not eft_hierarchy >= 1.0:
-            raise ValueError(f"eft_hierarchy={eft_hierarchy!r}: must be a number >= 1")
+        if not isinstance(eft_hierarchy, (int, float)) or not eft_hierarchy > 0.0:
+            raise ValueError(f"eft_hierarchy={eft_hierarchy!r}: must be a number > 0")
         if all(_is_concrete(v) for v in (*values.values(), *couplings.values())):
             _validate(values, couplings, float(eft_hierarchy))
         for name, value in values.items():

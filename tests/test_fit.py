@@ -48,7 +48,7 @@ def _finite_differences(model, h=1e-5):
         vals = []
         for sign in (1, -1):
             m = set_parameters(model, {p: base[p] + sign * step})
-            s = jaxcogen.solve(m, **TIGHT)
+            s = jaxcogen.solve(m, **TIGHT, late_universe=False)
             vals.append(np.array([float(getattr(s, o)) for o in OBS]))
         out[:, j] = (vals[0] - vals[1]) / (2 * step)
     return out
@@ -104,7 +104,7 @@ def test_dlnSigma_dln_lambda1_is_two_when_N1_dominates():
 
     def f(log_abs_lambda1):
         m = set_parameters(model, {"lambda1.abs": jnp.exp(log_abs_lambda1)})
-        return jnp.log(jaxcogen.solve(m, **TIGHT).SigmaY_chi)
+        return jnp.log(jaxcogen.solve(m, **TIGHT, late_universe=False).SigmaY_chi)
 
     x0 = math.log(1e-3)
     slope = float(jax.grad(f)(x0))

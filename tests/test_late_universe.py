@@ -327,12 +327,12 @@ def test_late_universe_is_differentiable():
     assert g == pytest.approx(fd, rel=1e-4)
 
 
-def test_solve_late_universe_opt_in(default_model):
+def test_solve_runs_the_late_universe_by_default(default_model):
     from jaxcogen.solve import solve
 
-    plain = solve(default_model)
+    plain = solve(default_model, late_universe=False)
     assert plain.late_universe is None and plain.Omega_chi_h2_today is None
-    full = solve(default_model, late_universe=True)
+    full = solve(default_model)  # the full chain is the default of solve()
     for name in ("DeltaY_B", "DeltaY_L", "DeltaY_chi", "SigmaY_chi", "xi_final", "Omega_chi_h2"):
         assert float(getattr(full, name)) == float(getattr(plain, name))
     late = full.late_universe

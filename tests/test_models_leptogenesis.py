@@ -13,6 +13,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import matplotlib
 import numpy as np
 import pytest
 from scipy.integrate import quad, solve_ivp
@@ -115,9 +116,11 @@ BASE_CARD = dict(delta=270.0, a21=0.0, a31=0.0, t12=33.63, t13=8.52, t23=48.7, M
 
 def ulysses_point(card, initial_abundance):
     """ULYSSES 1BE1F with jaxcogen's m_* and η_B/N_{B-L}; returns (η_B, ε_ULYSSES, mtilde [eV])."""
-    ulysses = pytest.importorskip(
-        "ulysses", reason="ULYSSES (pip install ulysses odeintw) is the peer code of this test"
-    )
+    # importing ULYSSES switches matplotlib's global text.usetex on (no LaTeX here): keep rcParams
+    with matplotlib.rc_context():
+        ulysses = pytest.importorskip(
+            "ulysses", reason="ULYSSES (pip install ulysses odeintw) is the peer code of this test"
+        )
     pars = dict(BASE_CARD, **card)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
