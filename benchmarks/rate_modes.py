@@ -57,11 +57,11 @@ def time_mode(label: str, model, mode: str | None, repeats: int) -> dict:
     jax.clear_caches()
     try:
         start = time.perf_counter()
-        sol = jaxcogen.solve(model, solver="Tsit5")
+        sol = jaxcogen.solve(model, solver="Tsit5", late_universe=False)
         jax.block_until_ready(sol)
         first = time.perf_counter() - start
         warm = time_call(
-            lambda: jax.block_until_ready(jaxcogen.solve(model, solver="Tsit5")), repeats
+            lambda: jax.block_until_ready(jaxcogen.solve(model, solver="Tsit5", late_universe=False)), repeats
         )
     finally:
         boltzmann.make_network = _DEFAULT_MAKE_NETWORK
@@ -90,7 +90,7 @@ def physics_table(point: dict) -> list[dict]:
         p = dict(point, T_RH=M1 / ratio)
         base = None
         for label, conv in PHYSICS_MODES.items():
-            sol = jaxcogen.solve(_model(p, **conv), solver="Tsit5")
+            sol = jaxcogen.solve(_model(p, **conv), solver="Tsit5", late_universe=False)
             values = {k: float(getattr(sol, k)) for k in OUTPUTS}
             if base is None:
                 base = values

@@ -189,11 +189,11 @@ def memory_against_points(base, chunk: int, totals: list[int]) -> list[dict]:
 def python_loop(base, samples: dict, n: int) -> dict:
     """Single-point solves (same settings as the scan: n_save = 2) in a Python loop."""
     models = [set_parameters(base, {k: float(v[i]) for k, v in samples.items()}) for i in range(n)]
-    jax.block_until_ready(jaxcogen.solve(models[0], n_save=2))  # compile
+    jax.block_until_ready(jaxcogen.solve(models[0], n_save=2, late_universe=False))  # compile
 
     def loop():
         for model in models:
-            jax.block_until_ready(jaxcogen.solve(model, n_save=2))
+            jax.block_until_ready(jaxcogen.solve(model, n_save=2, late_universe=False))
 
     run, _ = _fastest(loop)
     return {"points": n, "run_s": round(run, 3), "points_per_s": round(n / run, 1)}

@@ -37,11 +37,11 @@ def main() -> None:
     rows = []
     for solver in ("auto", "Kvaerno5"):
         start = time.perf_counter()
-        sol = jaxcogen.solve(model, solver=solver)
+        sol = jaxcogen.solve(model, solver=solver, late_universe=False)
         jax.block_until_ready(sol)
         first_call = time.perf_counter() - start
         warm = time_call(
-            lambda s=solver: jax.block_until_ready(jaxcogen.solve(model, solver=s)), args.repeats
+            lambda s=solver: jax.block_until_ready(jaxcogen.solve(model, solver=s, late_universe=False)), args.repeats
         )
         rows.append(
             {

@@ -418,9 +418,38 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
         (ys_grid, ys_baryon), result, (num_steps, num_rejected) = integrate(settings.solver)
     path = system.physical(ys_grid, grid)
     at_sph = system.physical(ys_baryon[0], tau_baryon)
-    valid = model.is_valid()
-    validity = eft_validity(model)
-    status = jnp.where(valid, result, STATUS_INVALID_INPUT).astype(jnp.int32)
+    status = jnp.where(model.is_valid(), result, STATUS_INVALID_INPUT).astype(jnp.int32)
+    solution = production_solution(
+        model, path, at_sph, system.temperature(grid), tau_end, status, num_steps, num_rejected
+    )
+    if not settings.late_universe:
+        return solution
+    late = late_universe(solution, model)
+    return dataclasses.replace(
+        solution,
+        Omega_chi_h2_today=late.Omega_chi_h2,
+        asymmetric_fraction=late.asymmetric_fraction,
+        Delta_N_eff=late.Delta_N_eff,
+        late_universe=late,
+    )
+
+
+def production_solution(
+    model: CogenesisModel,
+    path: dict[str, Float[Array, " n"]],
+    at_sph: dict[str, Float[Array, ""]],
+    T: Float[Array, " n"],
+    tau_end: Float[Array, ""],
+    status: Int[Array, ""],
+    num_steps: Int[Array, ""],
+    num_rejected: Int[Array, ""],
+) -> Solution:
+    r"""The :class:`Solution` of a production-stage integration (shared by the EFT and the dynamical mode).
+
+    ``path``: the physical state on the saved grid (``xi``, ``SigmaY_chi``, ``DeltaY_L``,
+    ``DeltaY_chi``) at temperatures ``T``; ``at_sph``: the state at sphaleron freeze-out;
+    ``status``: 0 on success (every observable is NaN otherwise).
+    """
     ok = status == 0
 
     def final(v):
@@ -428,8 +457,8 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
 
     DeltaY_chi = final(path["DeltaY_chi"][-1])
     SigmaY_chi = final(path["SigmaY_chi"][-1])
-    T = system.temperature(grid)
-    solution = Solution(
+    validity = eft_validity(model)
+    return Solution(
         DeltaY_L=final(path["DeltaY_L"][-1]),
         DeltaY_chi=DeltaY_chi,
         SigmaY_chi=SigmaY_chi,
@@ -454,14 +483,4 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
         ),
         eft_resonant_ratio=validity.resonant_ratio,
         eft_s_over_M1_squared=validity.s_over_M1_squared,
-    )
-    if not settings.late_universe:
-        return solution
-    late = late_universe(solution, model)
-    return dataclasses.replace(
-        solution,
-        Omega_chi_h2_today=late.Omega_chi_h2,
-        asymmetric_fraction=late.asymmetric_fraction,
-        Delta_N_eff=late.Delta_N_eff,
-        late_universe=late,
     )

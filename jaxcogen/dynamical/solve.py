@@ -25,10 +25,15 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float
 
-from .. import constants, observables
+from .. import constants
 from ..model import T_RH_MIN, CogenesisModel
-from ..solve import STATUS_INVALID_INPUT, Evolution, Solution, SolveSettings, implicit_solver
-from ..validity import eft_validity
+from ..solve import (
+    STATUS_INVALID_INPUT,
+    Solution,
+    SolveSettings,
+    implicit_solver,
+    production_solution,
+)
 from .system import DynamicalSystem
 
 
@@ -121,41 +126,16 @@ def solve_dynamical_unjitted(
     path = system.physical(ys_grid, grid)
     at_sph = system.physical(ys_baryon[0], tau_baryon)
     status = jnp.where(is_valid_dynamical(model), sol.result._value, STATUS_INVALID_INPUT)
-    status = status.astype(jnp.int32)
-    ok = status == 0
-
-    def final(v):
-        return jnp.where(ok, v, jnp.nan)
-
-    DeltaY_chi = final(path["DeltaY_chi"][-1])
-    SigmaY_chi = final(path["SigmaY_chi"][-1])
     T = system.temperature(grid)
-    validity = eft_validity(model)
-    solution = Solution(
-        DeltaY_L=final(path["DeltaY_L"][-1]),
-        DeltaY_chi=DeltaY_chi,
-        SigmaY_chi=SigmaY_chi,
-        xi_final=final(path["xi"][-1]),
-        DeltaY_B=final(observables.baryon_asymmetry(at_sph["DeltaY_L"])),
-        Omega_chi_h2=observables.relic_density(model.m_chi, SigmaY_chi),
-        Omega_chi_h2_asymmetric=observables.relic_density(
-            jnp.minimum(model.m_chi, model.m_phi), 2.0 * jnp.abs(DeltaY_chi)
-        ),
-        m_chi_asymmetric=observables.asymmetric_dark_matter_mass(DeltaY_chi),
-        T_end=model.T_RH * jnp.exp(-tau_end),
-        status=status,
-        num_steps=sol.stats["num_steps"],
-        num_rejected_steps=sol.stats["num_rejected_steps"],
-        evolution=Evolution(
-            T=T,
-            x=model.M1 / T,
-            xi=path["xi"],
-            SigmaY_chi=path["SigmaY_chi"],
-            DeltaY_L=path["DeltaY_L"],
-            DeltaY_chi=path["DeltaY_chi"],
-        ),
-        eft_resonant_ratio=validity.resonant_ratio,
-        eft_s_over_M1_squared=validity.s_over_M1_squared,
+    solution = production_solution(
+        model,
+        path,
+        at_sph,
+        T,
+        tau_end,
+        status.astype(jnp.int32),
+        sol.stats["num_steps"],
+        sol.stats["num_rejected_steps"],
     )
     Y_eq = jax.vmap(system.equilibrium_yield)(T)
     neutrinos = NeutrinoEvolution(
