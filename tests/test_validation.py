@@ -46,8 +46,11 @@ def test_hierarchy_factor_can_be_overridden_explicitly():
         jaxcogen.CogenesisModel(**p)
     model = jaxcogen.CogenesisModel(**p, eft_hierarchy=2.0)
     assert bool(model.is_valid())
-    with pytest.raises(ValueError, match="eft_hierarchy"):
-        jaxcogen.CogenesisModel(**p, eft_hierarchy=0.5)
+    # below 1 (even T_RH > M_i) is allowed, for the dynamical-N mode; only h > 0 is required
+    assert bool(jaxcogen.CogenesisModel(**p, eft_hierarchy=0.5).is_valid())
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="eft_hierarchy"):
+            jaxcogen.CogenesisModel(**p, eft_hierarchy=bad)
 
 
 @pytest.mark.parametrize(
