@@ -36,6 +36,17 @@ T_sph: float = 131.7
 #: Derived independently in :mod:`jaxcogen.spectators` and tested to agree.
 c_sphaleron: float = 28.0 / 79.0
 
+# --- Units ---------------------------------------------------------------------------------------
+
+#: :math:`\hbar c` [GeV cm] (exact in the 2019 SI: :math:`197.3269804` MeV fm).
+hbar_c_GeV_cm: float = 1.973269804e-14
+
+#: Speed of light [cm/s] (exact in the SI).
+c_cm_per_s: float = 2.99792458e10
+
+#: One GeV⁻² of :math:`\sigma v` in cm³/s: :math:`(\hbar c)^2c=1.167329\times10^{-17}`.
+GeV_minus2_in_cm3_per_s: float = hbar_c_GeV_cm**2 * c_cm_per_s
+
 # --- Today ----------------------------------------------------------------------------------------
 
 #: Proton mass [GeV]. PDG 2024: 938.27209 MeV.

@@ -99,6 +99,7 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int
 from .. import constants
 from ..collisions.special import bessel_k012e
 from ..solve import implicit_solver
+from ._inputs import check_range, is_concrete
 
 #: Chord-iteration tolerance of the implicit stages, in units of the controller's (module docstring).
 ROOT_TOLERANCE_FACTOR = 1.0e2
@@ -138,15 +139,6 @@ EPSILON_1_MAX = 1.0
 MBAR_RANGE = (0.0, 10.0)  # eV
 HIGGS_MASS_DEFAULT = 125.25  # GeV (PDG), only for the ΔL=1 scattering logarithm
 
-
-def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
-
-
-def _check_range(name: str, value, lo: float, hi: float, unit: str = "") -> None:
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)) or not (np.all(arr >= lo) and np.all(arr <= hi)):
-        raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]{unit}")
 
 
 class LeptogenesisModel(eqx.Module):
@@ -199,17 +191,17 @@ class LeptogenesisModel(eqx.Module):
             if not isinstance(flag, bool):
                 raise ValueError(f"{name}={flag!r}: must be True or False")
         values = dict(M_1=M_1, epsilon_1=epsilon_1, mtilde_1=mtilde_1, mbar=mbar, M_higgs=M_higgs)
-        if all(_is_concrete(v) for v in values.values()):
-            _check_range("M_1", M_1, *M_1_RANGE, " GeV")
-            _check_range("epsilon_1", epsilon_1, -EPSILON_1_MAX, EPSILON_1_MAX)
+        if all(is_concrete(v) for v in values.values()):
+            check_range("M_1", M_1, *M_1_RANGE, " GeV")
+            check_range("epsilon_1", epsilon_1, -EPSILON_1_MAX, EPSILON_1_MAX)
             lo, hi = K_RANGE
-            _check_range(
+            check_range(
                 "mtilde_1", mtilde_1, lo * m_star_eV, hi * m_star_eV,
                 f" eV (K = mtilde_1/m_* in [{lo:g}, {hi:g}], m_* = {m_star_eV:.5g} eV)",
             )
-            _check_range("mbar", mbar, *MBAR_RANGE, " eV")
+            check_range("mbar", mbar, *MBAR_RANGE, " eV")
             if scatterings:
-                _check_range("M_higgs", M_higgs, 1e-300, float(np.min(M_1)) * (1 - 1e-12), " GeV")
+                check_range("M_higgs", M_higgs, 1e-300, float(np.min(M_1)) * (1 - 1e-12), " GeV")
         for name, value in values.items():
             setattr(self, name, jnp.asarray(value, dtype=jnp.float64))
         self.initial_abundance = initial_abundance
@@ -223,10 +215,10 @@ class LeptogenesisModel(eqx.Module):
         ``y`` is the (possibly complex) Yukawa coupling of :math:`N_1` to :math:`\ell H`,
         :math:`|y|\le\sqrt{4\pi}`; ``M_1`` in GeV; other keywords as :class:`LeptogenesisModel`.
         """
-        if _is_concrete(y):
-            _check_range("|y|", np.abs(np.asarray(y)), 0.0, math.sqrt(4.0 * math.pi))
+        if is_concrete(y):
+            check_range("|y|", np.abs(np.asarray(y)), 0.0, math.sqrt(4.0 * math.pi))
         mtilde_1 = jnp.abs(jnp.asarray(y)) ** 2 * constants.v_EW**2 / jnp.asarray(M_1) * 1e9
-        if _is_concrete(mtilde_1):
+        if is_concrete(mtilde_1):
             mtilde_1 = np.asarray(mtilde_1)
         return cls(M_1=M_1, epsilon_1=epsilon_1, mtilde_1=mtilde_1, **kwargs)
 
