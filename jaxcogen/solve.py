@@ -22,6 +22,7 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import optimistix as optx
 from jaxtyping import Array, Bool, Float, Int
 
 from . import constants, observables
@@ -197,11 +198,24 @@ def stiffness_ratio(model: CogenesisModel) -> Float[Array, ""]:
 ROOT_TOLERANCE_FACTOR = 1.0e3
 
 
-def implicit_solver(name: str, rtol, atol, root_tolerance_factor: float = ROOT_TOLERANCE_FACTOR):
-    """Kvaerno5 or Kvaerno3 whose chord iteration stops at ``root_tolerance_factor`` x (rtol, atol)."""
-    root_finder = diffrax.VeryChord(
-        rtol=root_tolerance_factor * rtol, atol=root_tolerance_factor * atol
-    )
+def implicit_solver(
+    name: str,
+    rtol,
+    atol,
+    root_tolerance_factor: float = ROOT_TOLERANCE_FACTOR,
+    newton: bool = False,
+):
+    r"""Kvaerno5 or Kvaerno3 whose stage iteration stops at ``root_tolerance_factor`` x (rtol, atol).
+
+    ``newton=False``: diffrax's chord iteration (``VeryChord``: one Jacobian per step, reused by
+    every stage and iteration). ``newton=True``: full Newton (``optimistix.Newton``: a fresh
+    Jacobian each iteration), for systems whose Jacobian changes across one step — the
+    dynamical-N mode (:mod:`jaxcogen.dynamical.solve`), where inverse decays from a dark bath at
+    :math:`T_\chi=\xi T` enter as :math:`e^{-M/\xi T}` and the chord iteration is rejected on
+    half the steps.
+    """
+    tolerances = dict(rtol=root_tolerance_factor * rtol, atol=root_tolerance_factor * atol)
+    root_finder = optx.Newton(**tolerances) if newton else diffrax.VeryChord(**tolerances)
     if name == "Kvaerno5":
         return diffrax.Kvaerno5(root_finder=root_finder)
     if name == "Kvaerno3":
@@ -424,6 +438,13 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     )
     if not settings.late_universe:
         return solution
+    return with_late_universe(solution, model)
+
+
+def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
+    """``solution`` with the late-universe stage (:func:`jaxcogen.dark_freezeout.late_universe`)
+    filled in: ``Omega_chi_h2_today``, ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe``.
+    Shared by the EFT and the dynamical-N production stages."""
     late = late_universe(solution, model)
     return dataclasses.replace(
         solution,
