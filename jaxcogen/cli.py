@@ -50,6 +50,7 @@ from .cards import (
     load_card,
     polar_parts,
 )
+from .dynamical import solve_dynamical
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS
 from .solve import EFT_DIAGNOSTICS, OBSERVABLES, Solution, SolveSettings, solve
@@ -468,6 +469,15 @@ def solve_command(
             "phi decays, Delta N_eff), unless the card's [solve] late_universe says otherwise.",
         ),
     ] = False,
+    dynamical: Annotated[
+        bool,
+        typer.Option(
+            "--dynamical",
+            help="Treat N1, N2 as dynamical species (decays, inverse decays, RIS-subtracted "
+            "scatterings; valid for any M_i/T_RH, docs/dynamical.md) instead of the EFT. Below "
+            "M_i = 5 T_RH also set eft_hierarchy, e.g. --set eft_hierarchy=0.1.",
+        ),
+    ] = False,
 ) -> None:
     """Solve one parameter point and print its inputs, derived couplings and observables."""
     overrides = list(overrides or [])
@@ -487,7 +497,10 @@ def solve_command(
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EFTValidityWarning)
-        solution: Solution = solve(model, **card.solve_options)
+        if dynamical:
+            solution: Solution = solve_dynamical(model, **card.solve_options)
+        else:
+            solution = solve(model, **card.solve_options)
     summary = solution.summary()
     wall_time_s = time.perf_counter() - start
 
@@ -506,6 +519,8 @@ def solve_command(
         title = f"jaxcogen {__version__}: {_source(card_path, point, overrides)}"
         sections = report_sections(summary, card, model, settings)
         footer = [("wall time", f"{wall_time_s:.3g} s", "", "solve, including compilation")]
+        mode = "dynamical N1, N2" if dynamical else "EFT (N integrated out)"
+        footer.append(("heavy neutrinos", mode, "", ""))
         if plot is not None:
             footer.append(("plot", str(plot), "", ""))
         typer.echo(format_table(title, [*sections, ("Run", footer)]), nl=False)

@@ -77,7 +77,8 @@ class EFTValidity(eqx.Module):
             f"EFT not trustworthy: on-shell N production is {float(self.resonant_ratio):.3g} x the EFT "
             f"rate at T_RH (limit {RESONANT_RATIO_LIMIT}), s/M1^2 reaches "
             f"{float(self.s_over_M1_squared):.3g} (limit {S_OVER_M2_LIMIT}); raise M_i/T_RH "
-            "(typically above 20-35)"
+            "(typically above 20-35) or treat N as species: jaxcogen.solve_dynamical, "
+            "'jaxcogen solve --dynamical'"
         )
 
 

@@ -217,3 +217,23 @@ def test_console_entry_point_in_a_subprocess(tmp_path, json_run):
     for key in FLOAT_KEYS:
         assert document[key] == pytest.approx(in_process[key], rel=1e-12, abs=0.0), key
     assert any((tmp_path / "jaxcogen" / "jax").iterdir())  # the persistent cache is on
+
+
+def test_dynamical_flag_reproduces_the_eft_where_it_holds():
+    r"""``solve --dynamical`` at M_1/T_RH = 50 (built-in couplings) against the library's EFT solve.
+
+    There the on-shell N contribution is the validity diagnostic's ratio (~1e-12) times O(1), so
+    the dynamical and EFT production stages agree to the integrators' global error (~1e-6,
+    ``tests/test_dynamical.py``); the CLI must run the dynamical mode (its footer says so).
+    """
+    args = ("solve", "--production-only", "--set", "T_RH=2e10")
+    result = invoke(*args, "--dynamical", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    fields = dict(jaxcogen.benchmark_points["default"], T_RH=2e10)
+    eft = jaxcogen.solve(jaxcogen.CogenesisModel(**fields), late_universe=False)
+    for key in ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final"):
+        assert document[key] == pytest.approx(float(getattr(eft, key)), rel=1e-6), key
+    assert document["num_steps"] != int(eft.num_steps)  # a different system was integrated
+    table = invoke(*args, "--dynamical")
+    assert "dynamical N1, N2" in table.stdout
