@@ -149,7 +149,8 @@ class FitResult:
         for key, value in self.observables.items():
             target = f"   (target {self.targets[key]:.6g})" if key in self.targets else ""
             lines.append(f"  {key} = {value:.6g}{target}")
-        lines.append(f"  m_nu = {self.m_nu * 1e9:.6g} eV")
+        if math.isfinite(self.m_nu):  # NaN for the validation models
+            lines.append(f"  m_nu = {self.m_nu * 1e9:.6g} eV")
         return "\n".join(lines)
 
 
@@ -324,6 +325,12 @@ def fit(
 ) -> FitResult:
     r"""Fit the ``free`` parameters of ``model`` so that the observables hit ``targets``.
 
+    ``model`` may also be a validation model (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
+    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`): the same multi-start optax loop then
+    fits that family's parameters to its observables (:func:`jaxcogen.fit_family.fit_family`;
+    default targets ``Y_B`` = 8.7e-11 by ``epsilon_1``, or ``Omega_h2`` = 0.12 by ``sigma_v``;
+    ``m_nu_max`` does not apply).
+
     Args:
         model: the starting point; its other parameters stay fixed.
         targets: ``{observable: value}`` (default :data:`DEFAULT_TARGETS`: :math:`\Delta Y_B=8.7\times
@@ -361,6 +368,32 @@ def fit(
         A :class:`FitResult`. Bad input raises ``ValueError``; an unreachable target is not an
         error: ``success`` is False and ``verdict`` says how close the best point came.
     """
+    if not isinstance(model, CogenesisModel):
+        # a validation model (jaxcogen.families): same optimiser loop, the family's parameters
+        if min_mass_ratio is not None:
+            raise ValueError("min_mass_ratio: only for a CogenesisModel")
+        from .fit_family import fit_family
+
+        return fit_family(
+            model,
+            targets,
+            None if free is DEFAULT_FREE else free,
+            optimizer=optimizer,
+            n_starts=n_starts,
+            seed=seed,
+            steps=steps,
+            bounds=bounds,
+            tolerance=tolerance,
+            weights=weights,
+            start_domain=start_domain,
+            include_model=include_model,
+            learning_rate=learning_rate,
+            softness=softness,
+            fit_solve_options=fit_solve_options,
+            solve_options=solve_options,
+            chunk_steps=chunk_steps,
+            progress=progress,
+        )
     wall_start = time.perf_counter()
     targets = _check_targets(targets)
     weights = _check_weights(weights, targets)

@@ -36,6 +36,7 @@ import xarray as xr
 from jaxtyping import Array, Float
 
 from .boltzmann import relaxation_rates
+from .families import COGENESIS, ModelFamily, family_of
 from .model import CogenesisModel
 from .parameters import COMPLEX_FIELDS, check_parameter_name, set_parameters
 from .scan_io import (
@@ -49,6 +50,8 @@ from .scan_io import (
     choose_block_shape,
     coordinate_attributes,
     dataset_attributes,
+    family_dataset_attributes,
+    family_variable_attributes,
     model_card,
     settings_record,
 )
@@ -97,6 +100,8 @@ class ScanPoints:
 
     kind: str
     axes: dict[str, np.ndarray]
+    #: units of the parameters of a validation-model family (None: the cogenesis parameters)
+    units: Mapping[str, str] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -142,13 +147,19 @@ class ScanPoints:
             coords["point"] = ("point", np.arange(self.n_points), {"long_name": "sample index"})
         for name, axis in self.axes.items():
             dim = name if self.kind == "grid" else "point"
-            coords[name] = (dim, axis, coordinate_attributes(name, self.logarithmic(name)))
+            units = None if self.units is None else self.units[name]
+            coords[name] = (dim, axis, coordinate_attributes(name, self.logarithmic(name), units))
         return coords
 
 
-def _checked_axis(role: str, name: str, values: Any) -> np.ndarray:
+def _checked_axis(role: str, name: str, values: Any, family: ModelFamily = COGENESIS) -> np.ndarray:
     """One parameter's values as a validated 1-D array (``ValueError`` naming the problem)."""
-    field, part = check_parameter_name(name)
+    if family is COGENESIS:
+        field, part = check_parameter_name(name)
+        positive = _POSITIVE
+    else:
+        field, part = family.check_parameter_name(name)
+        positive = family.positive
     label = f"{role}[{name!r}]"
     try:
         array = np.asarray(values)
@@ -163,7 +174,7 @@ def _checked_axis(role: str, name: str, values: Any) -> np.ndarray:
         )
     if array.size == 0:
         raise ValueError(f"{label}: empty range (no values)")
-    whole_coupling = field in COMPLEX_FIELDS and part is None
+    whole_coupling = family is COGENESIS and field in COMPLEX_FIELDS and part is None
     if array.dtype.kind == "c" and not whole_coupling:
         if np.any(array.imag != 0):
             raise ValueError(f"{label}: must be real")
@@ -171,10 +182,9 @@ def _checked_axis(role: str, name: str, values: Any) -> np.ndarray:
     array = array.astype(np.complex128 if whole_coupling else np.float64)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{label}: non-finite value {array[~np.isfinite(array)][0].item()!r}")
-    if field in _POSITIVE and np.any(array.real <= 0):
-        raise ValueError(
-            f"{label}: masses and temperatures must be > 0 GeV, got {float(array.real.min())!r}"
-        )
+    if field in positive and np.any(array.real <= 0):
+        what = "masses and temperatures must be > 0 GeV" if family is COGENESIS else "must be > 0"
+        raise ValueError(f"{label}: {what}, got {float(array.real.min())!r}")
     if (name == "kappa" or part == "abs") and np.any(array.real < 0):
         raise ValueError(f"{label}: must be >= 0, got {float(array.real.min())!r}")
     return array
@@ -194,11 +204,14 @@ def _check_compatible(names: tuple[str, ...]) -> None:
 
 
 def scan_points(
-    grid: Mapping[str, Any] | None = None, samples: Mapping[str, Any] | None = None
+    grid: Mapping[str, Any] | None = None,
+    samples: Mapping[str, Any] | None = None,
+    family: ModelFamily = COGENESIS,
 ) -> ScanPoints:
     """Validate a scan specification; ``ValueError`` with a clear message before any work.
 
-    Checks: exactly one of ``grid``/``samples``; known parameter names (with a suggestion);
+    ``family``: whose parameter names are allowed (default the cogenesis model's; see
+    :mod:`jaxcogen.families`). Checks: exactly one of ``grid``/``samples``; known parameter names (with a suggestion);
     1-D, non-empty, finite, real values (complex only for a whole coupling such as ``"y2"``);
     masses and ``T_RH`` > 0; ``kappa`` and ``.abs`` parts >= 0; distinct grid values; equal
     sample lengths; no coupling scanned in two incompatible ways.
@@ -208,8 +221,9 @@ def scan_points(
     kind, spec = ("grid", grid) if grid is not None else ("samples", samples)
     if not isinstance(spec, Mapping) or not spec:
         raise ValueError(f"{kind}: give a mapping from parameter names to 1-D arrays")
-    axes = {name: _checked_axis(kind, name, values) for name, values in spec.items()}
-    _check_compatible(tuple(axes))
+    axes = {name: _checked_axis(kind, name, values, family) for name, values in spec.items()}
+    if family is COGENESIS:
+        _check_compatible(tuple(axes))
     if kind == "grid":
         for name, axis in axes.items():
             if len(np.unique(axis)) != len(axis):
@@ -220,14 +234,22 @@ def scan_points(
             raise ValueError(
                 f"samples: all parameters need the same number of values, got {lengths}"
             )
-    return ScanPoints(kind, axes)
+    units = None if family is COGENESIS else {name: family.parameters[name] for name in axes}
+    return ScanPoints(kind, axes, units)
 
 
-def scan_settings(solve_options: Mapping[str, Any] | SolveSettings | None) -> SolveSettings:
-    """Solver settings of a scan: :meth:`SolveSettings.create` options with ``n_save = 2``.
+def scan_settings(
+    solve_options: Mapping[str, Any] | SolveSettings | None, family: ModelFamily = COGENESIS
+):
+    """Solver settings of a scan: :meth:`SolveSettings.create` options (or the ``family``'s
+    solver options) with ``n_save = 2``.
 
     Only the final observables are kept, so the evolution grid is the smallest allowed.
     """
+    if family is not COGENESIS:
+        if solve_options is not None and "n_save" in solve_options:
+            raise ValueError("solve_options: n_save is fixed to 2 in scans (only final values kept)")
+        return family.settings(solve_options, n_save=2)
     if isinstance(solve_options, SolveSettings):
         return dataclasses.replace(solve_options, n_save=2)
     options = dict(solve_options or {})
@@ -256,6 +278,11 @@ def _checked_chunk_size(chunk_size: int | None) -> int:
     return int(chunk_size)
 
 
+def result_variables(family: ModelFamily) -> tuple[str, ...]:
+    """The per-point variables of a scan of ``family``'s models: observables, then diagnostics."""
+    return (*family.observables, *DIAGNOSTICS)
+
+
 # ---- the compiled chunk function -----------------------------------------------------------------
 
 
@@ -274,15 +301,27 @@ def _solve_chunk(
     to ``max_steps``, and hold up its whole chunk; so it is replaced by a valid point of the
     chunk for the solve and its results are then overwritten by NaN and ``invalid_input``.
     """
-    models = jax.vmap(lambda v: set_parameters(base_model, v))(values)
-    valid = jax.vmap(lambda m: m.is_valid())(models)
+    family = family_of(base_model)
+    if family is COGENESIS:
+        models = jax.vmap(lambda v: set_parameters(base_model, v))(values)
+        observables = OBSERVABLES
+    else:
+        models = jax.vmap(lambda v: family.set_parameters(base_model, v))(values)
+        observables = family.observables
+    valid = jax.vmap(family.is_valid)(models)
     donor = jnp.argmax(valid)  # first valid point (0 if there is none)
     solvable = jax.tree.map(lambda x: jnp.where(valid, x, x[donor]), models)
-    solutions = jax.vmap(lambda m: solve_unjitted(m, settings))(solvable)
-    out = {name: jnp.where(valid, getattr(solutions, name), jnp.nan) for name in OBSERVABLES}
-    out["status"] = jnp.where(valid, solutions.status, STATUS_INVALID_INPUT).astype(jnp.int32)
-    out["num_steps"] = jnp.where(valid, solutions.num_steps, 0).astype(jnp.int32)
-    out["num_rejected_steps"] = jnp.where(valid, solutions.num_rejected_steps, 0).astype(jnp.int32)
+    if family is COGENESIS:
+        solutions = jax.vmap(lambda m: solve_unjitted(m, settings))(solvable)
+        results = {name: getattr(solutions, name) for name in (*OBSERVABLES, *DIAGNOSTICS)}
+    else:
+        results = jax.vmap(lambda m: family.solve(m, settings))(solvable)
+    out = {name: jnp.where(valid, results[name], jnp.nan) for name in observables}
+    out["status"] = jnp.where(valid, results["status"], STATUS_INVALID_INPUT).astype(jnp.int32)
+    out["num_steps"] = jnp.where(valid, results["num_steps"], 0).astype(jnp.int32)
+    out["num_rejected_steps"] = jnp.where(valid, results["num_rejected_steps"], 0).astype(
+        jnp.int32
+    )
     return out
 
 
@@ -303,8 +342,8 @@ class ChunkRunner:
 
     def __init__(
         self,
-        base_model: CogenesisModel,
-        settings: SolveSettings,
+        base_model,
+        settings,
         chunk_size: int,
         devices: list | None = None,
     ):
@@ -312,14 +351,20 @@ class ChunkRunner:
         n_devices = len(self.devices)
         self.chunk_size = -(-int(chunk_size) // n_devices) * n_devices
         self._models = [jax.device_put(base_model, d) for d in self.devices]
-        self.auto = settings.solver == "auto"
-        passes = ("Tsit5", "Kvaerno5") if self.auto else (settings.solver,)
-        self._settings = {
-            name: [
-                jax.device_put(dataclasses.replace(settings, solver=name), d) for d in self.devices
-            ]
-            for name in passes
-        }
+        family = family_of(base_model)
+        self.variables = RESULT_VARIABLES if family is COGENESIS else result_variables(family)
+        self.auto = family is COGENESIS and settings.solver == "auto"
+        if family is COGENESIS:
+            passes = ("Tsit5", "Kvaerno5") if self.auto else (settings.solver,)
+            self._settings = {
+                name: [
+                    jax.device_put(dataclasses.replace(settings, solver=name), d)
+                    for d in self.devices
+                ]
+                for name in passes
+            }
+        else:
+            self._settings = {"family": [jax.device_put(settings, d) for d in self.devices]}
 
     def _run(self, solver: str, padded: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         per_device = self.chunk_size // len(self.devices)
@@ -332,7 +377,7 @@ class ChunkRunner:
             pending.append(_solve_chunk(self._models[k], self._settings[solver][k], part))
         return {
             name: np.concatenate([np.asarray(p[name]) for p in pending])
-            for name in RESULT_VARIABLES
+            for name in self.variables
         }
 
     def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -444,12 +489,14 @@ def _chunk_order(
 # ---- the scan --------------------------------------------------------------------------------------
 
 
-def _fingerprint(model: CogenesisModel, points: ScanPoints, settings: SolveSettings) -> str:
+def _fingerprint(model, points: ScanPoints, settings) -> str:
     """Hash of everything that determines the results (not the chunking): resume checks it."""
     digest = hashlib.sha256()
+    family = family_of(model)
+    cogenesis = family is COGENESIS
     header = {
-        "model": model_card(model),
-        "settings": settings_record(settings),
+        "model": model_card(model) if cogenesis else family.card(model),
+        "settings": settings_record(settings) if cogenesis else family.settings_record(settings),
         "kind": points.kind,
         "names": points.names,
     }
@@ -473,6 +520,14 @@ def scan(
     bucket: bool = True,
 ) -> xr.Dataset:
     r"""Solve ``base_model`` at many parameter points; one dataset variable per observable.
+
+    ``base_model`` may be a :class:`~jaxcogen.CogenesisModel` or one of the validation models
+    (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
+    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`): the same chunking, status flags, Zarr
+    output, resumption and Dask distribution apply; the parameter names, solver options and
+    observables are then the model family's (:mod:`jaxcogen.families`), e.g.
+    ``scan(LeptogenesisModel(...), grid={"mtilde_1": ..., "M_1": ...})`` gives ``eta_B``,
+    ``kappa_f``, … per point. Stiffness bucketing and ``solver="auto"`` are cogenesis-only.
 
     Args:
         base_model: the point whose other parameters stay fixed.
@@ -506,31 +561,46 @@ def scan(
             non-finite value, unequal sample lengths, bad solver option), before any work.
         FileExistsError: ``out`` exists and ``resume`` is false.
     """
-    if not isinstance(base_model, CogenesisModel):
-        raise TypeError(f"base_model must be a CogenesisModel, got {type(base_model).__name__}")
-    points = scan_points(grid, samples)
-    settings = scan_settings(solve_options)
+    family = family_of(base_model)  # TypeError naming the supported model types
+    points = scan_points(grid, samples, family)
+    settings = scan_settings(solve_options, family)
     chunk_size = _checked_chunk_size(chunk_size)
     if resume and out is None:
         raise ValueError("resume=True needs out= (the store to continue)")
 
     fingerprint = _fingerprint(base_model, points, settings)
-    attrs = dataset_attributes(base_model, settings, points.kind, points.names, fingerprint)
+    if family is COGENESIS:
+        attrs = dataset_attributes(base_model, settings, points.kind, points.names, fingerprint)
+        variables, variable_attrs = RESULT_VARIABLES, None
+    else:
+        attrs = family_dataset_attributes(
+            family, base_model, settings, points.kind, points.names, fingerprint
+        )
+        variables, variable_attrs = result_variables(family), family_variable_attributes(family)
     block_points = max(_CHUNKS_PER_BLOCK * chunk_size, _MIN_BLOCK_POINTS)
     block_shape = choose_block_shape(points.shape, block_points)
     if out is None:
         results: MemoryResults | ZarrResults = MemoryResults(
-            points.dims, points.shape, points.coords(), attrs
+            points.dims, points.shape, points.coords(), attrs, variables, variable_attrs
         )
         layout = BlockLayout(points.shape, block_shape)
     else:
         results = ZarrResults(
-            out, points.dims, points.shape, points.coords(), attrs, block_shape, resume
+            out,
+            points.dims,
+            points.shape,
+            points.coords(),
+            attrs,
+            block_shape,
+            resume,
+            variables,
+            variable_attrs,
         )
         layout = results.layout
 
     done = results.done_mask()
     todo = int(np.count_nonzero(~done))
+    bucket = bucket and family is COGENESIS  # the stiffness proxy is the cogenesis model's
     proxy = _proxy_function(base_model, points, layout.capacity) if bucket else None
     chunks = _chunk_order(layout, done, chunk_size, proxy)
     already = points.n_points - todo
@@ -649,7 +719,7 @@ def _run_on_dask(client, chunks, points, base_model, settings, chunk_size, resul
 # ---- summary ---------------------------------------------------------------------------------------
 
 _REASONS = {
-    "invalid_input": "outside the model's validity range (finite, positive, "
+    "invalid_input": "outside the model's validity range (cogenesis: finite, positive, "
     "M_i > h*T_RH > m_chi, m_phi); not solved",
     "max_steps_reached": "step budget exhausted; raise solve max_steps or loosen rtol",
     "not_computed": "not computed yet (interrupted scan; resume it)",

@@ -171,9 +171,39 @@ def dataset_attributes(
     }
 
 
-def coordinate_attributes(name: str, logarithmic: bool) -> dict:
+def family_dataset_attributes(
+    family, model, settings, kind: str, names: tuple[str, ...], fingerprint: str
+) -> dict:
+    """Dataset attributes of a scan of a validation model (:mod:`jaxcogen.families`): the family,
+    the base point and the solver settings as JSON strings, version, kind."""
+    import jaxcogen
+
+    return {
+        "title": f"jaxcogen parameter scan ({family.name})",
+        "jaxcogen_version": jaxcogen.__version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model_family": family.name,
+        "scan_kind": kind,
+        "scan_parameters": list(names),
+        "model_card": json.dumps(family.card(model)),
+        "solve_settings": json.dumps(family.settings_record(settings)),
+        "status_codes": json.dumps(status_codes()),
+        "fingerprint": fingerprint,
+    }
+
+
+def family_variable_attributes(family) -> dict[str, dict]:
+    """Attributes of a validation model's observables (long name and units)."""
+    return {
+        name: {"long_name": long_name, "units": units}
+        for name, (long_name, units) in family.observable_descriptions.items()
+    }
+
+
+def coordinate_attributes(name: str, logarithmic: bool, units: str | None = None) -> dict:
     """Attributes of a scanned parameter's coordinate: units and axis scale (for plots)."""
-    units = _UNITS.get(name, "rad" if name.endswith(".arg") else "1")
+    if units is None:
+        units = _UNITS.get(name, "rad" if name.endswith(".arg") else "1")
     return {"units": units, "scale": "log" if logarithmic else "linear"}
 
 
@@ -242,24 +272,51 @@ class BlockLayout:
 # ---- writers ---------------------------------------------------------------------------------------
 
 
+def _dtype(name: str):
+    return _DTYPES.get(name, np.float64)
+
+
+def _fill(name: str):
+    return _FILL.get(name, np.nan)
+
+
 def _result_dataset(
-    arrays: Mapping[str, object], dims: tuple[str, ...], coords: Mapping, attrs: Mapping
+    arrays: Mapping[str, object],
+    dims: tuple[str, ...],
+    coords: Mapping,
+    attrs: Mapping,
+    variables: tuple[str, ...] = RESULT_VARIABLES,
+    variable_attrs: Mapping[str, dict] | None = None,
 ) -> xr.Dataset:
+    described = {**_VARIABLE_ATTRS, **(variable_attrs or {})}
     data_vars = {
-        name: xr.Variable(dims, arrays[name], attrs=_VARIABLE_ATTRS[name])
-        for name in (*RESULT_VARIABLES, "done")
+        name: xr.Variable(dims, arrays[name], attrs=described.get(name, {}))
+        for name in (*variables, "done")
     }
     return xr.Dataset(data_vars, coords=dict(coords), attrs=dict(attrs))
 
 
 class MemoryResults:
-    """Results held in NumPy arrays; :meth:`dataset` wraps them in an :class:`xarray.Dataset`."""
+    """Results held in NumPy arrays; :meth:`dataset` wraps them in an :class:`xarray.Dataset`.
 
-    def __init__(self, dims: tuple[str, ...], shape: tuple[int, ...], coords: Mapping, attrs):
+    ``variables``: the per-point results stored (default: the cogenesis observables and the
+    solver diagnostics); ``variable_attrs``: their attributes beyond the built-in ones.
+    """
+
+    def __init__(
+        self,
+        dims: tuple[str, ...],
+        shape: tuple[int, ...],
+        coords: Mapping,
+        attrs,
+        variables: tuple[str, ...] = RESULT_VARIABLES,
+        variable_attrs: Mapping[str, dict] | None = None,
+    ):
         self.dims, self.shape, self.coords, self.attrs = dims, shape, coords, attrs
+        self.variables, self.variable_attrs = tuple(variables), variable_attrs
         self.arrays = {
-            name: np.full(shape, _FILL[name], dtype=_DTYPES[name])
-            for name in (*RESULT_VARIABLES, "done")
+            name: np.full(shape, _fill(name), dtype=_dtype(name))
+            for name in (*self.variables, "done")
         }
 
     def done_mask(self) -> np.ndarray:
@@ -268,12 +325,14 @@ class MemoryResults:
 
     def write(self, flat: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
         """Store the results of the points ``flat``."""
-        for name in RESULT_VARIABLES:
+        for name in self.variables:
             self.arrays[name].reshape(-1)[flat] = outputs[name]
         self.arrays["done"].reshape(-1)[flat] = True
 
     def dataset(self) -> xr.Dataset:
-        return _result_dataset(self.arrays, self.dims, self.coords, self.attrs)
+        return _result_dataset(
+            self.arrays, self.dims, self.coords, self.attrs, self.variables, self.variable_attrs
+        )
 
 
 def store_exists(path: str | os.PathLike) -> bool:
@@ -298,9 +357,12 @@ class ZarrResults:
         attrs: Mapping,
         block_shape: tuple[int, ...],
         resume: bool,
+        variables: tuple[str, ...] = RESULT_VARIABLES,
+        variable_attrs: Mapping[str, dict] | None = None,
     ):
         self.path = os.fspath(path)
         self.dims = dims
+        self.variables, self.variable_attrs = tuple(variables), variable_attrs
         if store_exists(self.path):
             block_shape = self._check_resumable(attrs["fingerprint"], resume, shape)
         else:
@@ -324,7 +386,7 @@ class ZarrResults:
             stored = xr.open_zarr(self.path, consolidated=False)
         except Exception as err:  # any failure means "not a scan store"
             raise ValueError(f"{self.path} exists but is not a readable Zarr store: {err}") from err
-        missing = [name for name in (*RESULT_VARIABLES, "done") if name not in stored]
+        missing = [name for name in (*self.variables, "done") if name not in stored]
         if missing:
             raise ValueError(
                 f"{self.path} is incomplete (no {missing[0]!r}; interrupted while being "
@@ -344,11 +406,13 @@ class ZarrResults:
         import dask.array as da
 
         arrays = {
-            name: da.full(shape, _FILL[name], dtype=_DTYPES[name], chunks=block_shape)
-            for name in (*RESULT_VARIABLES, "done")
+            name: da.full(shape, _fill(name), dtype=_dtype(name), chunks=block_shape)
+            for name in (*self.variables, "done")
         }
-        template = _result_dataset(arrays, dims, coords, attrs)
-        encoding = {name: {"chunks": block_shape} for name in (*RESULT_VARIABLES, "done")}
+        template = _result_dataset(
+            arrays, dims, coords, attrs, self.variables, self.variable_attrs
+        )
+        encoding = {name: {"chunks": block_shape} for name in (*self.variables, "done")}
         # local threads even when a distributed Client is the default scheduler: the store
         # may live on a disk the workers cannot see
         with dask.config.set(scheduler="threads"):
@@ -362,7 +426,7 @@ class ZarrResults:
     def _buffer(self, block: int) -> dict[str, np.ndarray]:
         if block not in self._buffers:
             region = dict(zip(self.dims, self.layout.region(block), strict=True))
-            stored = self._stored[[*RESULT_VARIABLES, "done"]].isel(region).load()
+            stored = self._stored[[*self.variables, "done"]].isel(region).load()
             buffer = {name: np.array(stored[name].values) for name in stored.data_vars}
             self._buffers[block] = buffer
             self._remaining[block] = int(np.count_nonzero(~buffer["done"]))
@@ -375,11 +439,11 @@ class ZarrResults:
             mine = blocks == block
             buffer = self._buffer(int(block))
             local = self.layout.local_index(flat[mine], int(block))
-            for name in RESULT_VARIABLES:
+            for name in self.variables:
                 buffer[name][local] = outputs[name][mine]
             buffer["done"][local] = True
             region = dict(zip(self.dims, self.layout.region(int(block)), strict=True))
-            for names in (RESULT_VARIABLES, ("done",)):
+            for names in (self.variables, ("done",)):
                 part = xr.Dataset({name: (self.dims, buffer[name]) for name in names})
                 part.to_zarr(self.path, region=region, consolidated=False)
             self._remaining[int(block)] -= int(np.count_nonzero(mine))

@@ -10,4 +10,23 @@ conversion, relic densities) is also run on problems with trusted answers:
   arXiv:1204.3622).
 - :mod:`jaxcogen.models.freeze_in_decay` — freeze-in from a bath particle's decay (Hall, Jedamzik,
   March-Russell & West, arXiv:0911.1120).
+
+All three run through :func:`jaxcogen.scan` and :func:`jaxcogen.fit` as well
+(:mod:`jaxcogen.families`: their parameters, observables and solver options).
 """
+
+from .freeze_in_decay import FreezeInDecayModel, closed_form_yield, solve_freeze_in_decay
+from .freeze_out import FreezeOutModel, sigma_v_for_relic, solve_freeze_out
+from .leptogenesis import LeptogenesisModel, solve_leptogenesis, solve_leptogenesis_batch
+
+__all__ = [
+    "FreezeInDecayModel",
+    "FreezeOutModel",
+    "LeptogenesisModel",
+    "closed_form_yield",
+    "sigma_v_for_relic",
+    "solve_freeze_in_decay",
+    "solve_freeze_out",
+    "solve_leptogenesis",
+    "solve_leptogenesis_batch",
+]

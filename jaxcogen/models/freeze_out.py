@@ -222,9 +222,14 @@ def annihilation_rate(model: FreezeOutModel, x, background: Background | None = 
 def _reference(model: FreezeOutModel, x, W_floor, bg: Background):
     r"""The reference :math:`W_{\rm ref}=W_f+{\rm softplus}(W_{\rm eq}-W_f)` and its pieces.
 
-    Returns ``(W_eq, W_ref - W_eq, dW_ref/dln x, b)``; :math:`W_{\rm ref}-W_{\rm eq}=\ln(1+e^{-(W_{\rm eq}-W_f)})`
+    Returns ``(W_eq, W_ref - W_eq, dW_ref/dln x, b, W_ref)``; :math:`W_{\rm ref}-W_{\rm eq}=\ln(1+e^{-(W_{\rm eq}-W_f)})`
     is computed with ``log1p`` (full relative precision when tiny), and
     :math:`dW_{\rm eq}/d\ln x=-xK_1/K_2+3\delta` (DLMF 10.29.3, :math:`3\delta=d\ln g_{*s}/d\ln T`).
+    :math:`W_{\rm ref}` itself is formed without going through :math:`W_{\rm eq}` once the
+    reference has left equilibrium (:math:`W_{\rm eq}-W_f<-30`): there
+    :math:`W_{\rm ref}=W_f+\ln(1+e^{W_{\rm eq}-W_f})`, whereas :math:`W_{\rm eq}+(W_{\rm ref}-W_{\rm eq})`
+    would cancel two numbers of size :math:`x` (up to :math:`m_\chi/10^{-7}` GeV) and lose
+    :math:`\sim x\,\epsilon_{\rm mach}` in :math:`\ln Y` (1e-7 at 100 GeV, 2e-3 at 1 PeV).
     """
     b = bg.at(model.m_chi / x)
     _, k1e, k2e = bessel_k012e(x)
@@ -236,8 +241,11 @@ def _reference(model: FreezeOutModel, x, W_floor, bg: Background):
     )
     a = W_eq - W_floor
     offset = jnp.where(a > -30.0, jnp.log1p(jnp.exp(-jnp.maximum(a, -30.0))), -a)
+    W_ref = jnp.where(
+        a > -30.0, W_eq + offset, W_floor + jnp.log1p(jnp.exp(jnp.minimum(a, -30.0)))
+    )
     dW_eq = -x * k1e / k2e + 3.0 * (b["one_plus_delta"] - 1.0)
-    return W_eq, offset, jax.nn.sigmoid(a) * dW_eq, b
+    return W_eq, offset, jax.nn.sigmoid(a) * dW_eq, b, W_ref
 
 
 def _vector_field(log_x, q, args):
@@ -245,10 +253,10 @@ def _vector_field(log_x, q, args):
     model, W_floor = args
     x = jnp.exp(log_x)
     bg = Background(model.g_star_constant)
-    W_eq, offset, dW_ref, b = _reference(model, x, W_floor, bg)
+    W_eq, offset, dW_ref, b, W_ref = _reference(model, x, W_floor, bg)
     Lam = b["one_plus_delta"] * b["s"] * model.sigma_v_eff_GeV / b["H"]
     u = q + offset  # W - W_eq, accurate also where it is ~1e-10
-    W = u + W_eq
+    W = q + W_ref  # not u + W_eq: no cancellation of two O(x) numbers after freeze-out
     # Y^2 - Y_eq^2 = e^{2W}(1 - e^{-2u}) for u >= 0, = -e^{2W_eq}(1 - e^{2u}) for u < 0;
     # divided by Y = e^W for dW/dln x
     u_pos, u_neg = jnp.maximum(u, 0.0), jnp.minimum(u, 0.0)
@@ -270,6 +278,7 @@ class FreezeOutSolution(eqx.Module):
         status: 0 on success; a diffrax failure code, or 100 for invalid traced inputs. On
             failure every output above is NaN — never a silently wrong number.
         num_steps: accepted steps of the solve.
+        num_rejected_steps: rejected steps of the solve.
     """
 
     x: Float[Array, "... n"]
@@ -280,6 +289,7 @@ class FreezeOutSolution(eqx.Module):
     x_f: Float[Array, "..."]
     status: Int[Array, "..."]
     num_steps: Int[Array, "..."]
+    num_rejected_steps: Int[Array, "..."]
 
     @property
     def succeeded(self) -> bool:
@@ -341,8 +351,15 @@ def solve_freeze_out_unjitted(
     """The traceable body of :func:`solve_freeze_out` (one point; wrap in ``vmap`` for many)."""
     valid = model.is_valid()
     bg = Background(model.g_star_constant)
-    m = jnp.where(valid, model.m_chi, 100.0)
-    model_safe = eqx.tree_at(lambda md: md.m_chi, model, m)
+    # an invalid point is solved at a harmless stand-in (its outputs become NaN below), so a NaN
+    # or out-of-range input neither runs to max_steps nor changes a vmapped batch's steps
+    safe = (
+        jnp.where(valid, model.m_chi, 100.0),
+        jnp.where(valid, model.sigma_v, 2e-26),
+        jnp.where(valid, model.g_chi, 2.0),
+    )
+    model_safe = eqx.tree_at(lambda md: (md.m_chi, md.sigma_v, md.g_chi), model, safe)
+    m = model_safe.m_chi
     t0 = jnp.log(jnp.asarray(x_start, dtype=jnp.float64))
     t1 = jnp.log(m / T_END)
     grid = jnp.clip(t0 + (t1 - t0) * jnp.linspace(0.0, 1.0, n_save), t0, t1)
@@ -377,14 +394,14 @@ def solve_freeze_out_unjitted(
         return jnp.where(ok, v, jnp.nan)
 
     x_grid = jnp.exp(grid)
-    W_eq, offset, _, _ = _reference(model_safe, x_grid, W_floor, bg)
-    W = sol.ys + offset + W_eq
+    W_eq, offset, _, _, W_ref = _reference(model_safe, x_grid, W_floor, bg)
+    W = sol.ys + W_ref
     # exact tail below T_END: g constant, Y_eq negligible, Lambda ∝ 1/x
     Lam_end = annihilation_rate(model_safe, x_grid[-1], bg)
     Y_end = jnp.exp(W[-1])
     Y_inf = Y_end / (1.0 + Lam_end * Y_end)
     # x_f: first grid crossing of u = W - W_eq through ln 2, linear in ln x
-    d = (W - W_eq) - math.log(2.0)
+    d = (sol.ys + offset) - math.log(2.0)
     crossed = (d[:-1] < 0.0) & (d[1:] >= 0.0)
     i = jnp.argmax(crossed)
     frac = d[i] / (d[i] - d[i + 1])
@@ -399,6 +416,7 @@ def solve_freeze_out_unjitted(
         x_f=guard(x_f),
         status=status,
         num_steps=sol.stats["num_steps"],
+        num_rejected_steps=sol.stats["num_rejected_steps"],
     )
 
 

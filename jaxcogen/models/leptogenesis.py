@@ -366,6 +366,7 @@ class LeptogenesisSolution(eqx.Module):
         status: 0 on success; a diffrax failure code, or 100 for invalid traced inputs. On
             failure every output above is NaN — never a silently wrong number.
         num_steps: accepted steps of the solve.
+        num_rejected_steps: rejected steps of the solve.
     """
 
     z: Float[Array, "... n"]
@@ -380,6 +381,7 @@ class LeptogenesisSolution(eqx.Module):
     K: Float[Array, "..."]
     status: Int[Array, "..."]
     num_steps: Int[Array, "..."]
+    num_rejected_steps: Int[Array, "..."]
 
     @property
     def succeeded(self) -> bool:
@@ -494,6 +496,7 @@ def solve_leptogenesis_unjitted(
         K=K,
         status=status,
         num_steps=sol.stats["num_steps"],
+        num_rejected_steps=sol.stats["num_rejected_steps"],
     )
 
 
