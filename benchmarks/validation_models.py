@@ -12,6 +12,7 @@ import warnings
 import jax
 import numpy as np
 
+import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
 from jaxcogen.models import leptogenesis as lg
 
@@ -47,9 +48,28 @@ def main() -> None:
     jax.block_until_ready(lg.solve_leptogenesis_batch(batch))
     timing = time_call(lambda: jax.block_until_ready(lg.solve_leptogenesis_batch(batch)), 2)
     throughput = args.batch / timing["median_s"]
-    print_table(rows, ["K", "kappa_f", "steps", "warm_ms", "compile_s", "ulysses_ms", "ulysses_kappa_f"])
+    # the same points through jaxcogen.scan (chunked vmap, status flags); the first scan compiles
+    base = lg.LeptogenesisModel(M_1=1e10, epsilon_1=-1e-6, mtilde_1=1e-2)
+    samples = {"mtilde_1": Ks * lg.m_star_eV}
+    jaxcogen.scan(base, samples=samples, chunk_size=args.batch, progress=False)
+    start = time.perf_counter()
+    jaxcogen.scan(base, samples=samples, chunk_size=args.batch, progress=False)
+    scan_throughput = args.batch / (time.perf_counter() - start)
+    for row in rows:
+        if "ulysses_ms" in row:
+            row["jaxcogen_over_ulysses"] = row["warm_ms"] / row["ulysses_ms"]
+    columns = ["K", "kappa_f", "steps", "warm_ms", "compile_s", "ulysses_ms", "ulysses_kappa_f",
+               "jaxcogen_over_ulysses"]
+    print_table(rows, [c for c in columns if c in rows[0]])
     print(f"\nvmapped batch of {args.batch} (K in [1e-2, 1e2]): {throughput:.1f} points/s")
-    path = write_json("validation_models", {"leptogenesis": rows, "batch_points_per_s": throughput})
+    print(f"jaxcogen.scan of the same {args.batch} points: {scan_throughput:.1f} points/s")
+    if all("ulysses_ms" in row for row in rows):
+        sequential = 1e3 / np.mean([row["ulysses_ms"] for row in rows])
+        print(f"ULYSSES, one point after another (mean of the K above): {sequential:.1f} points/s")
+    path = write_json(
+        "validation_models",
+        {"leptogenesis": rows, "batch_points_per_s": throughput, "scan_points_per_s": scan_throughput},
+    )
     print(f"wrote {path}")
 
 

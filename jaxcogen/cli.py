@@ -520,7 +520,7 @@ def solve_command(
         sections = report_sections(summary, card, model, settings)
         footer = [("wall time", f"{wall_time_s:.3g} s", "", "solve, including compilation")]
         mode = "dynamical N1, N2" if dynamical else "EFT (N integrated out)"
-        footer.append(("heavy neutrinos", mode, "", ""))
+        footer.append(("heavy_neutrinos", mode, "", ""))
         if plot is not None:
             footer.append(("plot", str(plot), "", ""))
         typer.echo(format_table(title, [*sections, ("Run", footer)]), nl=False)

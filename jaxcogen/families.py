@@ -224,7 +224,7 @@ def _leptogenesis() -> ModelFamily:
             "K": ("decay parameter K = mtilde_1/m_*", "1"),
         },
         default_options={
-            "rtol": 1e-8,
+            "rtol": 1e-9,
             "atol": 1e-14,
             "z_initial": 1e-3,
             "z_final": 50.0,
