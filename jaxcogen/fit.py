@@ -45,7 +45,7 @@ from .fit_loss import (
     SIGNED_OBSERVABLES,
     goal_loss,
 )
-from .fit_optimize import OptimizerConfig, init_states, run_chunk
+from .fit_optimize import OptimizerConfig, optimize
 from .fit_problem import SLOT, FitProblem
 from .fit_transforms import FreeParameter, free_parameters, initial_thetas, theta_to_natural
 from .model import CogenesisModel
@@ -421,17 +421,9 @@ def fit(
     )
 
     goal = jnp.asarray(goal_loss(tolerance, min(weights.values())))
-    states = init_states(problem, config, jnp.asarray(thetas))
-    histories = []
-    for chunk in range(n_chunks):
-        states, losses = run_chunk(problem, config, states, goal, chunk_steps)
-        histories.append(np.asarray(losses))
-        done = np.asarray(states.done)
-        if progress is not None:
-            progress((chunk + 1) * chunk_steps, np.asarray(states.best_loss), done)
-        if done.all():
-            break
-    loss_histories = np.concatenate(histories, axis=1)
+    states, loss_histories = optimize(
+        problem, config, jnp.asarray(thetas), goal, n_chunks, chunk_steps, progress
+    )
 
     best_thetas = np.asarray(states.best_theta)
     never_finite = ~np.isfinite(np.asarray(states.best_loss))

@@ -29,7 +29,7 @@ from jaxtyping import Array, Float
 
 from .families import FAMILIES, ModelFamily, ModelSolveSettings, family_of
 from .fit_loss import DEFAULT_SOFTNESS, goal_loss, log_ratio, target_terms
-from .fit_optimize import OptimizerConfig, init_states, run_chunk
+from .fit_optimize import OptimizerConfig, optimize
 
 #: Inner-solve options of the loss (looser than the final check's family defaults).
 FIT_SOLVE_RTOL = 1e-6
@@ -248,17 +248,9 @@ def fit_family(
     )
     config.build()  # validates the name
     goal = jnp.asarray(goal_loss(tolerance, min(weights.values())))
-    states = init_states(problem, config, jnp.asarray(thetas))
-    histories = []
-    for chunk in range(n_chunks):
-        states, losses = run_chunk(problem, config, states, goal, chunk_steps)
-        histories.append(np.asarray(losses))
-        done = np.asarray(states.done)
-        if progress is not None:
-            progress((chunk + 1) * chunk_steps, np.asarray(states.best_loss), done)
-        if done.all():
-            break
-    loss_histories = np.concatenate(histories, axis=1)
+    states, loss_histories = optimize(
+        problem, config, jnp.asarray(thetas), goal, n_chunks, chunk_steps, progress
+    )
     best_loss_inner = np.asarray(states.best_loss)
     best_thetas = np.where(
         np.isfinite(best_loss_inner)[:, None], np.asarray(states.best_theta), thetas

@@ -30,6 +30,7 @@ from typing import Literal
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jaxtyping import Array, Bool, Float, Int
 
@@ -184,3 +185,32 @@ def run_chunk(
 def evaluate(problem: FitProblem, thetas: Float[Array, "s p"]):
     """Target terms, penalty, observables and m_ν at each start's θ (vmapped, fit settings)."""
     return jax.vmap(problem.loss_terms)(thetas)
+
+
+def optimize(
+    problem,
+    config: OptimizerConfig,
+    thetas: Float[Array, "s p"],
+    goal: Float[Array, ""],
+    n_chunks: int,
+    chunk_steps: int,
+    progress=None,
+) -> tuple[StartState, np.ndarray]:
+    """Run every start for up to ``n_chunks * chunk_steps`` steps, stopping early when all are done.
+
+    ``problem`` is anything with a jittable ``loss(theta)`` (a :class:`FitProblem`, or a
+    :class:`~jaxcogen.fit_family.FamilyFitProblem`). ``progress`` is called after each chunk with
+    ``(steps_done, best_losses, done)``. Returns the final states and the ``[start, step]`` losses.
+    """
+    states = init_states(problem, config, jnp.asarray(thetas))
+    histories = []
+    for chunk in range(n_chunks):
+        states, losses = run_chunk(problem, config, states, goal, chunk_steps)
+        histories.append(np.asarray(losses))
+        done = np.asarray(states.done)
+        if progress is not None:
+            progress((chunk + 1) * chunk_steps, np.asarray(states.best_loss), done)
+        if done.all():
+            break
+    return states, np.concatenate(histories, axis=1)
+

@@ -1,9 +1,12 @@
-"""Input checks shared by the validation models: a ``ValueError`` naming the parameter and its
-allowed range, raised on concrete inputs before any ``jit`` (traced inputs get a status flag)."""
+"""What the validation models share: input checks (a ``ValueError`` naming the parameter and its
+allowed range, raised on concrete inputs before any ``jit``; traced inputs get a status flag), the
+status of a solve and the NaN guard of its outputs, and the base of their solution classes."""
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 
@@ -17,3 +20,26 @@ def check_range(name: str, value, lo: float, hi: float, unit: str = "") -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or not (np.all(arr >= lo) and np.all(arr <= hi)):
         raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]{unit}")
+
+
+#: Status code of a point whose (traced) inputs are outside the allowed ranges.
+STATUS_INVALID_INPUT = 100
+
+
+def status_and_guard(valid, result):
+    """The point's status (``STATUS_INVALID_INPUT`` if not ``valid``, else diffrax's code) and a
+    function that turns every output into NaN unless the status is 0 (never a silently wrong
+    number)."""
+    status = jnp.where(valid, result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
+    ok = status == 0
+    return status, lambda value: jnp.where(ok, value, jnp.nan)
+
+
+class ModelSolution(eqx.Module):
+    """Base of the validation models' solutions (each has a ``status`` field)."""
+
+    @property
+    def succeeded(self) -> bool:
+        """True when every point solved (Python bool; not for use under ``jit``)."""
+        return bool(np.all(np.asarray(self.status) == 0))
+

@@ -58,11 +58,15 @@ from jaxtyping import Array, Bool, Float, Int
 
 from .. import constants, observables
 from ..collisions.special import bessel_k1e
-from ._inputs import check_range, is_concrete
+from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
+from ._inputs import (
+    ModelSolution,
+    check_range,
+    is_concrete,
+    status_and_guard,
+)
 from .freeze_out import Background
 
-#: Status code of a point whose (traced) inputs are outside the allowed ranges.
-STATUS_INVALID_INPUT = 100
 #: Allowed ranges, checked on concrete inputs (``ValueError``) and under ``jit`` (status 100).
 M_B_RANGE = (1e-2, 1e12)  # GeV
 GAMMA_OVER_M_B_RANGE = (1e-40, 1e-1)
@@ -158,7 +162,7 @@ def _vector_field(log_z, y, model: FreezeInDecayModel):
     )
 
 
-class FreezeInDecaySolution(eqx.Module):
+class FreezeInDecaySolution(ModelSolution):
     r"""Result of :func:`solve_freeze_in_decay`.
 
     Attributes:
@@ -179,11 +183,6 @@ class FreezeInDecaySolution(eqx.Module):
     Omega_h2: Float[Array, "..."]
     status: Int[Array, "..."]
     num_steps: Int[Array, "..."]
-
-    @property
-    def succeeded(self) -> bool:
-        """True when every point solved (Python bool; not for use under ``jit``)."""
-        return bool(np.all(np.asarray(self.status) == 0))
 
 
 def solve_freeze_in_decay(
@@ -238,11 +237,7 @@ def solve_freeze_in_decay_unjitted(
         max_steps=max_steps,
         throw=False,
     )
-    status = jnp.where(valid, sol.result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
-    ok = status == 0
-
-    def guard(v):
-        return jnp.where(ok, v, jnp.nan)
+    status, guard = status_and_guard(valid, sol.result)
 
     P = model.yield_prefactor
     Y_X = guard(P * sol.ys)

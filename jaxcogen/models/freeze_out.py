@@ -77,16 +77,19 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optimistix as optx
 from jaxtyping import Array, Bool, Float, Int
 
 from .. import constants, cosmology, observables
 from ..collisions.special import bessel_k012e, bessel_k2e
-from ._inputs import check_range, is_concrete
+from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
+from ._inputs import (
+    ModelSolution,
+    check_range,
+    is_concrete,
+    status_and_guard,
+)
 
-#: Status code of a point whose (traced) inputs are outside the allowed ranges.
-STATUS_INVALID_INPUT = 100
 #: Allowed ranges, checked on concrete inputs (``ValueError``) and under ``jit`` (status 100).
 M_CHI_RANGE = (1e-2, 1e6)  # GeV
 SIGMA_V_RANGE = (1e-32, 1e-18)  # cm^3/s
@@ -266,7 +269,7 @@ def _vector_field(log_x, q, args):
     return dW - dW_ref
 
 
-class FreezeOutSolution(eqx.Module):
+class FreezeOutSolution(ModelSolution):
     r"""Result of :func:`solve_freeze_out`.
 
     Attributes:
@@ -290,11 +293,6 @@ class FreezeOutSolution(eqx.Module):
     status: Int[Array, "..."]
     num_steps: Int[Array, "..."]
     num_rejected_steps: Int[Array, "..."]
-
-    @property
-    def succeeded(self) -> bool:
-        """True when every point solved (Python bool; not for use under ``jit``)."""
-        return bool(np.all(np.asarray(self.status) == 0))
 
 
 def _validated_settings(rtol, atol, x_start, max_steps, n_save):
@@ -387,11 +385,7 @@ def solve_freeze_out_unjitted(
         max_steps=max_steps,
         throw=False,
     )
-    status = jnp.where(valid, sol.result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
-    ok = status == 0
-
-    def guard(v):
-        return jnp.where(ok, v, jnp.nan)
+    status, guard = status_and_guard(valid, sol.result)
 
     x_grid = jnp.exp(grid)
     W_eq, offset, _, _, W_ref = _reference(model_safe, x_grid, W_floor, bg)

@@ -103,7 +103,13 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int
 from .. import constants
 from ..collisions.special import bessel_k012e
 from ..solve import implicit_solver
-from ._inputs import check_range, is_concrete
+from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
+from ._inputs import (
+    ModelSolution,
+    check_range,
+    is_concrete,
+    status_and_guard,
+)
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
 ROOT_TOLERANCE_FACTOR = 1.0e2
@@ -133,8 +139,6 @@ DELTA_L2_OMEGA: float = 0.186
 #: The constant :math:`a` of BDP's approximate :math:`\Delta L=1` scattering terms.
 SCATTERING_A: float = 8.77298
 
-#: Status code of a point whose (traced) inputs are outside the allowed ranges.
-STATUS_INVALID_INPUT = 100
 
 #: Allowed ranges, checked on concrete inputs (``ValueError``) and under ``jit`` (status 100).
 K_RANGE = (1e-4, 1e3)
@@ -356,7 +360,7 @@ def initial_log_ratio(model: LeptogenesisModel, z_initial) -> Float[Array, ""]:
 # ---- solve ----------------------------------------------------------------------------------
 
 
-class LeptogenesisSolution(eqx.Module):
+class LeptogenesisSolution(ModelSolution):
     r"""Result of :func:`solve_leptogenesis` (module docstring for the definitions).
 
     Attributes:
@@ -386,11 +390,6 @@ class LeptogenesisSolution(eqx.Module):
     status: Int[Array, "..."]
     num_steps: Int[Array, "..."]
     num_rejected_steps: Int[Array, "..."]
-
-    @property
-    def succeeded(self) -> bool:
-        """True when every point solved (Python bool; not for use under ``jit``)."""
-        return bool(np.all(np.asarray(self.status) == 0))
 
 
 def solve_leptogenesis(
@@ -470,11 +469,7 @@ def solve_leptogenesis_unjitted(
         max_steps=max_steps,
         throw=False,
     )
-    status = jnp.where(valid, sol.result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
-    ok = status == 0
-
-    def guard(v):
-        return jnp.where(ok, v, jnp.nan)
+    status, guard = status_and_guard(valid, sol.result)
 
     z_grid = jnp.exp(grid)
     N_N = guard(jnp.exp(log_equilibrium_abundance(z_grid) + sol.ys[:, 0]))
