@@ -8,12 +8,24 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
+#: Notebooks that take about two minutes each on a 2-core CI machine (01: quantum statistics and
+#: the evolution plots; 03: multi-start fits). Their API is covered by the default-run tests
+#: (test_benchmark_points, test_fit); they run with ``pytest -m slow``.
+SLOW_NOTEBOOKS = {"01_single_point.ipynb", "03_fit.ipynb"}
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW_NOTEBOOKS else p for p in NOTEBOOKS],
+    ids=lambda p: p.name,
+)
 def test_notebook_executes(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()
     errors = [
