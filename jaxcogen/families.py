@@ -3,7 +3,7 @@ r"""Model families: what :func:`jaxcogen.scan` and :func:`jaxcogen.fit` need to 
 The scan and fit machinery (chunked ``vmap`` solves with per-point status, Zarr output, Dask,
 multi-start optax fits) is the same for every model; a :class:`ModelFamily` supplies the rest —
 the parameter names and how to set them on a model inside ``jit``, the validity rule, the solver
-settings and the traceable solve, the observables and how to record the base point. Three
+settings and the traceable solve, the observables and how to record the base point. Four
 families are built in:
 
 - :data:`COGENESIS` — :class:`~jaxcogen.CogenesisModel` and :func:`~jaxcogen.solve.solve_unjitted`
@@ -12,7 +12,10 @@ families are built in:
   :math:`N_1` leptogenesis, BDP equations; parameters ``M_1``, ``epsilon_1``, ``mtilde_1``,
   ``mbar``, ``M_higgs``; observables ``eta_B``, ``Y_B``, ``kappa_f``, …);
 - :data:`FREEZE_OUT` — :class:`~jaxcogen.models.freeze_out.FreezeOutModel` (s-wave WIMP; parameters
-  ``m_chi``, ``sigma_v``, ``g_chi``; observables ``Omega_h2``, ``Y_inf``, ``x_f``).
+  ``m_chi``, ``sigma_v``, ``g_chi``; observables ``Omega_h2``, ``Y_inf``, ``x_f``);
+- :data:`FREEZE_IN_DECAY` — :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`
+  (freeze-in from :math:`B\to X+\dots`; parameters ``m_B``, ``Gamma``, ``g_B``, ``m_X``; observables
+  ``Omega_h2``, ``Y_inf``).
 
 :func:`family_of` picks the family from the model's type.
 """
@@ -35,6 +38,7 @@ from . import constants
 __all__ = [
     "COGENESIS",
     "FAMILIES",
+    "FREEZE_IN_DECAY",
     "FREEZE_OUT",
     "LEPTOGENESIS",
     "FitCoordinate",
@@ -68,7 +72,7 @@ class ModelFamily:
     """What scans and fits need from one kind of model (module docstring).
 
     Attributes:
-        name: a short name (``"cogenesis"``, ``"leptogenesis"``, ``"freeze_out"``).
+        name: a short name (``"cogenesis"``, ``"leptogenesis"``, ``"freeze_out"``, ``"freeze_in_decay"``).
         model_type: the ``equinox.Module`` class of its models.
         parameters: real parameter names settable in scans and fits, with their units.
         positive: parameters that must be > 0 in a scan specification.
@@ -284,11 +288,43 @@ def _freeze_out() -> ModelFamily:
     )
 
 
+def _freeze_in_decay() -> ModelFamily:
+    from .models import freeze_in_decay as fi
+
+    m_B_lo, m_B_hi = fi.M_B_RANGE
+    ratio_lo, ratio_hi = fi.GAMMA_OVER_M_B_RANGE
+    return ModelFamily(
+        name="freeze_in_decay",
+        model_type=fi.FreezeInDecayModel,
+        parameters={"m_B": "GeV", "Gamma": "GeV", "g_B": "1", "m_X": "GeV"},
+        positive=("m_B", "Gamma", "g_B", "m_X"),
+        observables=("Omega_h2", "Y_inf"),
+        signed_observables=(),
+        observable_descriptions={
+            "Omega_h2": ("relic density Omega_X h^2 of the frozen-in X", "1"),
+            "Y_inf": ("final yield n_X/s", "1"),
+        },
+        default_options={"rtol": 1e-11, "atol": 1e-14, "max_steps": 4096, "n_save": 100},
+        option_ranges={"rtol": (1e-14, 1e-3), "atol": (1e-20, 1e-3)},
+        solve_function=fi.solve_freeze_in_decay_unjitted,
+        # Gamma/m_B and m_X < m_B are checked per point (status 100); these are outer bounds
+        fit_coordinates={
+            "m_B": FitCoordinate("log", m_B_lo, m_B_hi),
+            "Gamma": FitCoordinate("log", ratio_lo * m_B_lo, ratio_hi * m_B_hi),
+            "g_B": FitCoordinate("log", *fi.G_B_RANGE),
+            "m_X": FitCoordinate("log", 1e-12, m_B_hi),
+        },
+        default_targets={"Omega_h2": constants.Omega_c_h2_observed},
+        default_free=("Gamma",),
+    )
+
+
 #: The built-in families (module docstring).
 COGENESIS: ModelFamily = _cogenesis()
 LEPTOGENESIS: ModelFamily = _leptogenesis()
 FREEZE_OUT: ModelFamily = _freeze_out()
-FAMILIES: tuple[ModelFamily, ...] = (COGENESIS, LEPTOGENESIS, FREEZE_OUT)
+FREEZE_IN_DECAY: ModelFamily = _freeze_in_decay()
+FAMILIES: tuple[ModelFamily, ...] = (COGENESIS, LEPTOGENESIS, FREEZE_OUT, FREEZE_IN_DECAY)
 
 
 def family_of(model) -> ModelFamily:

@@ -326,10 +326,11 @@ def fit(
     r"""Fit the ``free`` parameters of ``model`` so that the observables hit ``targets``.
 
     ``model`` may also be a validation model (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
-    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`): the same multi-start optax loop then
-    fits that family's parameters to its observables (:func:`jaxcogen.fit_family.fit_family`;
-    default targets ``Y_B`` = 8.7e-11 by ``epsilon_1``, or ``Omega_h2`` = 0.12 by ``sigma_v``;
-    ``m_nu_max`` does not apply).
+    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`,
+    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`): the same multi-start optax
+    loop then fits that family's parameters to its observables
+    (:func:`jaxcogen.fit_family.fit_family`; default targets ``Y_B`` = 8.7e-11 by ``epsilon_1``,
+    or ``Omega_h2`` = 0.12 by ``sigma_v`` or by ``Gamma``; ``m_nu_max`` does not apply).
 
     Args:
         model: the starting point; its other parameters stay fixed.

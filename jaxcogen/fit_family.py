@@ -1,7 +1,8 @@
 r"""Fits of the validation models (:mod:`jaxcogen.families`) with the same optimiser as cogenesis fits.
 
-:func:`jaxcogen.fit` hands a :class:`~jaxcogen.models.leptogenesis.LeptogenesisModel` or a
-:class:`~jaxcogen.models.freeze_out.FreezeOutModel` to :func:`fit_family`. The loss is the one of
+:func:`jaxcogen.fit` hands a :class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`, a
+:class:`~jaxcogen.models.freeze_out.FreezeOutModel` or a
+:class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel` to :func:`fit_family`. The loss is the one of
 :mod:`jaxcogen.fit_loss`,
 
 .. math:: \mathcal L(\theta)=\sum_kw_k\,\ell_k\big(O_k(p(\theta))/t_k\big)^2,
@@ -168,7 +169,8 @@ def fit_family(
 
     The arguments mean what they mean for :func:`jaxcogen.fit`; the defaults of ``targets`` and
     ``free`` are the family's (leptogenesis: ``Y_B`` = 8.7e-11 by ``epsilon_1``; freeze-out:
-    ``Omega_h2`` = 0.12 by ``sigma_v``); bounds are intersected with the family's validity
+    ``Omega_h2`` = 0.12 by ``sigma_v``; freeze-in from decays: ``Omega_h2`` = 0.12 by
+    ``Gamma``); bounds are intersected with the family's validity
     ranges; ``start_domain`` defaults to a decade around the model's value (log coordinates) or
     the value ± its modulus (linear). Returns a :class:`jaxcogen.fit.FitResult` (``m_nu`` NaN).
     """

@@ -523,7 +523,8 @@ def scan(
 
     ``base_model`` may be a :class:`~jaxcogen.CogenesisModel` or one of the validation models
     (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
-    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`): the same chunking, status flags, Zarr
+    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`,
+    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`): the same chunking, status flags, Zarr
     output, resumption and Dask distribution apply; the parameter names, solver options and
     observables are then the model family's (:mod:`jaxcogen.families`), e.g.
     ``scan(LeptogenesisModel(...), grid={"mtilde_1": ..., "M_1": ...})`` gives ``eta_B``,

@@ -15,9 +15,14 @@ import numpy as np
 import pytest
 
 import jaxcogen
-from jaxcogen.families import FREEZE_OUT, LEPTOGENESIS, family_of
+from jaxcogen.families import FREEZE_IN_DECAY, FREEZE_OUT, LEPTOGENESIS, family_of
 from jaxcogen.fit import fit
 from jaxcogen.fit_family import FamilyFitProblem, fit_family
+from jaxcogen.models.freeze_in_decay import (
+    FreezeInDecayModel,
+    closed_form_yield,
+    solve_freeze_in_decay,
+)
 from jaxcogen.models.freeze_out import FreezeOutModel, sigma_v_for_relic, solve_freeze_out
 from jaxcogen.models.leptogenesis import (
     STATUS_INVALID_INPUT,
@@ -43,6 +48,7 @@ def leptogenesis_scan():
 def test_family_dispatch_and_unknown_model():
     assert family_of(LeptogenesisModel(**BASE)) is LEPTOGENESIS
     assert family_of(FreezeOutModel(m_chi=100.0, sigma_v=2e-26)) is FREEZE_OUT
+    assert family_of(FreezeInDecayModel(m_B=1e3, Gamma=1e-13, m_X=1e-6)) is FREEZE_IN_DECAY
     with pytest.raises(TypeError, match="supported: CogenesisModel, LeptogenesisModel"):
         family_of(object())
 
@@ -170,3 +176,46 @@ def test_freeze_out_scan_and_fit_against_newton():
     assert result.success, result.verdict
     newton = float(sigma_v_for_relic(100.0, Omega_h2=0.12))
     assert result.parameters["sigma_v"] == pytest.approx(newton, rel=1.5e-2)
+
+
+def test_freeze_in_decay_scan_matches_the_closed_form_and_flags_invalid_points():
+    r"""Freeze-in from decays through the same scan, against HJMW's closed form (arXiv:0911.1120,
+    eq. 2.4; :func:`~jaxcogen.models.freeze_in_decay.closed_form_yield`) at constant
+    :math:`g_*=g_{*s}=106.75`, where :math:`Y_X^\infty=135g_B\Gamma m_{\rm Pl}/(8\pi^3c_Hg^{3/2}m_B^2)`
+    exactly (:math:`\int_0^\infty z^3K_1=3\pi/2`). The solve alone agrees to 1.4e-12
+    (docs/validation_relics.md); 1e-9 allows for the vmapped step sequence. The
+    :math:`\Gamma/m_B=0.5` column is outside the model's range (:math:`\le0.1`): status 100, NaN."""
+    base = FreezeInDecayModel(m_B=1e3, Gamma=1e-13, m_X=1e-6, g_star_constant=106.75)
+    ds = jaxcogen.scan(
+        base, grid={"m_B": [1e2, 1e3, 1e4], "Gamma": [1e-14, 1e-12, 5e1]}, progress=False
+    )
+    assert ds.attrs["model_family"] == "freeze_in_decay"
+    assert ds["Gamma"].attrs["units"] == "GeV"
+    for m_B in (1e2, 1e3, 1e4):
+        for Gamma in (1e-14, 1e-12):
+            point = ds.sel(m_B=m_B, Gamma=Gamma)
+            assert int(point.status) == 0
+            expected = float(
+                closed_form_yield(
+                    FreezeInDecayModel(m_B=m_B, Gamma=Gamma, m_X=1e-6, g_star_constant=106.75)
+                )
+            )
+            assert float(point.Y_inf) == pytest.approx(expected, rel=1e-9)
+    bad = ds.sel(Gamma=5e1, m_B=1e2)
+    assert int(bad.status) == STATUS_INVALID_INPUT and np.isnan(float(bad.Omega_h2))
+    assert int(ds.sel(Gamma=5e1, m_B=1e3).status) == 0  # Gamma/m_B = 0.05 is allowed
+
+
+def test_fit_decay_width_to_the_observed_relic_density():
+    r"""`fit` on a FreezeInDecayModel (default: Ω_X h² = 0.12 by Γ), with the SM g_*(T) table.
+
+    :math:`Y_X^\infty\propto\Gamma` exactly (the solved variable :math:`y=Y_X/P` does not involve
+    Γ; module docstring), so Γ* = Γ_0 · 0.12/Ω(Γ_0) from one solve. The fit succeeds when Ω is
+    within its 1 % tolerance, so Γ agrees to that."""
+    model = FreezeInDecayModel(m_B=1e3, Gamma=1e-13, m_X=1e-4)
+    result = fit(model, n_starts=2, steps=30)
+    assert result.success, result.verdict
+    omega_0 = float(solve_freeze_in_decay(model).Omega_h2)
+    expected = 1e-13 * jaxcogen.constants.Omega_c_h2_observed / omega_0
+    assert result.parameters["Gamma"] == pytest.approx(expected, rel=1e-2)
+    assert isinstance(result.model, FreezeInDecayModel)

@@ -8,6 +8,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, Int
 
 
 def is_concrete(x) -> bool:
@@ -36,10 +37,31 @@ def status_and_guard(valid, result):
 
 
 class ModelSolution(eqx.Module):
-    """Base of the validation models' solutions (each has a ``status`` field)."""
+    """Base of the validation models' solutions: the bookkeeping every solve reports.
+
+    Attributes:
+        status: 0 on success; a diffrax failure code, or ``STATUS_INVALID_INPUT`` (100) for
+            invalid traced inputs. On failure every physical output is NaN — never a silently
+            wrong number.
+        num_steps: accepted steps of the solve.
+        num_rejected_steps: rejected steps of the solve.
+    """
+
+    status: Int[Array, "..."]
+    num_steps: Int[Array, "..."]
+    num_rejected_steps: Int[Array, "..."]
+
+    @classmethod
+    def bookkeeping(cls, status, diffrax_solution) -> dict:
+        """The base-class fields from a status and a ``diffrax.Solution`` (keyword arguments)."""
+        stats = diffrax_solution.stats
+        return dict(
+            status=status,
+            num_steps=stats["num_steps"],
+            num_rejected_steps=stats["num_rejected_steps"],
+        )
 
     @property
     def succeeded(self) -> bool:
         """True when every point solved (Python bool; not for use under ``jit``)."""
         return bool(np.all(np.asarray(self.status) == 0))
-

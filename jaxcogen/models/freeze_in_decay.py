@@ -54,7 +54,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, Bool, Float
 
 from .. import constants, observables
 from ..collisions.special import bessel_k1e
@@ -171,9 +171,8 @@ class FreezeInDecaySolution(ModelSolution):
         Y_X: :math:`Y_X(T)` on the grid.
         Y_inf: the final yield :math:`Y_X^\infty`.
         Omega_h2: :math:`\Omega_Xh^2=m_XY_X^\infty s_0/(\rho_c/h^2)`.
-        status: 0 on success; a diffrax failure code, or 100 for invalid traced inputs (every
-            output NaN then).
-        num_steps: accepted steps.
+        status, num_steps, num_rejected_steps: see :class:`~jaxcogen.models._inputs.ModelSolution`
+            (every output above is NaN unless ``status`` is 0).
     """
 
     T: Float[Array, "... n"]
@@ -181,8 +180,6 @@ class FreezeInDecaySolution(ModelSolution):
     Y_X: Float[Array, "... n"]
     Y_inf: Float[Array, "..."]
     Omega_h2: Float[Array, "..."]
-    status: Int[Array, "..."]
-    num_steps: Int[Array, "..."]
 
 
 def solve_freeze_in_decay(
@@ -248,6 +245,5 @@ def solve_freeze_in_decay_unjitted(
         Y_X=Y_X,
         Y_inf=Y_X[-1],
         Omega_h2=observables.relic_density(model.m_X, Y_X[-1]),
-        status=status,
-        num_steps=sol.stats["num_steps"],
+        **ModelSolution.bookkeeping(status, sol),
     )

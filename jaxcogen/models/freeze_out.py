@@ -78,7 +78,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optimistix as optx
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, Bool, Float
 
 from .. import constants, cosmology, observables
 from ..collisions.special import bessel_k012e, bessel_k2e
@@ -278,10 +278,8 @@ class FreezeOutSolution(ModelSolution):
         Y_inf: :math:`Y_\infty` (including the exact tail below :math:`T=10^{-7}` GeV).
         Omega_h2: :math:`\Omega h^2=m_\chi Y_\infty s_0/(\rho_c/h^2)`.
         x_f: freeze-out point, :math:`Y(x_f)=2Y_{\rm eq}(x_f)` (NaN if not crossed on the grid).
-        status: 0 on success; a diffrax failure code, or 100 for invalid traced inputs. On
-            failure every output above is NaN — never a silently wrong number.
-        num_steps: accepted steps of the solve.
-        num_rejected_steps: rejected steps of the solve.
+        status, num_steps, num_rejected_steps: see :class:`~jaxcogen.models._inputs.ModelSolution`
+            (every output above is NaN unless ``status`` is 0).
     """
 
     x: Float[Array, "... n"]
@@ -290,9 +288,6 @@ class FreezeOutSolution(ModelSolution):
     Y_inf: Float[Array, "..."]
     Omega_h2: Float[Array, "..."]
     x_f: Float[Array, "..."]
-    status: Int[Array, "..."]
-    num_steps: Int[Array, "..."]
-    num_rejected_steps: Int[Array, "..."]
 
 
 def _validated_settings(rtol, atol, x_start, max_steps, n_save):
@@ -408,9 +403,7 @@ def solve_freeze_out_unjitted(
         Y_inf=guard(Y_inf),
         Omega_h2=guard(observables.relic_density(model.m_chi, Y_inf)),
         x_f=guard(x_f),
-        status=status,
-        num_steps=sol.stats["num_steps"],
-        num_rejected_steps=sol.stats["num_rejected_steps"],
+        **ModelSolution.bookkeeping(status, sol),
     )
 
 

@@ -98,7 +98,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from .. import constants
 from ..collisions.special import bessel_k012e
@@ -371,10 +371,8 @@ class LeptogenesisSolution(ModelSolution):
         eta_B: :math:`a_{\rm sph}N_{B-L}^{\rm f}/N_\gamma^{\rm rec}` (signed).
         Y_B_minus_L, Y_B: the final yields per entropy, :math:`Y_B=a_{\rm sph}Y_{B-L}`.
         K: the decay parameter.
-        status: 0 on success; a diffrax failure code, or 100 for invalid traced inputs. On
-            failure every output above is NaN — never a silently wrong number.
-        num_steps: accepted steps of the solve.
-        num_rejected_steps: rejected steps of the solve.
+        status, num_steps, num_rejected_steps: see :class:`~jaxcogen.models._inputs.ModelSolution`
+            (every output above is NaN unless ``status`` is 0).
     """
 
     z: Float[Array, "... n"]
@@ -387,9 +385,6 @@ class LeptogenesisSolution(ModelSolution):
     Y_B_minus_L: Float[Array, "..."]
     Y_B: Float[Array, "..."]
     K: Float[Array, "..."]
-    status: Int[Array, "..."]
-    num_steps: Int[Array, "..."]
-    num_rejected_steps: Int[Array, "..."]
 
 
 def solve_leptogenesis(
@@ -495,9 +490,7 @@ def solve_leptogenesis_unjitted(
         Y_B_minus_L=Y_B_minus_L,
         Y_B=constants.c_sphaleron * Y_B_minus_L,
         K=K,
-        status=status,
-        num_steps=sol.stats["num_steps"],
-        num_rejected_steps=sol.stats["num_rejected_steps"],
+        **ModelSolution.bookkeeping(status, sol),
     )
 
 
