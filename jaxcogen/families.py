@@ -235,12 +235,7 @@ def _leptogenesis() -> ModelFamily:
             "max_steps": 16384,
             "n_save": 100,
         },
-        option_ranges={
-            "rtol": (1e-14, 1e-2),
-            "atol": (1e-30, 1e-2),
-            "z_initial": (1e-8, 1e-1),
-            "z_final": (20.0, 1e6),
-        },
+        option_ranges=lg.SETTING_RANGES,
         solve_function=lg.solve_leptogenesis_unjitted,
         fit_coordinates={
             "M_1": FitCoordinate("log", *lg.M_1_RANGE),
@@ -275,7 +270,7 @@ def _freeze_out() -> ModelFamily:
             "max_steps": 4096,
             "n_save": 200,
         },
-        option_ranges={"rtol": (1e-14, 1e-3), "atol": (1e-16, 1e-3), "x_start": (0.1, 5.0)},
+        option_ranges=fo.SETTING_RANGES,
         solve_function=fo.solve_freeze_out_unjitted,
         fit_coordinates={
             "m_chi": FitCoordinate("log", *fo.M_CHI_RANGE),
@@ -305,7 +300,7 @@ def _freeze_in_decay() -> ModelFamily:
             "Y_inf": ("final yield n_X/s", "1"),
         },
         default_options={"rtol": 1e-11, "atol": 1e-14, "max_steps": 4096, "n_save": 100},
-        option_ranges={"rtol": (1e-14, 1e-3), "atol": (1e-20, 1e-3)},
+        option_ranges=fi.SETTING_RANGES,
         solve_function=fi.solve_freeze_in_decay_unjitted,
         # Gamma/m_B and m_X < m_B are checked per point (status 100); these are outer bounds
         fit_coordinates={

@@ -23,6 +23,22 @@ def check_range(name: str, value, lo: float, hi: float, unit: str = "") -> None:
         raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]{unit}")
 
 
+def validated_settings(ranges, values, max_steps, n_save) -> tuple:
+    """Solver settings checked before any tracing: each float of ``values`` (``{name: value}``)
+    against ``ranges[name] = (lo, hi)`` (traced values pass through), ``max_steps`` a positive
+    integer, ``n_save`` an integer >= 2. Returns the floats as float64 arrays, in ``values``'s
+    order; ``ValueError`` naming the setting and its allowed range otherwise."""
+    for name, value in values.items():
+        lo, hi = ranges[name]
+        if not isinstance(value, jax.Array) and not (lo <= value <= hi):
+            raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
+    if isinstance(max_steps, bool) or not (isinstance(max_steps, int) and max_steps > 0):
+        raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
+    if isinstance(n_save, bool) or not (isinstance(n_save, int) and n_save >= 2):
+        raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
+    return tuple(jnp.float64(v) for v in values.values())
+
+
 #: Status code of a point whose (traced) inputs are outside the allowed ranges.
 STATUS_INVALID_INPUT = 100
 

@@ -51,7 +51,6 @@ import math
 
 import diffrax
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
@@ -64,6 +63,7 @@ from ._inputs import (
     check_range,
     is_concrete,
     status_and_guard,
+    validated_settings,
 )
 from .freeze_out import Background
 
@@ -71,6 +71,8 @@ from .freeze_out import Background
 M_B_RANGE = (1e-2, 1e12)  # GeV
 GAMMA_OVER_M_B_RANGE = (1e-40, 1e-1)
 G_B_RANGE = (1.0, 1000.0)
+#: Allowed ranges of the float settings of :func:`solve_freeze_in_decay`.
+SETTING_RANGES = {"rtol": (1e-14, 1e-3), "atol": (1e-20, 1e-3)}
 #: Integration range in z = m_B/T (module docstring).
 Z_START = 1e-4
 Z_END = 100.0
@@ -196,14 +198,10 @@ def solve_freeze_in_decay(
     controller tolerances on :math:`y=Y_X/P` (of order 1 at the end); bad settings raise
     ``ValueError`` before any tracing.
     """
-    for name, value, lo, hi in (("rtol", rtol, 1e-14, 1e-3), ("atol", atol, 1e-20, 1e-3)):
-        if not isinstance(value, jax.Array) and not (lo <= value <= hi):
-            raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
-    if not (isinstance(max_steps, int) and max_steps > 0):
-        raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
-    if not (isinstance(n_save, int) and n_save >= 2):
-        raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
-    return _solve_jit(model, jnp.float64(rtol), jnp.float64(atol), max_steps, n_save)
+    rtol, atol = validated_settings(
+        SETTING_RANGES, dict(rtol=rtol, atol=atol), max_steps, n_save
+    )
+    return _solve_jit(model, rtol, atol, max_steps, n_save)
 
 
 @eqx.filter_jit

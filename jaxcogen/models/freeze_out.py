@@ -88,6 +88,7 @@ from ._inputs import (
     check_range,
     is_concrete,
     status_and_guard,
+    validated_settings,
 )
 
 #: Allowed ranges, checked on concrete inputs (``ValueError``) and under ``jit`` (status 100).
@@ -290,19 +291,13 @@ class FreezeOutSolution(ModelSolution):
     x_f: Float[Array, "..."]
 
 
+#: Allowed ranges of the float settings of :func:`solve_freeze_out`.
+SETTING_RANGES = {"rtol": (1e-14, 1e-3), "atol": (1e-16, 1e-3), "x_start": (0.1, 5.0)}
+
+
 def _validated_settings(rtol, atol, x_start, max_steps, n_save):
-    for name, value, lo, hi in (
-        ("rtol", rtol, 1e-14, 1e-3),
-        ("atol", atol, 1e-16, 1e-3),
-        ("x_start", x_start, 0.1, 5.0),
-    ):
-        if not isinstance(value, jax.Array) and not (lo <= value <= hi):
-            raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
-    if not (isinstance(max_steps, int) and max_steps > 0):
-        raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
-    if not (isinstance(n_save, int) and n_save >= 2):
-        raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
-    return tuple(jnp.float64(v) for v in (rtol, atol, x_start))
+    values = dict(rtol=rtol, atol=atol, x_start=x_start)
+    return validated_settings(SETTING_RANGES, values, max_steps, n_save)
 
 
 def solve_freeze_out(

@@ -109,6 +109,7 @@ from ._inputs import (
     check_range,
     is_concrete,
     status_and_guard,
+    validated_settings,
 )
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
@@ -410,20 +411,18 @@ def solve_leptogenesis(
     return _solve_jit(model, settings, max_steps, n_save)
 
 
+#: Allowed ranges of the float settings of :func:`solve_leptogenesis`.
+SETTING_RANGES = {
+    "rtol": (1e-14, 1e-2),
+    "atol": (1e-30, 1e-2),
+    "z_initial": (1e-8, 1e-1),
+    "z_final": (20.0, 1e6),
+}
+
+
 def _validated_settings(rtol, atol, z_initial, z_final, max_steps, n_save):
-    for name, value, lo, hi in (
-        ("rtol", rtol, 1e-14, 1e-2),
-        ("atol", atol, 1e-30, 1e-2),
-        ("z_initial", z_initial, 1e-8, 1e-1),
-        ("z_final", z_final, 20.0, 1e6),
-    ):
-        if not isinstance(value, jax.Array) and not (lo <= value <= hi):
-            raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
-    if not (isinstance(max_steps, int) and max_steps > 0):
-        raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
-    if not (isinstance(n_save, int) and n_save >= 2):
-        raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
-    return tuple(jnp.float64(v) for v in (rtol, atol, z_initial, z_final))
+    values = dict(rtol=rtol, atol=atol, z_initial=z_initial, z_final=z_final)
+    return validated_settings(SETTING_RANGES, values, max_steps, n_save)
 
 
 @eqx.filter_jit
