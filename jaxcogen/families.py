@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -183,6 +184,16 @@ class ModelFamily:
         return card
 
 
+def _keyword_defaults(solve) -> dict[str, Any]:
+    """The keyword-only defaults of a model's public solve (``rtol``, ``max_steps``, …): the one
+    place the family's default solver options come from."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(solve).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
 def _cogenesis() -> ModelFamily:
     from .model import CogenesisModel
     from .solve import EFT_DIAGNOSTICS
@@ -227,14 +238,7 @@ def _leptogenesis() -> ModelFamily:
             "kappa_f": ("efficiency factor kappa_f", "1"),
             "K": ("decay parameter K = mtilde_1/m_*", "1"),
         },
-        default_options={
-            "rtol": 1e-9,
-            "atol": 1e-14,
-            "z_initial": 1e-3,
-            "z_final": 50.0,
-            "max_steps": 16384,
-            "n_save": 100,
-        },
+        default_options=_keyword_defaults(lg.solve_leptogenesis),
         option_ranges=lg.SETTING_RANGES,
         solve_function=lg.solve_leptogenesis_unjitted,
         fit_coordinates={
@@ -263,13 +267,7 @@ def _freeze_out() -> ModelFamily:
             "Y_inf": ("relic yield n/s", "1"),
             "x_f": ("freeze-out point m_chi/T where Y = 2 Y_eq", "1"),
         },
-        default_options={
-            "rtol": 1e-10,
-            "atol": 1e-10,
-            "x_start": 1.0,
-            "max_steps": 4096,
-            "n_save": 200,
-        },
+        default_options=_keyword_defaults(fo.solve_freeze_out),
         option_ranges=fo.SETTING_RANGES,
         solve_function=fo.solve_freeze_out_unjitted,
         fit_coordinates={
@@ -299,7 +297,7 @@ def _freeze_in_decay() -> ModelFamily:
             "Omega_h2": ("relic density Omega_X h^2 of the frozen-in X", "1"),
             "Y_inf": ("final yield n_X/s", "1"),
         },
-        default_options={"rtol": 1e-11, "atol": 1e-14, "max_steps": 4096, "n_save": 100},
+        default_options=_keyword_defaults(fi.solve_freeze_in_decay),
         option_ranges=fi.SETTING_RANGES,
         solve_function=fi.solve_freeze_in_decay_unjitted,
         # Gamma/m_B and m_X < m_B are checked per point (status 100); these are outer bounds

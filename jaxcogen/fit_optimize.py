@@ -213,4 +213,3 @@ def optimize(
         if done.all():
             break
     return states, np.concatenate(histories, axis=1)
-

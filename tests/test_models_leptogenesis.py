@@ -161,7 +161,7 @@ def test_scatterings_and_Delta_L2_against_radau_reference(case):
 
 
 def test_Delta_L2_suppression_follows_bdp():
-    r"""BDP (hep-ph/0401240, §4): in strong wash-out the ΔL=2 term multiplies the final
+    r"""BDP (hep-ph/0401240, their ΔL=2 discussion): in strong wash-out the ΔL=2 term multiplies the final
     asymmetry by :math:`\exp[-\frac{\omega}{z_B}\frac{M_1}{10^{10}{\rm GeV}}\bar m^2]`, since
     :math:`\int_{z_B}^\infty\Delta W\,dz=\omega M_1\bar m^2/(10^{10}z_B)` with :math:`z_B` the
     point where the asymmetry freezes. With BDP's :math:`z_B=2+4K^{0.13}e^{-2.5/K}` this is an
@@ -255,7 +255,7 @@ def test_scattering_terms_match_ulysses(z):
         D_plus_S_peer = float(np.real(peer.DS(K, z)))
         W_peer = float(np.real(peer.scat(z) * peer.W1(K, z)))
     assert float(ours["W"]) == pytest.approx(W_peer, rel=1e-12)
-    assert D_plus_S_peer / float(ours["D_plus_S"]) == pytest.approx(0.11399 * lg.SCATTERING_A, rel=1e-12)
+    assert D_plus_S_peer / float(ours["D_plus_S"]) == pytest.approx(0.11399 * 8.77298, rel=1e-12)
 
 
 # ---- 4. gradients -----------------------------------------------------------------------------
