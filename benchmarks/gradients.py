@@ -24,8 +24,8 @@ import jax.numpy as jnp
 
 import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
-from jaxcogen.fit import fit
-from jaxcogen.parameters import set_parameters
+from jaxcogen.fitting._fit import fit
+from jaxcogen.model._parameters import set_parameters
 
 PARAMS = ("lambda2.abs", "y2.arg", "m_chi")
 SETTINGS = {"solver": "Tsit5", "n_save": 2}
@@ -49,7 +49,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
 
     model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
-    x0 = jnp.stack([jnp.asarray(jaxcogen.parameters.get_parameter(model, p), jnp.float64) for p in PARAMS])
+    x0 = jnp.stack([jnp.asarray(jaxcogen.model._parameters.get_parameter(model, p), jnp.float64) for p in PARAMS])
 
     def observables(adjoint):
         settings = jaxcogen.SolveSettings.create(adjoint=adjoint, **SETTINGS)

@@ -28,8 +28,8 @@ import jax
 
 import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
-from jaxcogen import boltzmann
-from jaxcogen.collisions.network import QuadratureRateNetwork
+from jaxcogen.production import _boltzmann as boltzmann
+from jaxcogen.rates.collisions._quadrature_network import QuadratureRateNetwork
 
 OUTPUTS = ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final")
 _DEFAULT_MAKE_NETWORK = boltzmann.make_network
@@ -104,7 +104,7 @@ def physics_table(point: dict) -> list[dict]:
 
 
 def _scaled_settings(factor: float):
-    from jaxcogen.collisions.quadrature import QuadratureSettings
+    from jaxcogen.rates.collisions._quadrature import QuadratureSettings
 
     d = QuadratureSettings()
     names = (
@@ -122,8 +122,8 @@ def _scaled_settings(factor: float):
 
 def convergence_study(point: dict) -> list[dict]:
     """Single rates with every node count x0.5, x1 (default), x4, relative to x2."""
-    from jaxcogen.collisions import amplitudes as amp
-    from jaxcogen.collisions.thermal import Participant, thermal_rate
+    from jaxcogen.rates.collisions import amplitudes as amp
+    from jaxcogen.rates.collisions._thermal import Participant, thermal_rate
 
     model = _model(point)
     couplings = amp.PortalCouplings.from_model(model, massive=False)

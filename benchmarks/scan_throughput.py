@@ -15,7 +15,7 @@ Run: ``python -m benchmarks.scan_throughput [--max-chunk 65536] [--quick]``
 3. A Python loop of single-point :func:`jaxcogen.solve` calls (same settings) on the same sample
    (its first ``--loop-points``, by default all of it up to 1024).
 4. Bucketing: a grid whose fast axis is |y2| (wash-out, hence stiffness), scanned with and
-   without sorting by :func:`jaxcogen.scan.stiffness_proxy`; the vmap efficiency is
+   without sorting by :func:`jaxcogen.scanning.stiffness_proxy`; the vmap efficiency is
    sum(steps) / sum over chunks of (chunk size x slowest point's steps).
 
 Writes ``benchmarks/results/scan_throughput_<device>.json``.
@@ -31,9 +31,10 @@ import numpy as np
 
 import jaxcogen
 from benchmarks.common import environment, print_table, write_json
-from jaxcogen.parameters import set_parameters
-from jaxcogen.sampling import sobol
-from jaxcogen.scan import (
+from jaxcogen.model._parameters import set_parameters
+from jaxcogen.scanning._io import BlockLayout, choose_block_shape
+from jaxcogen.scanning._sampling import sobol
+from jaxcogen.scanning._scan import (
     ChunkRunner,
     ScanPoints,
     _chunk_order,
@@ -43,7 +44,6 @@ from jaxcogen.scan import (
     scan,
     scan_settings,
 )
-from jaxcogen.scan_io import BlockLayout, choose_block_shape
 
 BOUNDS = {"y2.abs": (0.01, 1.0), "lambda2.abs": (0.05, 1.0), "T_RH": (1e10, 1e11)}
 

@@ -3,7 +3,7 @@
 For a Sobol sample of wide ranges (couplings up to 3, M_1/T_RH from 5 to 1e3, T_RH from 1e8 to
 1e14 GeV) each point is solved with the explicit Tsit5 and the implicit Kvaerno5 at the default
 tolerances, and compared with the point's stiffness ratio
-:func:`jaxcogen.solve.stiffness_ratio` (the largest relaxation rate per e-fold at T_RH). The
+:func:`jaxcogen.production.stiffness_ratio` (the largest relaxation rate per e-fold at T_RH). The
 table bins the points by that ratio: steps, warm time and agreement of the two solvers. The
 threshold of ``solver="auto"`` (Tsit5 below it, Kvaerno5 above) is read off this table.
 
@@ -19,9 +19,9 @@ import numpy as np
 
 import jaxcogen
 from benchmarks.common import print_table, write_json
-from jaxcogen.parameters import set_parameters
-from jaxcogen.sampling import sobol
-from jaxcogen.solve import SolveSettings, _solve_jit, stiffness_ratio
+from jaxcogen.model._parameters import set_parameters
+from jaxcogen.production._solve import SolveSettings, _solve_jit, stiffness_ratio
+from jaxcogen.scanning._sampling import sobol
 
 BOUNDS = {
     "y1.abs": (0.01, 3.0),

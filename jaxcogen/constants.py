@@ -33,7 +33,7 @@ T_sph: float = 131.7
 
 #: Sphaleron conversion factor :math:`Y_B=c_s\,Y_{B-L}`, :math:`c_s=28/79` (SM with one Higgs
 #: doublet, all Yukawas and both sphalerons in equilibrium; Harvey & Turner, PRD 42 (1990) 3344).
-#: Derived independently in :mod:`jaxcogen.spectators` and tested to agree.
+#: Derived independently in :mod:`jaxcogen.production._spectators` and tested to agree.
 c_sphaleron: float = 28.0 / 79.0
 
 # --- Units ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ table equals 106.75 to better than :math:`5\times10^{-8}`, so the closed forms f
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
-from . import constants, thermodynamics
+from jaxcogen import constants, thermodynamics
 
 
 def g_star(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:

@@ -8,7 +8,7 @@ Sign convention: :math:`\Delta Y_L` is the lepton asymmetry made by the portal s
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
-from . import constants
+from jaxcogen import constants
 
 
 def baryon_asymmetry(DeltaY_L: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
@@ -38,7 +38,7 @@ def asymmetric_dark_matter_mass(DeltaY_chi: Float[ArrayLike, "..."]) -> Float[Ar
 
     (notes §5 with the doubling of notes §1.2; whether the paper's :math:`\Delta Y_\chi` includes it
     is open, notes §8.8). Infinite when :math:`\Delta Y_\chi=0`. Consistent with the late-universe
-    stage (:mod:`jaxcogen.dark_freezeout`), whose asymmetric relic is :math:`2|\Delta Y_\chi|`.
+    stage (:mod:`jaxcogen.late_universe._dark_freezeout`), whose asymmetric relic is :math:`2|\Delta Y_\chi|`.
     """
     return constants.Omega_c_h2_observed / (
         constants.omega_h2_per_GeV_yield * 2.0 * jnp.abs(jnp.asarray(DeltaY_chi))

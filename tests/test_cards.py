@@ -7,7 +7,7 @@ import math
 import pytest
 
 import jaxcogen
-from jaxcogen.cards import (
+from jaxcogen.model._cards import (
     SOLVE_OPTION_TYPES,
     Card,
     CardError,

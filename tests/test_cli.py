@@ -16,13 +16,19 @@ import pytest
 from typer.testing import CliRunner
 
 import jaxcogen
-from jaxcogen.cards import apply_overrides, card_to_model, card_to_toml, default_card, parse_card
-from jaxcogen.cli import (
+from jaxcogen.cli._main import (
     EXIT_BAD_INPUT,
     EXIT_SOLVE_FAILED,
     OBSERVABLE_KEYS,
     app,
     compilation_cache_dir,
+)
+from jaxcogen.model._cards import (
+    apply_overrides,
+    card_to_model,
+    card_to_toml,
+    default_card,
+    parse_card,
 )
 
 FLOAT_KEYS = [k for k in OBSERVABLE_KEYS if k not in ("status", "num_steps")]

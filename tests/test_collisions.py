@@ -1,11 +1,11 @@
-r"""The collision-integral engine (:mod:`jaxcogen.collisions`) against independent references.
+r"""The collision-integral engine (:mod:`jaxcogen.rates.collisions`) against independent references.
 
 Conventions: :math:`\gamma=\int d\Pi_ad\Pi_bd\Pi_cd\Pi_d(2\pi)^4\delta^4\sum|\mathcal M|^2f_af_b
 (1-\eta_cf_c)(1-\eta_df_d)`, :math:`C_E` the same with :math:`\times(E_a+E_b)`, plasma frame.
 
 Independent references used here (never the engine's own reduction):
 
-* the closed-form MB rates of :mod:`jaxcogen.rates` (Bessel moments);
+* the closed-form MB rates of :mod:`jaxcogen.rates._analytic` (Bessel moments);
 * for two temperatures and massless states, the factorised momentum integral [D]: with
   :math:`\hat\sigma=\int d\Phi_2\sum|\mathcal M|^2=c\,s^n` and no final-state factors,
   :math:`\int_{-1}^1d\!\cos\theta\,(2E_aE_b(1-\cos\theta))^n=2^{2n+1}(E_aE_b)^n/(n+1)`, so
@@ -42,9 +42,9 @@ from scipy import integrate, special
 
 import jaxcogen
 from jaxcogen import rates
-from jaxcogen.collisions import amplitudes as amp
-from jaxcogen.collisions.quadrature import QuadratureSettings
-from jaxcogen.collisions.thermal import Participant, thermal_rate
+from jaxcogen.rates.collisions import _amplitudes as amp
+from jaxcogen.rates.collisions._quadrature import QuadratureSettings
+from jaxcogen.rates.collisions._thermal import Participant, thermal_rate
 
 from .conftest import make_model
 
@@ -99,7 +99,7 @@ def test_mb_eft_reaction_densities_equal_closed_forms(model, couplings):
 
 @pytest.mark.parametrize("ratio", [1.0, 0.3, 0.02])
 def test_mb_eft_mixed_processes_and_two_temperature_energy_transfer(model, couplings, ratio):
-    r"""Mixed SM+dark channels at :math:`T\ne T_\chi` (closed forms of :mod:`jaxcogen.rates`), and the
+    r"""Mixed SM+dark channels at :math:`T\ne T_\chi` (closed forms of :mod:`jaxcogen.rates._analytic`), and the
     energy-transfer rate of one pair at two temperatures, :math:`C_E=(n+2)(T_a+T_b)\gamma` (module
     docstring)."""
     eff = model.effective_couplings()
@@ -386,7 +386,7 @@ def test_removed_onshell_part_is_inverse_decay_times_branching_ratio():
     {\rm BR}(N\to\chi\phi)` with :math:`\Gamma(N\to LH)=|y|^2M/16\pi`,
     :math:`{\rm BR}(\chi\phi)=|\lambda|^2/2(2|y|^2+|\lambda|^2)`, the same for :math:`\bar\chi\bar\phi`
     (Majorana :math:`N`), single :math:`N`, MB."""
-    from jaxcogen.collisions.thermal import onshell_rate
+    from jaxcogen.rates.collisions._thermal import onshell_rate
 
     y, lam, M = 0.3, 0.5, 1.0
     yv, lv, masses = jnp.array([y, 0.0]), jnp.array([lam, 0.0]), jnp.array([M, 3.0])
@@ -499,8 +499,8 @@ def _compare_networks(net, ref, T_RH, rtol):
 
 @pytest.mark.parametrize("mode", ["direct", "tabulated"])
 def test_quadrature_network_equals_analytic_network(mode):
-    from jaxcogen.collisions.network import QuadratureRateNetwork
-    from jaxcogen.network import AnalyticRateNetwork
+    from jaxcogen.rates._network import AnalyticRateNetwork
+    from jaxcogen.rates.collisions._quadrature_network import QuadratureRateNetwork
 
     model = make_model()
     net = QuadratureRateNetwork.from_model(model, mode=mode)
@@ -511,7 +511,7 @@ def test_quadrature_network_equals_analytic_network(mode):
 def test_temperature_table_ratios_equal_direct_rates():
     r"""The per-point :math:`T` table reproduces :math:`\gamma_{\rm full}/\gamma_{\rm EFT}` of single
     processes at :math:`M_1=5.2\,T_{\rm RH}` (stated accuracy 1e-7)."""
-    from jaxcogen.collisions.network import all_processes, build_temperature_table
+    from jaxcogen.rates.collisions._quadrature_network import all_processes, build_temperature_table
 
     model = make_model(
         M1=2.6e11, conventions=jaxcogen.Conventions(rates="quadrature", propagator="full")
@@ -534,7 +534,7 @@ def test_temperature_table_ratios_equal_direct_rates():
 def test_temperature_table_equals_direct_quadrature():
     r"""MB, exact propagators at :math:`M_1=5.2\,T_{\rm RH}`: the per-point temperature table against
     the direct quadrature (stated accuracy 1e-7; measured 2e-8 here, 1e-11 at :math:`M_1=20T_{\rm RH}`)."""
-    from jaxcogen.collisions.network import QuadratureRateNetwork
+    from jaxcogen.rates.collisions._quadrature_network import QuadratureRateNetwork
 
     model = make_model(
         M1=2.6e11, conventions=jaxcogen.Conventions(rates="quadrature", propagator="full")
@@ -549,7 +549,7 @@ def test_temperature_table_equals_direct_quadrature():
 def test_quantum_full_network_vanishes_at_equal_temperatures():
     r""":math:`\xi=1`: no net production, energy transfer or CP source with quantum statistics and
     exact propagators (detailed balance node by node; notes §7 item 5)."""
-    from jaxcogen.collisions.network import QuadratureRateNetwork
+    from jaxcogen.rates.collisions._quadrature_network import QuadratureRateNetwork
 
     model = make_model(
         conventions=jaxcogen.Conventions(

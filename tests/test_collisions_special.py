@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from jaxcogen.collisions.special import bessel_k0e, bessel_k012e, bessel_k1e, bessel_k2e
+from jaxcogen._special import bessel_k0e, bessel_k012e, bessel_k1e, bessel_k2e
 
 Z = np.logspace(-8, 4, 1201)
 

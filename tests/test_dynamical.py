@@ -1,4 +1,4 @@
-r"""Dynamical heavy neutrinos (:mod:`jaxcogen.dynamical`): decays, CP asymmetries, RIS subtraction, limits.
+r"""Dynamical heavy neutrinos (:mod:`jaxcogen.production.dynamical`): decays, CP asymmetries, RIS subtraction, limits.
 
 Every check compares with something independent of the code under test: closed forms derived in
 the docstrings below, symmetry and sum rules, scipy quadrature, the cross-checked EFT CP structure
@@ -19,7 +19,7 @@ from scipy.special import kn
 
 import jaxcogen
 from jaxcogen import constants
-from jaxcogen.dynamical import (
+from jaxcogen.production.dynamical import (
     DynamicalSystem,
     cp_asymmetries,
     decay_asymmetry,
@@ -30,7 +30,7 @@ from jaxcogen.dynamical import (
     width_dark,
     width_lepton,
 )
-from jaxcogen.dynamical.asymmetries import degeneracy_regulator
+from jaxcogen.production.dynamical._asymmetries import degeneracy_regulator
 
 RNG = np.random.default_rng(20250)
 
@@ -398,8 +398,8 @@ def test_gradient_matches_central_differences():
         model = eqx.tree_at(
             lambda m: (m.M1, m.y2), model, (jnp.exp(lnM1), 0.012 * jnp.exp(1j * theta))
         )
-        from jaxcogen.dynamical.solve import solve_dynamical_unjitted
-        from jaxcogen.solve import SolveSettings
+        from jaxcogen.production._solve import SolveSettings
+        from jaxcogen.production.dynamical._solve import solve_dynamical_unjitted
 
         return solve_dynamical_unjitted(model, SolveSettings.create(**settings)).solution.DeltaY_B
 

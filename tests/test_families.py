@@ -1,4 +1,4 @@
-r"""The scan and fit machinery on the validation models (:mod:`jaxcogen.families`).
+r"""The scan and fit machinery on the validation models (:mod:`jaxcogen.models._families`).
 
 Independent references: the linearity of the BDP equations in :math:`\varepsilon_1` (derived
 below), single-point solves outside the scan machinery, the Newton solve
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import jaxcogen
-from jaxcogen.families import FREEZE_IN_DECAY, FREEZE_OUT, LEPTOGENESIS, family_of
-from jaxcogen.fit import fit
-from jaxcogen.fit_family import FamilyFitProblem, fit_family
+from jaxcogen.fitting._family import FamilyFitProblem, fit_family
+from jaxcogen.fitting._fit import fit
+from jaxcogen.models._families import FREEZE_IN_DECAY, FREEZE_OUT, LEPTOGENESIS, family_of
 from jaxcogen.models.freeze_in_decay import (
     FreezeInDecayModel,
     closed_form_yield,

@@ -1,4 +1,4 @@
-r"""Gradients (forward, reverse, finite differences, vmap) and fits (:mod:`jaxcogen.fit`).
+r"""Gradients (forward, reverse, finite differences, vmap) and fits (:mod:`jaxcogen.fitting._fit`).
 
 Known derivative. With :math:`y_2=\lambda_2\to0` only :math:`N_1` mediates, so the Wilson
 coefficients are :math:`a=y_1\lambda_1/M_1`, :math:`b=y_1^*\lambda_1/M_1^2`. In the freeze-in
@@ -21,10 +21,10 @@ import pytest
 from typer.testing import CliRunner
 
 import jaxcogen
-from jaxcogen import cards
-from jaxcogen.fit import fit
-from jaxcogen.fit_gradients import gradients
-from jaxcogen.parameters import set_parameters
+from jaxcogen.fitting._fit import fit
+from jaxcogen.fitting._gradients import gradients
+from jaxcogen.model import _cards as cards
+from jaxcogen.model._parameters import set_parameters
 
 from .conftest import make_model
 
@@ -41,7 +41,7 @@ def _points():
 
 def _finite_differences(model, h=1e-5):
     """Central differences of the observables wrt each parameter, relative step ``h``."""
-    base = {p: float(jaxcogen.parameters.get_parameter(model, p)) for p in PARAMS}
+    base = {p: float(jaxcogen.model._parameters.get_parameter(model, p)) for p in PARAMS}
     out = np.zeros((len(OBS), len(PARAMS)))
     for j, p in enumerate(PARAMS):
         step = h * max(abs(base[p]), 1.0)
@@ -87,7 +87,7 @@ def test_forward_reverse_and_finite_differences_agree(batched_model):
             )
 
 
-@pytest.mark.filterwarnings("ignore::jaxcogen.validity.EFTValidityWarning")
+@pytest.mark.filterwarnings("ignore::jaxcogen.production._validity.EFTValidityWarning")
 def test_dlnSigma_dln_lambda1_is_two_when_N1_dominates():
     model = jaxcogen.CogenesisModel(
         M1=1e12,
@@ -150,7 +150,7 @@ def test_unreachable_target_gives_verdict_not_nan():
 
 
 def test_cli_fit_round_trip(tmp_path):
-    from jaxcogen.cli import app
+    from jaxcogen.cli._main import app
 
     card = cards.default_card()
     card = cards.Card(

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from scipy.special import kv
 
-from jaxcogen import constants, dark_freezeout, thermodynamics
+from jaxcogen import constants, thermodynamics
+from jaxcogen.late_universe import _dark_freezeout as dark_freezeout
 
 # ---- SM degrees of freedom ------------------------------------------------------------------------
 
@@ -328,7 +329,7 @@ def test_late_universe_is_differentiable():
 
 
 def test_solve_runs_the_late_universe_by_default(default_model):
-    from jaxcogen.solve import solve
+    from jaxcogen.production._solve import solve
 
     plain = solve(default_model, late_universe=False)
     assert plain.late_universe is None and plain.Omega_chi_h2_today is None

@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-from jaxcogen.parameters import PARAMETER_NAMES, get_parameter, set_parameters
+from jaxcogen.model._parameters import PARAMETER_NAMES, get_parameter, set_parameters
 
 from .conftest import make_model
 

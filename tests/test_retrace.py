@@ -8,7 +8,7 @@ from .conftest import make_model
 
 
 def test_second_solve_with_new_values_does_not_retrace(monkeypatch):
-    solve_module = importlib.import_module("jaxcogen.solve")  # the module, not the function
+    solve_module = importlib.import_module("jaxcogen.production._solve")  # the module, not the function
     traces = []
     original = solve_module.solve_unjitted
 

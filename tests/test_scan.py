@@ -22,18 +22,18 @@ import xarray as xr
 from typer.testing import CliRunner
 
 import jaxcogen
-from jaxcogen import cards
-from jaxcogen.parameters import set_parameters
-from jaxcogen.sampling import latin_hypercube, sample_parameters, sobol
-from jaxcogen.scan import OBSERVABLES, scan, scan_summary, stiffness_proxy
-from jaxcogen.scan_cli import register
-from jaxcogen.scan_io import BlockLayout
-from jaxcogen.solve import STATUS_INVALID_INPUT
+from jaxcogen.cli._scan import register
+from jaxcogen.model import _cards as cards
+from jaxcogen.model._parameters import set_parameters
+from jaxcogen.production._solve import STATUS_INVALID_INPUT
+from jaxcogen.scanning._io import BlockLayout
+from jaxcogen.scanning._sampling import latin_hypercube, sample_parameters, sobol
+from jaxcogen.scanning._scan import OBSERVABLES, scan, scan_summary, stiffness_proxy
 
 from .conftest import make_model
 
-scan_module = importlib.import_module("jaxcogen.scan")
-scan_io = importlib.import_module("jaxcogen.scan_io")
+scan_module = importlib.import_module("jaxcogen.scanning._scan")
+scan_io = importlib.import_module("jaxcogen.scanning._io")
 
 BASE = make_model()
 CHUNK = 4
@@ -283,7 +283,7 @@ def test_killed_cli_scan_resumes(tmp_path):
     )
     store = tmp_path / "killed.zarr"
     process = subprocess.Popen(
-        [sys.executable, "-m", "jaxcogen.scan_cli", "scan", str(scan_file), "--out", str(store)],
+        [sys.executable, "-m", "jaxcogen.cli._scan", "scan", str(scan_file), "--out", str(store)],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -321,7 +321,7 @@ def test_two_local_devices_split_each_chunk(tmp_path, reference_scan):
     script = textwrap.dedent(
         f"""
         import jax, numpy as np, jaxcogen
-        from jaxcogen.scan import ChunkRunner, scan, scan_settings
+        from jaxcogen.scanning._scan import ChunkRunner, scan, scan_settings
         assert len(jax.local_devices()) == 2, jax.local_devices()
         base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
         assert ChunkRunner(base, scan_settings(None), 3).chunk_size == 4
@@ -419,7 +419,7 @@ def test_cli_bad_scan_file_exits_2_with_one_line(tmp_path, monkeypatch, text, me
 def test_cli_bad_file_has_no_traceback_in_a_real_process(tmp_path):
     scan_file = _write_scan_file(tmp_path, "[grid]\nM1 = []\n")
     run = subprocess.run(
-        [sys.executable, "-m", "jaxcogen.scan_cli", "scan", str(scan_file), "--out", "x.zarr"],
+        [sys.executable, "-m", "jaxcogen.cli._scan", "scan", str(scan_file), "--out", "x.zarr"],
         cwd=tmp_path,
         capture_output=True,
         timeout=120,

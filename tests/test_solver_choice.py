@@ -9,8 +9,8 @@ single-point solves.
 import numpy as np
 
 import jaxcogen
-from jaxcogen.scan import scan
-from jaxcogen.solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
+from jaxcogen.production._solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
+from jaxcogen.scanning._scan import scan
 
 KEYS = ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final", "num_steps", "status")
 

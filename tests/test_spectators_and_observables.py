@@ -12,8 +12,8 @@ import pytest
 
 import jaxcogen
 from jaxcogen import constants, observables
-from jaxcogen.boltzmann import chemical_potential_coefficients
-from jaxcogen.spectators import sm_equilibrium_coefficients
+from jaxcogen.production._boltzmann import chemical_potential_coefficients
+from jaxcogen.production._spectators import sm_equilibrium_coefficients
 
 
 def test_sm_equilibrium_reproduces_harvey_turner():

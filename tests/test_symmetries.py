@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import jaxcogen
-from jaxcogen.boltzmann import BoltzmannSystem
+from jaxcogen.production._boltzmann import BoltzmannSystem
 
 from .conftest import make_model
 

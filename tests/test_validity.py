@@ -1,4 +1,4 @@
-"""The EFT validity diagnostic (``jaxcogen.validity``) against independent numbers."""
+"""The EFT validity diagnostic (``jaxcogen.production._validity``) against independent numbers."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from scipy import integrate
 
 import jaxcogen
-from jaxcogen.validity import (
+from jaxcogen.production._validity import (
     RESONANT_RATIO_LIMIT,
     X99_DIM6,
     EFTValidityWarning,
@@ -126,7 +126,7 @@ def test_solution_carries_the_diagnostic_and_solve_warns():
 def test_cli_prints_a_warning_line():
     from typer.testing import CliRunner
 
-    from jaxcogen.cli import app
+    from jaxcogen.cli._main import app
 
     result = CliRunner().invoke(app, ["solve", "--production-only", "--set", "T_RH=1.5e11"])
     assert result.exit_code == 0

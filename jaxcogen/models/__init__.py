@@ -12,12 +12,20 @@ conversion, relic densities) is also run on problems with trusted answers:
   March-Russell & West, arXiv:0911.1120).
 
 All three run through :func:`jaxcogen.scan` and :func:`jaxcogen.fit` as well
-(:mod:`jaxcogen.families`: their parameters, observables and solver options).
+(:mod:`jaxcogen.models._families`: their parameters, observables and solver options).
 """
 
-from .freeze_in_decay import FreezeInDecayModel, closed_form_yield, solve_freeze_in_decay
-from .freeze_out import FreezeOutModel, sigma_v_for_relic, solve_freeze_out
-from .leptogenesis import LeptogenesisModel, solve_leptogenesis, solve_leptogenesis_batch
+from jaxcogen.models.freeze_in_decay import (
+    FreezeInDecayModel,
+    closed_form_yield,
+    solve_freeze_in_decay,
+)
+from jaxcogen.models.freeze_out import FreezeOutModel, sigma_v_for_relic, solve_freeze_out
+from jaxcogen.models.leptogenesis import (
+    LeptogenesisModel,
+    solve_leptogenesis,
+    solve_leptogenesis_batch,
+)
 
 __all__ = [
     "FreezeInDecayModel",

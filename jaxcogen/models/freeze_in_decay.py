@@ -3,7 +3,7 @@ r"""Freeze-in of a feebly coupled particle :math:`X` from the decays :math:`B\to
 A validation model (Hall, Jedamzik, March-Russell & West, "Freeze-In Production of FIMP Dark
 Matter", arXiv:0911.1120, §2, "HJMW" below) run through jaxcogen's machinery: the
 :math:`g_*(T)`, :math:`g_{*s}(T)` table, the scaled Bessel function :math:`e^zK_1(z)` of
-:mod:`jaxcogen.collisions.special` and a diffrax solve. Compared with HJMW's closed form in
+:mod:`jaxcogen._special` and a diffrax solve. Compared with HJMW's closed form in
 ``tests/test_models_relics.py`` (``docs/validation_relics.md``).
 
 **Equation.** :math:`B` (mass :math:`m_B`, internal dof :math:`g_B`) is in equilibrium with the SM
@@ -55,17 +55,19 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
-from .. import constants, observables
-from ..collisions.special import bessel_k1e
-from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
-from ._inputs import (
+from jaxcogen import constants, observables
+from jaxcogen._special import bessel_k1e
+from jaxcogen.models._inputs import (
+    STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
+)
+from jaxcogen.models._inputs import (
     ModelSolution,
     check_range,
     is_concrete,
     status_and_guard,
     validated_settings,
 )
-from .freeze_out import Background
+from jaxcogen.models.freeze_out import Background
 
 #: Allowed ranges, checked on concrete inputs (``ValueError``) and under ``jit`` (status 100).
 M_B_RANGE = (1e-2, 1e12)  # GeV
@@ -101,7 +103,7 @@ class FreezeInDecayModel(eqx.Module):
     g_star_constant: float | None = eqx.field(static=True)
 
     def __init__(self, *, m_B, Gamma, m_X, g_B=1.0, g_star_constant: float | None = None):
-        from .freeze_out import _check_g_star_constant
+        from jaxcogen.models.freeze_out import _check_g_star_constant
 
         _check_g_star_constant(g_star_constant)
         values = dict(m_B=m_B, Gamma=Gamma, g_B=g_B, m_X=m_X)

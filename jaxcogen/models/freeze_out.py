@@ -2,7 +2,7 @@ r"""Standard WIMP freeze-out with a constant s-wave :math:`\langle\sigma v\rangl
 
 A validation model: the textbook relic-density calculation run through jaxcogen's machinery
 (the :math:`g_*(T)`, :math:`g_{*s}(T)` table of :mod:`jaxcogen.thermodynamics`, the scaled Bessel
-functions of :mod:`jaxcogen.collisions.special`, a stiff diffrax solve), compared with Steigman,
+functions of :mod:`jaxcogen._special`, a stiff diffrax solve), compared with Steigman,
 Dasgupta & Beacom, arXiv:1204.3622 ("SDB"), an independent scipy Radau solve and the Kolb–Turner
 approximation (``tests/test_models_relics.py``, ``docs/validation_relics.md``).
 
@@ -80,10 +80,12 @@ import jax.numpy as jnp
 import optimistix as optx
 from jaxtyping import Array, Bool, Float
 
-from .. import constants, cosmology, observables
-from ..collisions.special import bessel_k012e, bessel_k2e
-from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
-from ._inputs import (
+from jaxcogen import constants, cosmology, observables
+from jaxcogen._special import bessel_k012e, bessel_k2e
+from jaxcogen.models._inputs import (
+    STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
+)
+from jaxcogen.models._inputs import (
     ModelSolution,
     check_range,
     is_concrete,

@@ -77,7 +77,7 @@ Casas–Ibarra-like input :math:`(y,M_1)` gives :math:`\widetilde m_1=|y|^2v^2/M
 L-stable Kvaerno5 and a PID controller; the :math:`\Delta W\propto1/z^2` tail beyond
 :math:`z_{\rm end}` is applied exactly, :math:`\kappa\to\kappa\,e^{-\int_{z_{\rm end}}^\infty\Delta W}`.
 Cost: the implicit stages are solved by full Newton iterations
-(:func:`jaxcogen.solve.implicit_solver` with ``newton=True``, tolerance :data:`ROOT_TOLERANCE_FACTOR`
+(:func:`jaxcogen.production.implicit_solver` with ``newton=True``, tolerance :data:`ROOT_TOLERANCE_FACTOR`
 x the controller's). With diffrax's default chord iteration (one Jacobian per step) the stiff
 :math:`N_1` relaxation rejected ~25 % of the steps; measured on
 ``initial_abundance="zero"`` at :math:`\widetilde m_1=10^{-5},10^{-3},10^{-2},10^{-1}` eV, chord at
@@ -87,7 +87,7 @@ abundance and :math:`K\ll1` the final :math:`\kappa_f` is a cancellation between
 and the late positive asymmetry (by ~1e2), which amplifies the integration error: against the Radau
 reference at K = 0.01, 2.3e-6 at rtol 1e-8 and 1.6e-8 at 1e-9; every other case is at ≤ 1.5e-8
 already at 1e-8 (``tests/test_models_leptogenesis.py``). The Bessel functions enter only as the
-scaled :math:`e^zK_\nu(z)` of :mod:`jaxcogen.collisions.special`, so nothing overflows at large :math:`z`.
+scaled :math:`e^zK_\nu(z)` of :mod:`jaxcogen._special`, so nothing overflows at large :math:`z`.
 """
 
 import math
@@ -100,17 +100,19 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
-from .. import constants
-from ..collisions.special import bessel_k012e
-from ..solve import implicit_solver
-from ._inputs import STATUS_INVALID_INPUT as STATUS_INVALID_INPUT  # status 100, re-exported
-from ._inputs import (
+from jaxcogen import constants
+from jaxcogen._special import bessel_k012e
+from jaxcogen.models._inputs import (
+    STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
+)
+from jaxcogen.models._inputs import (
     ModelSolution,
     check_range,
     is_concrete,
     status_and_guard,
     validated_settings,
 )
+from jaxcogen.production._solve import implicit_solver
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
 ROOT_TOLERANCE_FACTOR = 1.0e2

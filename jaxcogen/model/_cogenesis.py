@@ -1,0 +1,248 @@
+r"""The cogenesis model: two heavy Majorana neutrinos coupling the SM lepton doublet to a dark sector.
+
+.. math::
+    \mathcal L\supset-y_i\,(L\cdot H)\,N_i-\lambda_i\,(\chi\phi)\,N_i-\tfrac12M_iN_iN_i
+    -\kappa\,\phi\,\chi^c\eta+{\rm h.c.},\qquad i=1,2
+
+(the talk; physics notes §1.1, with the Majorana factor 1/2 so that :math:`M_i` is the physical
+mass). Below :math:`M_i` the neutrinos are integrated out into four Wilson coefficients (notes §2.1).
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Complex, Float
+
+from jaxcogen import constants
+from jaxcogen.model._conventions import Conventions
+
+_REAL_FIELDS = ("M1", "M2", "m_chi", "m_phi", "kappa", "T_RH")
+
+#: Lowest reheating temperature accepted [GeV]: production must happen in the unbroken
+#: electroweak phase (massless L, H; sphalerons active), well above :math:`T_*=131.7` GeV.
+T_RH_MIN: float = 1.0e3
+_COMPLEX_FIELDS = ("y1", "y2", "lambda1", "lambda2")
+
+
+def _is_concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+class EffectiveCouplings(eqx.Module):
+    r"""The real, rephasing-invariant content of the EFT that the rates need (notes §2.1, §2.4).
+
+    Attributes:
+        abs_a2, abs_b2, abs_w2, abs_d2: :math:`|a|^2` [GeV^-2], :math:`|b|^2` [GeV^-4],
+            :math:`|w|^2`, :math:`|d|^2` [GeV^-2].
+        J_w, J_d: the CP invariants :math:`{\rm Im}(ba^*w)`, :math:`{\rm Im}(bad^*)` [GeV^-4].
+        conventions: carried along so the rates know which energy-transfer reading to use.
+
+    Real-valued on purpose: the ODE solver then never sees complex numbers.
+    """
+
+    abs_a2: Float[Array, ""]
+    abs_b2: Float[Array, ""]
+    abs_w2: Float[Array, ""]
+    abs_d2: Float[Array, ""]
+    J_w: Float[Array, ""]
+    J_d: Float[Array, ""]
+    conventions: Conventions
+
+
+class CogenesisModel(eqx.Module):
+    r"""One parameter point of UV scattering freeze-in cogenesis.
+
+    Masses and temperatures in GeV; couplings dimensionless (complex for ``y_i``, ``lambda_i``).
+
+    Attributes:
+        M1, M2: heavy Majorana neutrino masses :math:`M_{1,2}` [GeV].
+        y1, y2: SM Yukawa couplings :math:`y_i` of :math:`(L\cdot H)N_i` (complex).
+        lambda1, lambda2: dark couplings :math:`\lambda_i` of :math:`(\chi\phi)N_i` (complex).
+        m_chi: Dirac dark-matter mass :math:`m_\chi` [GeV].
+        m_phi: dark scalar mass :math:`m_\phi` [GeV].
+        kappa: dark-sink coupling :math:`\kappa` of :math:`\phi\chi^c\eta` (real, ≥ 0).
+        T_RH: reheating temperature of the SM bath [GeV]; the dark sector starts empty there.
+        conventions: the :class:`Conventions` of the Boltzmann system.
+        eft_hierarchy: the factor :math:`h` of the validity rule
+            :math:`M_i>h\,T_{\rm RH}>m_\chi,m_\phi` (the talk's 5). Change it only deliberately:
+            the EFT is quantitatively reliable only for :math:`M/T_{\rm RH}\gtrsim20` (notes §3.6).
+            Values below 1 (even :math:`T_{\rm RH}>M_i`) are for
+            :func:`jaxcogen.production.dynamical.solve_dynamical`, which treats :math:`N_i` as species.
+
+    Inputs are checked when the model is built from concrete numbers; a violation raises
+    ``ValueError`` naming the parameter, its value and the allowed range. Inside ``jit``
+    (traced values) use :meth:`is_valid` instead.
+    """
+
+    M1: Float[Array, ""]
+    M2: Float[Array, ""]
+    y1: Complex[Array, ""]
+    y2: Complex[Array, ""]
+    lambda1: Complex[Array, ""]
+    lambda2: Complex[Array, ""]
+    m_chi: Float[Array, ""]
+    m_phi: Float[Array, ""]
+    kappa: Float[Array, ""]
+    T_RH: Float[Array, ""]
+    conventions: Conventions
+    eft_hierarchy: float = eqx.field(static=True)
+
+    def __init__(
+        self,
+        *,
+        M1,
+        M2,
+        y1,
+        y2,
+        lambda1,
+        lambda2,
+        m_chi,
+        m_phi,
+        kappa,
+        T_RH,
+        conventions: Conventions | None = None,
+        eft_hierarchy: float = 5.0,
+    ):
+        values = dict(M1=M1, M2=M2, m_chi=m_chi, m_phi=m_phi, kappa=kappa, T_RH=T_RH)
+        couplings = dict(y1=y1, y2=y2, lambda1=lambda1, lambda2=lambda2)
+        if not isinstance(eft_hierarchy, (int, float)) or not eft_hierarchy > 0.0:
+            raise ValueError(f"eft_hierarchy={eft_hierarchy!r}: must be a number > 0")
+        if all(_is_concrete(v) for v in (*values.values(), *couplings.values())):
+            _validate(values, couplings, float(eft_hierarchy))
+        for name, value in values.items():
+            setattr(self, name, jnp.asarray(value, dtype=jnp.float64))
+        for name, value in couplings.items():
+            setattr(self, name, jnp.asarray(value, dtype=jnp.complex128))
+        self.conventions = Conventions() if conventions is None else conventions
+        self.eft_hierarchy = float(eft_hierarchy)
+
+    # ---- Wilson coefficients (notes §2.1) -----------------------------------------------------
+
+    @property
+    def a(self) -> Complex[Array, ""]:
+        r"""Dim-5 portal coefficient :math:`a=\sum_iy_i\lambda_i/M_i` [GeV^-1]."""
+        return self.y1 * self.lambda1 / self.M1 + self.y2 * self.lambda2 / self.M2
+
+    @property
+    def b(self) -> Complex[Array, ""]:
+        r"""Dim-6 portal coefficient :math:`b=\sum_iy_i^*\lambda_i/M_i^2` [GeV^-2]."""
+        return jnp.conj(self.y1) * self.lambda1 / self.M1**2 + jnp.conj(self.y2) * self.lambda2 / (
+            self.M2**2
+        )
+
+    @property
+    def w(self) -> Complex[Array, ""]:
+        r"""Weinberg-operator coefficient :math:`w=\sum_iy_i^2/M_i` [GeV^-1]."""
+        return self.y1**2 / self.M1 + self.y2**2 / self.M2
+
+    @property
+    def d(self) -> Complex[Array, ""]:
+        r"""Dark dim-5 coefficient :math:`d=\sum_i\lambda_i^2/M_i` [GeV^-1]."""
+        return self.lambda1**2 / self.M1 + self.lambda2**2 / self.M2
+
+    # ---- CP violation (notes §2.4) ------------------------------------------------------------
+
+    @property
+    def J_w(self) -> Float[Array, ""]:
+        r"""Rephasing-invariant CP-odd combination :math:`J_w={\rm Im}(b\,a^*w)` [GeV^-4]."""
+        return jnp.imag(self.b * jnp.conj(self.a) * self.w)
+
+    @property
+    def J_d(self) -> Float[Array, ""]:
+        r"""Rephasing-invariant CP-odd combination :math:`J_d={\rm Im}(b\,a\,d^*)` [GeV^-4]."""
+        return jnp.imag(self.b * self.a * jnp.conj(self.d))
+
+    @property
+    def epsilon_L(self) -> Float[Array, ""]:
+        r"""Lepton CP asymmetry per dim-6 production, :math:`\epsilon_L=S_L/2\gamma_6=-\frac{3}{8\pi}\frac{J_w}{|b|^2}`.
+
+        Notes §2.4 (the normalisation is this project's; the paper's is unknown). Zero if b = 0.
+        """
+        b2 = jnp.abs(self.b) ** 2
+        safe = jnp.where(b2 > 0, b2, 1.0)
+        return jnp.where(b2 > 0, -3.0 / (8.0 * jnp.pi) * self.J_w / safe, 0.0)
+
+    @property
+    def epsilon_chi(self) -> Float[Array, ""]:
+        r"""Dark CP asymmetry :math:`\epsilon_\chi=S_\chi/2\gamma_6=-\frac{1}{4\pi}\frac{J_d}{|b|^2}` (notes §2.4)."""
+        b2 = jnp.abs(self.b) ** 2
+        safe = jnp.where(b2 > 0, b2, 1.0)
+        return jnp.where(b2 > 0, -1.0 / (4.0 * jnp.pi) * self.J_d / safe, 0.0)
+
+    @property
+    def m_nu(self) -> Float[Array, ""]:
+        r"""Light-neutrino mass :math:`m_\nu=|w|\,v^2` [GeV], one flavour (notes §2.1), v = 174.1 GeV."""
+        return jnp.abs(self.w) * constants.v_EW**2
+
+    def effective_couplings(self) -> EffectiveCouplings:
+        """The real EFT content of this point (:class:`EffectiveCouplings`)."""
+        return EffectiveCouplings(
+            abs_a2=jnp.abs(self.a) ** 2,
+            abs_b2=jnp.abs(self.b) ** 2,
+            abs_w2=jnp.abs(self.w) ** 2,
+            abs_d2=jnp.abs(self.d) ** 2,
+            J_w=self.J_w,
+            J_d=self.J_d,
+            conventions=self.conventions,
+        )
+
+    # ---- validity --------------------------------------------------------------------------------
+
+    def is_valid(self) -> Bool[Array, ""]:
+        """Jittable form of the input rules (finite, positive, :math:`M_i>hT_{RH}>m_\\chi,m_\\phi`)."""
+        h = self.eft_hierarchy
+        reals = jnp.stack([getattr(self, n) for n in _REAL_FIELDS])
+        cplx = jnp.stack([getattr(self, n) for n in _COMPLEX_FIELDS])
+        ok = jnp.all(jnp.isfinite(reals)) & jnp.all(jnp.isfinite(cplx))
+        ok &= (self.M1 > 0) & (self.M2 > 0) & (self.T_RH > 0) & (self.m_chi > 0)
+        ok &= (self.m_phi > 0) & (self.kappa >= 0) & (self.T_RH >= T_RH_MIN)
+        ok &= (self.M1 > h * self.T_RH) & (self.M2 > h * self.T_RH)
+        ok &= (h * self.T_RH > self.m_chi) & (h * self.T_RH > self.m_phi)
+        return ok
+
+
+def _validate(values: dict, couplings: dict, h: float) -> None:
+    """Python-side checks with messages that name the parameter, its value and the allowed range."""
+    real = {}
+    for name, v in values.items():
+        try:
+            x = complex(v)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{name}={v!r}: must be a real number") from err
+        if x.imag != 0.0:
+            raise ValueError(f"{name}={v!r}: must be real")
+        if not math.isfinite(x.real):
+            raise ValueError(f"{name}={v!r}: must be finite")
+        real[name] = x.real
+    for name, v in couplings.items():
+        try:
+            z = complex(v)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{name}={v!r}: must be a (complex) number") from err
+        if not (math.isfinite(z.real) and math.isfinite(z.imag)):
+            raise ValueError(f"{name}={v!r}: must be finite")
+    for name in ("M1", "M2", "m_chi", "m_phi", "T_RH"):
+        if not real[name] > 0:
+            raise ValueError(f"{name}={real[name]!r} GeV: must be > 0")
+    if not real["kappa"] >= 0:
+        raise ValueError(f"kappa={real['kappa']!r}: must be >= 0")
+    T_RH = real["T_RH"]
+    if not T_RH >= T_RH_MIN:
+        raise ValueError(
+            f"T_RH={T_RH:.6g} GeV: must be >= {T_RH_MIN:g} GeV (production in the unbroken "
+            f"electroweak phase, above sphaleron freeze-out at {constants.T_sph} GeV)"
+        )
+    for name in ("M1", "M2"):
+        if not real[name] > h * T_RH:
+            raise ValueError(
+                f"{name}={real[name]:.6g} GeV: must be > {h:g}*T_RH = {h * T_RH:.6g} GeV "
+                f"(heavy neutrinos off shell, EFT hierarchy M_i > {h:g} T_RH)"
+            )
+    for name in ("m_chi", "m_phi"):
+        if not real[name] < h * T_RH:
+            raise ValueError(
+                f"{name}={real[name]:.6g} GeV: must be < {h:g}*T_RH = {h * T_RH:.6g} GeV "
+                f"(dark states light at reheating, {h:g} T_RH > m_chi, m_phi)"
+            )

@@ -1,0 +1,100 @@
+r"""Physics conventions: the choices the talk leaves open, each a typed, static field.
+
+Changing a convention changes the compiled program (the fields are static), so solves with the
+same conventions and different parameter values share one compilation.
+"""
+
+from typing import Literal
+
+import equinox as eqx
+
+EnergyTransfer = Literal["exact", "talk"]
+Spectators = Literal["none", "sm_equilibrium"]
+Rates = Literal["analytic", "quadrature"]
+Statistics = Literal["maxwell_boltzmann", "quantum"]
+Propagator = Literal["eft", "full"]
+EtaKind = Literal["weyl", "dirac"]
+
+_ENERGY_TRANSFER = ("exact", "talk")
+_SPECTATORS = ("none", "sm_equilibrium")
+_RATES = ("analytic", "quadrature")
+_STATISTICS = ("maxwell_boltzmann", "quantum")
+_PROPAGATOR = ("eft", "full")
+_ETA = ("weyl", "dirac")
+
+
+class Conventions(eqx.Module):
+    r"""Conventions of the cogenesis Boltzmann system.
+
+    Attributes:
+        energy_transfer: how SM→dark energy transfer is computed.
+
+            - ``"exact"`` (default): plasma-frame Maxwell–Boltzmann energy-transfer rate
+              :math:`C_E=\frac{T}{64\pi^4}\int ds\,\hat\sigma\,s\,K_2(\sqrt s/T)`, both CP channels
+              of both portal processes (physics notes §3.3, §3.4(a)).
+            - ``"talk"``: the :math:`\sqrt s`-weighted reading
+              :math:`C_E=\frac{T}{64\pi^4}\int ds\,\hat\sigma\,s\,K_1(\sqrt s/T)` with one CP
+              channel per process, which reproduces the talk's constants 150 and 35/4
+              (notes §2.3, tag [H]). It transfers :math:`45\pi/192\simeq0.368` of the exact
+              dim-5 energy and :math:`0.322` of the exact dim-6 energy.
+        g_dark: effective dof of the dark radiation in :math:`\rho_D=\frac{\pi^2}{30}g_D T_\chi^4`.
+            Default 9 = 7/8·4 (Dirac χ) + 2 (complex φ) + 7/8·4 (Dirac η) (notes §2.3 [H]).
+        mixed_processes: include the crossed SM+dark processes
+            (:math:`L\chi\leftrightarrow\bar H\bar\phi`, …) in wash-out and wash-in; the leading
+            channels at :math:`\xi\ll1` (notes §0.1 item 1, §3.4(c′)). Default on.
+        spectators: how the Higgs and the other SM species share the lepton asymmetry.
+
+            - ``"none"`` (default): the asymmetry stays in the lepton doublet, no Higgs asymmetry
+              (:math:`K=1/2`), with Maxwell–Boltzmann susceptibilities for every species
+              (consistent with the MB rates).
+            - ``"sm_equilibrium"``: all SM Yukawas and both sphalerons in chemical equilibrium,
+              one lepton flavour: :math:`K=257/711` (:mod:`jaxcogen.production._spectators`), with
+              quantum-statistics susceptibilities for every species (those the coefficients are
+              derived with). The two differ by ~9 % in the susceptibilities alone (notes §3.5).
+        rates: ``"analytic"`` (default; closed-form MB power laws of the leading EFT) or
+            ``"quadrature"`` (numerical thermal averages; needed for the two options below).
+        statistics: ``"maxwell_boltzmann"`` (default) or ``"quantum"`` (Fermi–Dirac /
+            Bose–Einstein occupation numbers with Pauli blocking / Bose enhancement).
+        propagator: ``"eft"`` (default; leading term in :math:`1/M_i`) or ``"full"`` (the
+            tree-level heavy-neutrino propagators).
+        eta: the dark-sink fermion :math:`\eta`: ``"dirac"`` (default, the 7/8·4 dof counted in
+            ``g_dark = 9``, non-chiral coupling) or ``"weyl"`` (chiral coupling; 4× smaller
+            :math:`\langle\sigma v\rangle`, notes §4).
+    """
+
+    energy_transfer: EnergyTransfer = eqx.field(static=True, default="exact")
+    g_dark: float = eqx.field(static=True, default=9.0)
+    mixed_processes: bool = eqx.field(static=True, default=True)
+    spectators: Spectators = eqx.field(static=True, default="none")
+    rates: Rates = eqx.field(static=True, default="analytic")
+    statistics: Statistics = eqx.field(static=True, default="maxwell_boltzmann")
+    propagator: Propagator = eqx.field(static=True, default="eft")
+    eta: EtaKind = eqx.field(static=True, default="dirac")
+
+    def __check_init__(self):
+        if self.energy_transfer not in _ENERGY_TRANSFER:
+            raise ValueError(
+                f"energy_transfer={self.energy_transfer!r}: allowed values are {_ENERGY_TRANSFER}"
+            )
+        if self.spectators not in _SPECTATORS:
+            raise ValueError(f"spectators={self.spectators!r}: allowed values are {_SPECTATORS}")
+        for name, allowed in (
+            ("rates", _RATES),
+            ("statistics", _STATISTICS),
+            ("propagator", _PROPAGATOR),
+            ("eta", _ETA),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}: allowed values are {allowed}")
+        if self.rates == "analytic" and (
+            self.statistics != "maxwell_boltzmann" or self.propagator != "eft"
+        ):
+            raise ValueError(
+                f"statistics={self.statistics!r}, propagator={self.propagator!r} need "
+                "rates='quadrature' (the analytic rates are Maxwell–Boltzmann, leading EFT)"
+            )
+        if not isinstance(self.mixed_processes, bool):
+            raise ValueError(f"mixed_processes={self.mixed_processes!r}: must be True or False")
+        g = self.g_dark
+        if isinstance(g, bool) or not isinstance(g, (int, float)) or not (g > 0 and g < 1e4):
+            raise ValueError(f"g_dark={g!r}: must be a positive number of degrees of freedom")

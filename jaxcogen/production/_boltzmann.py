@@ -1,0 +1,234 @@
+r"""The production-stage Boltzmann system of UV freeze-in cogenesis.
+
+Independent variable :math:`\tau=\ln(T_{\rm RH}/T)` (so :math:`x=M_1/T=x_{\rm RH}e^\tau`);
+:math:`g_*(T)`, :math:`g_{*s}(T)` from the SM table (:mod:`jaxcogen.cosmology`), so
+:math:`dY/d\tau=(1+\delta)\,\gamma_{\rm net}/(Hs)` with :math:`1+\delta=1+\frac13d\ln g_{*s}/d\ln T`
+(:func:`~jaxcogen.cosmology.entropy_heating_factor`; 1 to :math:`4\times10^{-6}` above 10 TeV,
+where UV production happens, and it matters only for the tail below the electroweak scale). The
+equations below are written for :math:`\delta=0`; with :math:`\delta\ne0` every right-hand side
+is multiplied by :math:`1+\delta`, and :math:`du/d\tau` gains :math:`-4\delta u` (the SM is heated
+by annihilations, the decoupled dark bath is not) — which the variable :math:`v` absorbs:
+:math:`dv/d\tau=(1+\delta)(g_{*s}(T_{\rm RH})/g_{*s}(T))^{4/3}\,du/d\tau|_{\delta=0}`.
+
+State (each yield rescaled by a characteristic size so that one relative tolerance serves all):
+
+- :math:`v=\xi^4\,(g_{*s}(T_{\rm RH})/g_{*s}(T))^{4/3}\propto\rho_Da^4` with :math:`\xi=T_\chi/T` —
+  regular at :math:`\xi=0`, unlike :math:`\xi`; :math:`u=\xi^4` is read off it. Evolving the
+  comoving dark energy rather than :math:`u` keeps the state smooth where :math:`g_{*s}` changes
+  (below ~1 TeV): a decoupled dark bath just keeps its :math:`v`,
+- :math:`\Sigma Y_\chi=Y_\chi+Y_{\bar\chi}`,
+- :math:`\Delta Y_L` — the lepton asymmetry made by the portal (one lepton doublet flavour),
+  so :math:`Y_{B-L}=-\Delta Y_L`,
+- :math:`\Delta Y_\chi=\Delta Y_\phi` (dark charge conservation).
+
+Equations (notes §3.4 (a), (b), (c′); :math:`\gamma` at :math:`T` unless marked, all MB power laws
+so :math:`\gamma_5(\xi T)=\xi^6\gamma_5`, :math:`\gamma_6(\xi T)=\xi^8\gamma_6`):
+
+.. math::
+    \frac{du}{d\tau}&=\frac{30}{\pi^2g_DT^4H}\big[C_{E5}(T)(1-\xi^7)+C_{E6}(T)(1-\xi^9)\big]\\
+    \frac{d\Sigma Y_\chi}{d\tau}&=\frac{2}{Hs}\big[\gamma_6(1-\xi^8)+\gamma_5(1-\xi^6)\big]\\
+    \frac{d\Delta Y_L}{d\tau}&=\frac1{Hs}\Big\{S_L(1-\xi^8)
+        -2\big[\gamma_6+\gamma_5+4\gamma_W+m(3\xi^3\gamma_5+\tfrac43\xi^4\gamma_6)\big]\mu_{\rm SM}
+        +2\big[\xi^8\gamma_6-\xi^6\gamma_5+m(\tfrac43\xi^4\gamma_6-3\xi^3\gamma_5)\big]\mu_D\Big\}\\
+    \frac{d\Delta Y_\chi}{d\tau}&=\frac1{Hs}\Big\{S_\chi(1-\xi^8)
+        +2\big[\gamma_6-\gamma_5+m(\tfrac43\xi^4\gamma_6-3\xi^3\gamma_5)\big]\mu_{\rm SM}
+        -2\big[\xi^8\gamma_6+\xi^6\gamma_5+4\gamma_d(\xi T)+m(3\xi^3\gamma_5+\tfrac43\xi^4\gamma_6)\big]\mu_D\Big\}
+
+with :math:`m=1` when ``mixed_processes`` is on, :math:`\mu_{\rm SM}=\hat\mu_\ell+\hat\mu_H` and
+:math:`\mu_D=\hat\mu_\chi+\hat\mu_\phi` (see :func:`chemical_potential_coefficients`). The
+collision terms come from a rate network (:mod:`jaxcogen.rates._network`); the equations above are those
+of the analytic network. Since :math:`\mu_D\propto\Delta Y_\chi/\xi^3`, the network works with
+:math:`\xi^3\mu_D`, and every power of :math:`\xi` is :math:`u^{k/4}` with a zero-safe power, so
+the Jacobian stays finite at the initial point :math:`u=0`.
+"""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from jaxcogen import cosmology, rates
+from jaxcogen.model._cogenesis import CogenesisModel, EffectiveCouplings
+from jaxcogen.model._conventions import Conventions
+from jaxcogen.production._spectators import sm_equilibrium_coefficients
+from jaxcogen.rates._network import AbstractRateNetwork, AnalyticRateNetwork, xi_power
+
+_SM = sm_equilibrium_coefficients()
+_K_SM_EQUILIBRIUM = float(_SM.K)
+
+# internal dof entering the chemical potentials (notes §3.4(c)): lepton doublet, and the Weyl
+# component chi (no chirality flips for massless chi) and the complex scalar phi.
+g_lepton_doublet = 2.0
+g_chi_weyl = 1.0
+g_phi = 1.0
+
+
+def chemical_potential_coefficients(
+    spectators: str, g_star_s: Float[Array, ""]
+) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    r"""Linear-response coefficients :math:`(c_{\rm SM},c_D)` with
+    :math:`\mu_{\rm SM}=c_{\rm SM}\,\Delta Y_L` and :math:`\mu_D\,\xi^3=c_D\,\Delta Y_\chi`.
+
+    - ``"none"`` (MB susceptibilities, :math:`\Delta n=2gT_X^3\hat\mu/\pi^2`):
+      :math:`\hat\mu_X=\frac{\pi^4g_{*s}}{45g_X}\frac{\Delta Y_X}{(T_X/T)^3}`, no Higgs asymmetry.
+    - ``"sm_equilibrium"`` (quantum susceptibilities): :math:`\hat\mu_\ell+\hat\mu_H
+      =-K\frac{4\pi^2g_{*s}}{15}Y_{B-L}` with :math:`K=257/711`, and
+      :math:`\hat\mu_F=\frac{4\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}`,
+      :math:`\hat\mu_B=\frac{2\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}` (notes §3.5, crosscheck 4–5).
+    """
+    if spectators == "sm_equilibrium":
+        c_sm = _K_SM_EQUILIBRIUM * 4.0 * jnp.pi**2 * g_star_s / 15.0
+        c_dark = (4.0 / g_chi_weyl + 2.0 / g_phi) * jnp.pi**2 * g_star_s / 15.0
+    else:
+        c_sm = jnp.pi**4 * g_star_s / (45.0 * g_lepton_doublet)
+        c_dark = jnp.pi**4 * g_star_s / 45.0 * (1.0 / g_chi_weyl + 1.0 / g_phi)
+    return c_sm, c_dark
+
+
+def freeze_in_scales(
+    couplings: EffectiveCouplings, T_RH: Float[Array, ""]
+) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    r"""Characteristic sizes of :math:`\Sigma Y_\chi` and of the asymmetries (used to rescale the state).
+
+    The :math:`\xi\ll1` closed forms (notes §7 items 2–3): for :math:`\gamma=AT^n`,
+    :math:`\int_0^\infty\gamma/(Hs)\,d\tau=A\,k\,T_{\rm RH}^{n-5}/(n-5)` with
+    :math:`k=45m_{\rm Pl}/(2\pi^2g_{*s}c_H\sqrt{g_*})`. A vanishing scale is replaced by 1 (that
+    component then stays exactly zero).
+    """
+    T = T_RH
+    k = cosmology.yield_rate_factor(T)  # A k' T_RH^(n-5) = gamma(T_RH) / (H s)(T_RH)
+    sigma = 2.0 * k * (rates.gamma_dim5(couplings, T) + rates.gamma_dim6(couplings, T) / 3.0)
+    asym = k * (
+        jnp.abs(rates.cp_source_lepton(couplings, T)) + jnp.abs(rates.cp_source_dark(couplings, T))
+    )
+    asym = asym / 3.0
+    return jnp.where(sigma > 0, sigma, 1.0), jnp.where(asym > 0, asym, 1.0)
+
+
+def make_network(model: CogenesisModel) -> AbstractRateNetwork:
+    """The rate network selected by ``model.conventions.rates``."""
+    if model.conventions.rates == "analytic":
+        return AnalyticRateNetwork(model.effective_couplings(), model.conventions)
+    from jaxcogen.rates.collisions._quadrature_network import (
+        QuadratureRateNetwork,  # lazy: only quadrature runs need it
+    )
+
+    return QuadratureRateNetwork.from_model(model)
+
+
+class BoltzmannSystem(eqx.Module):
+    r"""Vector field of the production stage in :math:`\tau=\ln(T_{\rm RH}/T)`, rescaled state.
+
+    Attributes:
+        network: the rate network giving the collision terms (no complex numbers reach diffrax).
+        T_RH: reheating temperature [GeV].
+        conventions: the model's conventions.
+        sigma_scale: scale of :math:`\Sigma Y_\chi` in the state vector.
+        asymmetry_scale: scale of :math:`\Delta Y_L` and :math:`\Delta Y_\chi` in the state vector.
+        fixed_xi: if not ``None``, :math:`\xi` is held at this value (no energy transfer is
+            evolved); used to exhibit the Sakharov condition (:math:`\xi=1` kills every source).
+    """
+
+    network: AbstractRateNetwork
+    T_RH: Float[Array, ""]
+    conventions: Conventions
+    sigma_scale: Float[Array, ""]
+    asymmetry_scale: Float[Array, ""]
+    fixed_xi: Float[Array, ""] | None
+
+    def __init__(self, model: CogenesisModel, fixed_xi=None, network=None):
+        couplings = model.effective_couplings()
+        self.network = make_network(model) if network is None else network
+        self.T_RH = model.T_RH
+        self.conventions = model.conventions
+        self.sigma_scale, self.asymmetry_scale = freeze_in_scales(couplings, self.T_RH)
+        self.fixed_xi = None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64)
+
+    def temperature(self, tau: Float[Array, "..."]) -> Float[Array, "..."]:
+        r""":math:`T=T_{\rm RH}e^{-\tau}` [GeV]."""
+        return self.T_RH * jnp.exp(-tau)
+
+    def entropy_dilution(self, T: Float[Array, "..."]) -> Float[Array, "..."]:
+        r""":math:`u/v=(g_{*s}(T)/g_{*s}(T_{\rm RH}))^{4/3}`: how SM entropy release cools a decoupled dark bath."""
+        return (cosmology.g_star_s(T) / cosmology.g_star_s(self.T_RH)) ** (4.0 / 3.0)
+
+    def initial_state(self) -> Float[Array, "4"]:
+        """Dark sector empty at T_RH ([T]): v = ΣY_χ = ΔY_L = ΔY_χ = 0 (u = ξ_fixed⁴ if ξ is fixed)."""
+        u0 = 0.0 if self.fixed_xi is None else self.fixed_xi**4
+        return jnp.array([u0, 0.0, 0.0, 0.0])
+
+    def physical(
+        self, y: Float[Array, "... 4"], tau: Float[Array, "..."]
+    ) -> dict[str, Float[Array, "..."]]:
+        """Undo the rescaling at ``tau``: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
+        u = y[..., 0]
+        if self.fixed_xi is None:
+            u = u * self.entropy_dilution(self.temperature(tau))
+        return {
+            "xi": xi_power(u, 1),
+            "SigmaY_chi": y[..., 1] * self.sigma_scale,
+            "DeltaY_L": y[..., 2] * self.asymmetry_scale,
+            "DeltaY_chi": y[..., 3] * self.asymmetry_scale,
+        }
+
+    def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
+        """The right-hand side d(state)/dτ of the module docstring's equations."""
+        T = self.temperature(tau)
+        DeltaY_L = y[2] * self.asymmetry_scale
+        DeltaY_chi = y[3] * self.asymmetry_scale
+        dilution = self.entropy_dilution(T)
+        u = y[0] * dilution if self.fixed_xi is None else y[0]
+        r = self.network(T, u)
+        heating = cosmology.entropy_heating_factor(T)  # 1 + (1/3) dln g_*s/dln T = H dt/dtau
+        per_Hs = heating * cosmology.yield_rate_factor(T)
+
+        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E with rho_D a^4 ∝ u (T a)^4 ∝ v
+        if self.fixed_xi is None:
+            H = cosmology.hubble_rate(T)
+            du = heating * 30.0 / (jnp.pi**2 * self.conventions.g_dark * T**4 * H * dilution)
+            du = du * r.energy_transfer
+        else:
+            du = jnp.zeros_like(u)
+
+        # (c') asymmetries in linear response
+        c_sm, c_dark = chemical_potential_coefficients(
+            self.conventions.spectators, cosmology.g_star_s(T)
+        )
+        potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])  # (mu_SM, xi^3 mu_D)
+        washout = r.response @ potentials
+        dL = per_Hs * (r.source_lepton - washout[0])
+        dchi = per_Hs * (r.source_dark - washout[1])
+        return jnp.stack(
+            [
+                du,
+                per_Hs * r.production / self.sigma_scale,
+                dL / self.asymmetry_scale,
+                dchi / self.asymmetry_scale,
+            ]
+        )
+
+
+def relaxation_rates(model: CogenesisModel) -> Float[Array, "5"]:
+    r"""Relaxation rates per e-fold at :math:`T_{\rm RH}`: :math:`|\partial f_k/\partial y_k|`.
+
+    :math:`f` is the vector field in :math:`\tau=\ln(T_{\rm RH}/T)`, so each diagonal Jacobian
+    entry is a rate per Hubble time: the four entries at the initial (empty dark sector) state —
+    the lepton and dark wash-out rates are the large ones — and the thermalisation rate of
+    :math:`u=\xi^4` at :math:`\xi=1` (zero at the initial state, where :math:`1-\xi^7` is flat).
+    All of them fall like :math:`T^{1\ldots3}` relative to :math:`H`, so :math:`T_{\rm RH}` is
+    where the system is stiffest. Non-finite entries (invalid input) are returned as 0.
+    """
+    system = BoltzmannSystem(model)
+
+    def field(y):
+        return system.vector_field(jnp.zeros(()), y)
+
+    empty = system.initial_state()
+    thermal = empty.at[0].set(1.0)
+    rates = jnp.concatenate(
+        [
+            jnp.abs(jnp.diagonal(jax.jacfwd(field)(empty))),
+            jnp.abs(jax.jacfwd(field)(thermal)[:1, 0]),
+        ]
+    )
+    return jnp.where(jnp.isfinite(rates), rates, 0.0)

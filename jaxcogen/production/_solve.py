@@ -1,0 +1,507 @@
+r"""Solve one parameter point: a stiff diffrax integration from :math:`T_{\rm RH}` to the end of production.
+
+Where to stop: production is UV dominated. For a reaction density :math:`\gamma\propto T^n` the
+yield still to come below :math:`T` is the fraction :math:`(T/T_{\rm RH})^{n-5}` of the total
+(notes §7 item 2), so the slowest channel (dim-5, :math:`n=6`) leaves the fraction
+:math:`T_{\rm end}/T_{\rm RH}`. The default ``T_end_ratio = 1e-8`` keeps that below
+:math:`10^{-8}`, under the default tolerance (a test checks that integrating further changes
+nothing). Production never runs below sphaleron freeze-out :math:`T_*=131.7` GeV
+(:math:`T_{\rm end}=\max(T_{\rm RH}\times` ``T_end_ratio``:math:`,T_*)`): below the electroweak
+crossover the Higgs has a vacuum expectation value and the massless-SM rates no longer hold; the
+tail left out is at most the fraction :math:`T_*/T_{\rm RH}\le0.13` of the dimension-5 yield
+(at the lowest allowed :math:`T_{\rm RH}=1` TeV) and :math:`<10^{-6}` for
+:math:`T_{\rm RH}>1.3\times10^8` GeV. The lepton asymmetry is converted into baryons at
+:math:`T_*`, read off the same solve (or at :math:`T_{\rm end}` if that is hotter).
+"""
+
+import dataclasses
+import warnings
+from typing import Literal
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optimistix as optx
+from jaxtyping import Array, Bool, Float, Int
+
+from jaxcogen import constants, observables
+from jaxcogen.late_universe._dark_freezeout import LateUniverse, late_universe
+from jaxcogen.model._cogenesis import CogenesisModel
+from jaxcogen.production._boltzmann import BoltzmannSystem, relaxation_rates
+from jaxcogen.production._validity import EFTValidity, EFTValidityWarning, eft_validity
+
+SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
+AdjointName = Literal["recursive", "forward", "direct"]
+
+#: Status code of a point whose inputs violate the model's validity range (traced inputs).
+STATUS_INVALID_INPUT = 100
+
+_DIFFRAX_STATUS = {int(item._value): name for name, item in diffrax.RESULTS._name_to_item.items()}
+
+
+def status_name(code: int) -> str:
+    """Human-readable name of a :class:`Solution` status code (``"success"`` for 0)."""
+    code = int(code)
+    if code == 0:
+        return "success"
+    if code == STATUS_INVALID_INPUT:
+        return "invalid_input"
+    return _DIFFRAX_STATUS.get(code, f"unknown_{code}")
+
+
+class Evolution(eqx.Module):
+    r"""The production stage on a fixed grid of ``n_save`` points, for plotting.
+
+    Attributes:
+        T: SM temperature [GeV], from :math:`T_{\rm RH}` down to :math:`T_{\rm end}`.
+        x: :math:`x=M_1/T`.
+        xi, SigmaY_chi, DeltaY_L, DeltaY_chi: the state along the grid.
+    """
+
+    T: Float[Array, " n"]
+    x: Float[Array, " n"]
+    xi: Float[Array, " n"]
+    SigmaY_chi: Float[Array, " n"]
+    DeltaY_L: Float[Array, " n"]
+    DeltaY_chi: Float[Array, " n"]
+
+
+#: The scalar final observables of a :class:`Solution` (what scans store, fits and gradients use).
+OBSERVABLES: tuple[str, ...] = (
+    "DeltaY_B",
+    "DeltaY_L",
+    "DeltaY_chi",
+    "SigmaY_chi",
+    "xi_final",
+    "Omega_chi_h2",
+    "Omega_chi_h2_asymmetric",
+    "m_chi_asymmetric",
+)
+
+#: The EFT validity diagnostic carried by every :class:`Solution` (:mod:`jaxcogen.production._validity`).
+EFT_DIAGNOSTICS: tuple[str, ...] = ("eft_resonant_ratio", "eft_s_over_M1_squared")
+
+
+class Solution(eqx.Module):
+    r"""Result of :func:`solve`.
+
+    Attributes:
+        DeltaY_L: lepton asymmetry :math:`\Delta Y_L` at :math:`T_{\rm end}` (:math:`Y_{B-L}=-\Delta Y_L`).
+        DeltaY_chi: dark-matter asymmetry :math:`\Delta Y_\chi=Y_\chi-Y_{\bar\chi}` at :math:`T_{\rm end}`.
+        SigmaY_chi: :math:`Y_\chi+Y_{\bar\chi}` at :math:`T_{\rm end}` (before any depletion).
+        xi_final: :math:`\xi=T_\chi/T` at :math:`T_{\rm end}`.
+        DeltaY_B: baryon asymmetry :math:`-c_s\Delta Y_L` at sphaleron freeze-out.
+        Omega_chi_h2: :math:`\Omega_\chi h^2` of the frozen-in :math:`\chi` population
+            (no dark-sink depletion, no :math:`\phi` decays yet).
+        Omega_chi_h2_asymmetric: today's :math:`\Omega h^2` of the asymmetric relic alone,
+            :math:`m_{\rm DM}\,2|\Delta Y_\chi|\,s_0/(\rho_c/h^2)` with
+            :math:`m_{\rm DM}=\min(m_\chi,m_\phi)` (the heavier decays into the lighter) — equal to
+            today's relic when the dark sink removes the symmetric part (check with
+            ``late_universe=True``). The target fits use for :math:`\Omega_\chi h^2`.
+        m_chi_asymmetric: the dark-matter mass [GeV] for which a purely asymmetric relic, with
+            the asymmetry :math:`2\Delta Y_\chi` left after :math:`\phi\to\chi\bar\eta`, gives
+            :math:`\Omega_\chi h^2=0.12` (:func:`~jaxcogen.observables.asymmetric_dark_matter_mass`).
+        T_end: where the integration stopped [GeV].
+        status: 0 on success, else a diffrax failure code or ``STATUS_INVALID_INPUT``
+            (:func:`status_name`). On failure every observable is NaN — never a silently wrong
+            number.
+        num_steps, num_rejected_steps: step statistics of the solve.
+        evolution: the state on a fixed grid (:class:`Evolution`).
+        eft_resonant_ratio, eft_s_over_M1_squared: the EFT validity diagnostic at
+            :math:`T_{\rm RH}` (:func:`~jaxcogen.production._validity.eft_validity`): on-shell-:math:`N`
+            production over the EFT rate, and :math:`s/M_1^2` at the 99th percentile of the
+            dimension-6 rate; ``eft_trustworthy`` combines them. :func:`solve` warns when the
+            EFT is not trustworthy.
+        Omega_chi_h2_today, asymmetric_fraction, Delta_N_eff: today's relic density (after the
+            dark freeze-out and φ decays), its asymmetric fraction, and :math:`\Delta N_{\rm eff}`
+            at 1 MeV — only with ``late_universe=True``, else ``None``.
+        late_universe: the full :class:`~jaxcogen.late_universe._dark_freezeout.LateUniverse` (or ``None``).
+    """
+
+    DeltaY_L: Float[Array, ""]
+    DeltaY_chi: Float[Array, ""]
+    SigmaY_chi: Float[Array, ""]
+    xi_final: Float[Array, ""]
+    DeltaY_B: Float[Array, ""]
+    Omega_chi_h2: Float[Array, ""]
+    Omega_chi_h2_asymmetric: Float[Array, ""]
+    m_chi_asymmetric: Float[Array, ""]
+    T_end: Float[Array, ""]
+    status: Int[Array, ""]
+    num_steps: Int[Array, ""]
+    num_rejected_steps: Int[Array, ""]
+    evolution: Evolution
+    eft_resonant_ratio: Float[Array, ""]
+    eft_s_over_M1_squared: Float[Array, ""]
+    # --- opt-in late-universe stage (``solve(model, late_universe=True)``); None otherwise -------
+    Omega_chi_h2_today: Float[Array, ""] | None = None
+    asymmetric_fraction: Float[Array, ""] | None = None
+    Delta_N_eff: Float[Array, ""] | None = None
+    late_universe: LateUniverse | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the solve succeeded (Python bool; not for use under ``jit``)."""
+        return bool(self.status == 0)
+
+    @property
+    def eft_trustworthy(self) -> Bool[Array, "..."]:
+        """Whether the heavy-neutrino EFT holds at this point (:mod:`jaxcogen.production._validity`)."""
+        return EFTValidity(self.eft_resonant_ratio, self.eft_s_over_M1_squared).trustworthy
+
+    @property
+    def status_name(self) -> str:
+        return status_name(int(self.status))
+
+    def summary(self) -> dict[str, float | int | str]:
+        """Final observables as plain Python numbers (a single, un-batched solution)."""
+        keys = (*OBSERVABLES, "T_end", *EFT_DIAGNOSTICS)
+        out: dict[str, float | int | str] = {k: float(getattr(self, k)) for k in keys}
+        out["status"] = self.status_name
+        out["num_steps"] = int(self.num_steps)
+        if self.late_universe is not None:
+            late = self.late_universe
+            out["Omega_chi_h2_today"] = float(late.Omega_chi_h2)
+            out["asymmetric_fraction"] = float(late.asymmetric_fraction)
+            out["Delta_N_eff"] = float(late.Delta_N_eff)
+            out["N_eff_ok"] = bool(late.N_eff_ok)
+        return out
+
+
+#: ``solver="auto"`` integrates with the explicit Tsit5 when :func:`stiffness_ratio` is below this
+#: value and with the implicit Kvaerno5 otherwise (and falls back to Kvaerno5 whenever Tsit5
+#: fails). Read off ``benchmarks/solver_choice.py``; see ``benchmarks/RESULTS.md``.
+AUTO_STIFFNESS_THRESHOLD = 1000.0
+
+
+def stiffness_ratio(model: CogenesisModel) -> Float[Array, ""]:
+    r"""Largest relaxation rate per e-fold at :math:`T_{\rm RH}` (:func:`relaxation_rates`).
+
+    An explicit method of stability interval :math:`|h\lambda|\lesssim3.5` needs steps of
+    :math:`\Delta\tau\lesssim3.5/\text{ratio}`, so a ratio of order 1–10 costs it nothing,
+    while a ratio of :math:`10^3` forces hundreds of steps where an L-stable implicit method
+    takes a few.
+    """
+    return jnp.max(relaxation_rates(model))
+
+
+#: The implicit solvers' stage equations are solved by a simplified-Newton (chord) iteration to
+#: this multiple of the step-size controller's ``rtol`` and ``atol``. diffrax's default is the
+#: controller's own tolerances; on stiff steps the chord iteration then cannot meet its
+#: convergence test (increments below 1e-2 of that scale) within its iteration budget, declares
+#: divergence and the step is rejected — Kvaerno5 needed 196 steps (46 rejected) at the built-in
+#: point, 955 and 3080 at two stiff points of ``tests/test_solver_choice.py``, and never finished a
+#: T_RH = 10 TeV point. With 1e3 x (1e-5, 1e-9 at the defaults): 67, 212, 538 and 1695 steps, and
+#: xi_final, DeltaY_B agree with a Tsit5 rtol-1e-12 solve to 3e-9 (as before). The trivially
+#: stiff y' = z(1 - z y) on [45, 100] shows the same: 7830 steps with the default, 77 with this.
+ROOT_TOLERANCE_FACTOR = 1.0e3
+
+
+def implicit_solver(
+    name: str,
+    rtol,
+    atol,
+    root_tolerance_factor: float = ROOT_TOLERANCE_FACTOR,
+    newton: bool = False,
+):
+    r"""Kvaerno5 or Kvaerno3 whose stage iteration stops at ``root_tolerance_factor`` x (rtol, atol).
+
+    ``newton=False``: diffrax's chord iteration (``VeryChord``: one Jacobian per step, reused by
+    every stage and iteration). ``newton=True``: full Newton (``optimistix.Newton``: a fresh
+    Jacobian each iteration), for systems whose Jacobian changes across one step — the
+    dynamical-N mode (:mod:`jaxcogen.production.dynamical._solve`), where inverse decays from a dark bath at
+    :math:`T_\chi=\xi T` enter as :math:`e^{-M/\xi T}` and the chord iteration is rejected on
+    half the steps.
+    """
+    tolerances = dict(rtol=root_tolerance_factor * rtol, atol=root_tolerance_factor * atol)
+    root_finder = optx.Newton(**tolerances) if newton else diffrax.VeryChord(**tolerances)
+    if name == "Kvaerno5":
+        return diffrax.Kvaerno5(root_finder=root_finder)
+    if name == "Kvaerno3":
+        return diffrax.Kvaerno3(root_finder=root_finder)
+    raise ValueError(f"implicit solver {name!r}: allowed values are 'Kvaerno5', 'Kvaerno3'")
+
+
+def _make_solver(name: str, rtol=1e-8, atol=1e-12):
+    if name == "auto":
+        return None
+    if name in ("Kvaerno5", "Kvaerno3"):
+        return implicit_solver(name, rtol, atol)
+    if name == "Tsit5":
+        return diffrax.Tsit5()
+    raise ValueError(f"solver={name!r}: allowed values are 'auto', 'Kvaerno5', 'Kvaerno3', 'Tsit5'")
+
+
+def _make_adjoint(name: str, max_steps: int = 4096):
+    """The diffrax adjoint. ``"recursive"`` keeps one checkpoint per allowed step: nothing is
+    recomputed on the backward pass (diffrax's default, ~log2(max_steps) checkpoints, recomputes
+    O(n log n) steps); measured 25 % faster reverse gradients at the built-in point
+    (``benchmarks/gradients.py``), for memory ~ max_steps x the solver carry (~30 MB per point at
+    the defaults, n_save = 200; ~1 MB with n_save = 2, as fits use)."""
+    if name == "recursive":
+        return diffrax.RecursiveCheckpointAdjoint(checkpoints=max_steps)
+    if name == "forward":
+        return diffrax.ForwardMode()
+    if name == "direct":
+        return diffrax.DirectAdjoint()
+    raise ValueError(f"adjoint={name!r}: allowed values are 'recursive', 'forward', 'direct'")
+
+
+class SolveSettings(eqx.Module):
+    """Numerical settings of a solve (see :func:`solve` for their meaning).
+
+    Tolerances and controller coefficients are traced arrays (changing them does not recompile);
+    the solver, adjoint, step budget and grid size are static. Build it with
+    :meth:`SolveSettings.create`, which validates every value; pass it to :func:`solve_unjitted`
+    inside your own ``jit``/``vmap`` (scans, fits).
+    """
+
+    rtol: Float[Array, ""]
+    atol: Float[Array, ""]
+    T_end_ratio: Float[Array, ""]
+    pcoeff: Float[Array, ""]
+    icoeff: Float[Array, ""]
+    fixed_xi: Float[Array, ""] | None
+    solver: str = eqx.field(static=True)
+    adjoint: str = eqx.field(static=True)
+    max_steps: int = eqx.field(static=True)
+    n_save: int = eqx.field(static=True)
+    late_universe: bool = eqx.field(static=True, default=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        rtol: float = 1e-8,
+        atol: float = 1e-12,
+        T_end_ratio: float = 1e-8,
+        solver: SolverName = "auto",
+        adjoint: AdjointName = "recursive",
+        max_steps: int = 4096,
+        n_save: int = 200,
+        fixed_xi: float | None = None,
+        pcoeff: float = 0.3,
+        icoeff: float = 0.4,
+        late_universe: bool = False,
+    ) -> "SolveSettings":
+        """Validated settings; ``ValueError`` naming the setting and its allowed range."""
+        for name, value, lo, hi in (
+            ("rtol", rtol, 1e-14, 1e-2),
+            ("atol", atol, 1e-30, 1e-2),
+            ("T_end_ratio", T_end_ratio, 1e-14, 0.5),
+            ("pcoeff", pcoeff, 0.0, 1.0),
+            ("icoeff", icoeff, 0.0, 2.0),
+        ):
+            if isinstance(value, jax.Array):
+                continue
+            if not (lo <= value <= hi):
+                raise ValueError(f"{name}={value!r}: allowed range is [{lo:g}, {hi:g}]")
+        if not (isinstance(max_steps, int) and max_steps > 0):
+            raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
+        if not isinstance(late_universe, bool):
+            raise ValueError(f"late_universe={late_universe!r}: must be True or False")
+        if not (isinstance(n_save, int) and n_save >= 2):
+            raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
+        if fixed_xi is not None and not (isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0):
+            raise ValueError(f"fixed_xi={fixed_xi!r}: allowed range is [0, 1]")
+        _make_solver(solver), _make_adjoint(adjoint)
+
+        def f64(x):
+            return jnp.asarray(x, dtype=jnp.float64)
+
+        return cls(
+            rtol=f64(rtol),
+            atol=f64(atol),
+            T_end_ratio=f64(T_end_ratio),
+            pcoeff=f64(pcoeff),
+            icoeff=f64(icoeff),
+            fixed_xi=None if fixed_xi is None else f64(fixed_xi),
+            solver=solver,
+            adjoint=adjoint,
+            max_steps=max_steps,
+            n_save=n_save,
+            late_universe=late_universe,
+        )
+
+
+def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> Solution:
+    r"""The full chain for one parameter point: production from :math:`T_{\rm RH}`, then the late
+    universe to today (``late_universe=True``, the default) — one call gives today's observables.
+
+    Jittable, vmappable and differentiable in every model field (the static settings are
+    compile-time constants: a new parameter point never recompiles, a new solver does).
+
+    Keyword args (all optional; validated by :meth:`SolveSettings.create`):
+        rtol: relative tolerance of the step-size controller (default 1e-8).
+        atol: absolute tolerance, in units of each component's characteristic size
+            (:func:`jaxcogen.production._boltzmann.freeze_in_scales`), so effectively relative too (1e-12).
+        T_end_ratio: stop at :math:`T_{\rm end}=T_{\rm RH}\times` this (1e-8; module docstring).
+        solver: ``"auto"`` (default): the explicit ``"Tsit5"`` where the system is not stiff
+            (:func:`stiffness_ratio` below :data:`AUTO_STIFFNESS_THRESHOLD`), the L-stable
+            ESDIRK ``"Kvaerno5"`` otherwise or when Tsit5 fails, chosen per point at run time
+            (``lax.cond``: on one point only the chosen branch runs; under ``vmap`` both do).
+            Or one of them explicitly, or ``"Kvaerno3"``. The work–precision and solver-choice
+            benchmarks motivate this: at the built-in point Tsit5 is ~13x faster than Kvaerno5
+            and more accurate.
+        adjoint: ``"recursive"`` (reverse mode, default), ``"forward"`` (for ``jax.jacfwd``) or
+            ``"direct"`` (higher derivatives).
+        max_steps: step budget (4096); a solve that exhausts it reports ``max_steps_reached``.
+        n_save: points of the evolution grid (200).
+        fixed_xi: hold :math:`\xi` fixed at this value instead of evolving it (None).
+        pcoeff, icoeff: PI step-size controller coefficients (0.3, 0.4; ``0, 1`` is the classic
+            I controller).
+        late_universe: also run the late-universe stage (:mod:`jaxcogen.late_universe._dark_freezeout`: dark
+            freeze-out, φ decays, :math:`\Delta N_{\rm eff}`) and fill ``Omega_chi_h2_today``,
+            ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe`` (default True here; with
+            False those stay ``None`` and everything else is bit-identical). It costs ~20 ms
+            warm on a CPU, ~15x the production solve at the built-in point, so
+            :class:`SolveSettings` (what scans and fits use) defaults to False: there
+            ``DeltaY_B`` and ``Omega_chi_h2_asymmetric`` (today's relic when the dark sink
+            removes the symmetric part) come from production alone, and a scan opts in with
+            ``solve_options={"late_universe": True}``.
+    """
+    solution = _solve_jit(model, SolveSettings.create(late_universe=late_universe, **settings))
+    _warn_if_eft_untrustworthy(solution)
+    return solution
+
+
+def _warn_if_eft_untrustworthy(solution: "Solution") -> None:
+    """A :class:`EFTValidityWarning` for a concrete, un-batched solution outside the EFT's range."""
+    ratio = solution.eft_resonant_ratio
+    if isinstance(ratio, jax.core.Tracer) or jnp.ndim(ratio) != 0:
+        return
+    validity = EFTValidity(ratio, solution.eft_s_over_M1_squared)
+    if not bool(validity.trustworthy):
+        warnings.warn(validity.message(), EFTValidityWarning, stacklevel=3)
+
+
+@eqx.filter_jit
+def _solve_jit(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    return solve_unjitted(model, settings)
+
+
+def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    """The traceable body of :func:`solve`, for use inside an outer ``jit``/``vmap``."""
+    fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
+    T_end_ratio, n_save = settings.T_end_ratio, settings.n_save
+    system = BoltzmannSystem(model, fixed_xi)
+    tau_sph = jnp.log(model.T_RH / constants.T_sph)
+    # stop at T_end_ratio * T_RH, or at sphaleron freeze-out if that is hotter: below the
+    # electroweak crossover the massless-SM rates no longer hold (module docstring)
+    tau_end = jnp.minimum(-jnp.log(T_end_ratio), tau_sph)
+    tau_baryon = jnp.clip(tau_sph, 0.0, tau_end)
+    grid = jnp.linspace(0.0, 1.0, n_save) * tau_end
+    saveat = diffrax.SaveAt(
+        subs=[diffrax.SubSaveAt(ts=grid), diffrax.SubSaveAt(ts=tau_baryon[None])]
+    )
+
+    def integrate(solver_name: str):
+        sol = diffrax.diffeqsolve(
+            diffrax.ODETerm(system.vector_field),
+            _make_solver(solver_name, rtol, atol),
+            t0=0.0,
+            t1=tau_end,
+            dt0=None,
+            y0=system.initial_state(),
+            saveat=saveat,
+            stepsize_controller=diffrax.PIDController(
+                rtol=rtol, atol=atol, pcoeff=settings.pcoeff, icoeff=settings.icoeff
+            ),
+            adjoint=_make_adjoint(settings.adjoint, settings.max_steps),
+            max_steps=settings.max_steps,
+            throw=False,
+        )
+        stats = (sol.stats["num_steps"], sol.stats["num_rejected_steps"])
+        return sol.ys, sol.result._value, stats
+
+    if settings.solver == "auto":
+
+        def implicit():
+            return integrate("Kvaerno5")
+
+        def explicit_then_implicit():
+            explicit = integrate("Tsit5")
+            return jax.lax.cond(explicit[1] == 0, lambda: explicit, implicit)
+
+        not_stiff = stiffness_ratio(model) < AUTO_STIFFNESS_THRESHOLD
+        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = jax.lax.cond(
+            not_stiff, explicit_then_implicit, implicit
+        )
+    else:
+        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = integrate(settings.solver)
+    path = system.physical(ys_grid, grid)
+    at_sph = system.physical(ys_baryon[0], tau_baryon)
+    status = jnp.where(model.is_valid(), result, STATUS_INVALID_INPUT).astype(jnp.int32)
+    solution = production_solution(
+        model, path, at_sph, system.temperature(grid), tau_end, status, num_steps, num_rejected
+    )
+    if not settings.late_universe:
+        return solution
+    return with_late_universe(solution, model)
+
+
+def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
+    """``solution`` with the late-universe stage (:func:`jaxcogen.late_universe._dark_freezeout.late_universe`)
+    filled in: ``Omega_chi_h2_today``, ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe``.
+    Shared by the EFT and the dynamical-N production stages."""
+    late = late_universe(solution, model)
+    return dataclasses.replace(
+        solution,
+        Omega_chi_h2_today=late.Omega_chi_h2,
+        asymmetric_fraction=late.asymmetric_fraction,
+        Delta_N_eff=late.Delta_N_eff,
+        late_universe=late,
+    )
+
+
+def production_solution(
+    model: CogenesisModel,
+    path: dict[str, Float[Array, " n"]],
+    at_sph: dict[str, Float[Array, ""]],
+    T: Float[Array, " n"],
+    tau_end: Float[Array, ""],
+    status: Int[Array, ""],
+    num_steps: Int[Array, ""],
+    num_rejected: Int[Array, ""],
+) -> Solution:
+    r"""The :class:`Solution` of a production-stage integration (shared by the EFT and the dynamical mode).
+
+    ``path``: the physical state on the saved grid (``xi``, ``SigmaY_chi``, ``DeltaY_L``,
+    ``DeltaY_chi``) at temperatures ``T``; ``at_sph``: the state at sphaleron freeze-out;
+    ``status``: 0 on success (every observable is NaN otherwise).
+    """
+    ok = status == 0
+
+    def final(v):
+        return jnp.where(ok, v, jnp.nan)
+
+    DeltaY_chi = final(path["DeltaY_chi"][-1])
+    SigmaY_chi = final(path["SigmaY_chi"][-1])
+    validity = eft_validity(model)
+    return Solution(
+        DeltaY_L=final(path["DeltaY_L"][-1]),
+        DeltaY_chi=DeltaY_chi,
+        SigmaY_chi=SigmaY_chi,
+        xi_final=final(path["xi"][-1]),
+        DeltaY_B=final(observables.baryon_asymmetry(at_sph["DeltaY_L"])),
+        Omega_chi_h2=observables.relic_density(model.m_chi, SigmaY_chi),
+        Omega_chi_h2_asymmetric=observables.relic_density(
+            jnp.minimum(model.m_chi, model.m_phi), 2.0 * jnp.abs(DeltaY_chi)
+        ),
+        m_chi_asymmetric=observables.asymmetric_dark_matter_mass(DeltaY_chi),
+        T_end=model.T_RH * jnp.exp(-tau_end),
+        status=status,
+        num_steps=num_steps,
+        num_rejected_steps=num_rejected,
+        evolution=Evolution(
+            T=T,
+            x=model.M1 / T,
+            xi=path["xi"],
+            SigmaY_chi=path["SigmaY_chi"],
+            DeltaY_L=path["DeltaY_L"],
+            DeltaY_chi=path["DeltaY_chi"],
+        ),
+        eft_resonant_ratio=validity.resonant_ratio,
+        eft_s_over_M1_squared=validity.s_over_M1_squared,
+    )

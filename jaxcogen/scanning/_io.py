@@ -1,0 +1,460 @@
+r"""Where scan results go: an in-memory dataset, or a Zarr store written chunk by chunk.
+
+Layout. The result arrays have the scan's own shape (one dimension per grid parameter, or one
+``point`` dimension for samples). They are cut into *blocks*: hyper-rectangles that are also the
+Zarr storage chunks. A finished chunk of points is scattered into the blocks it touches, and each
+touched block is written whole with ``Dataset.to_zarr(region=...)``: first the results, then the
+per-point ``done`` flags. Zarr replaces a storage chunk atomically (write to a temporary file,
+then rename), so a scan killed at any moment leaves a readable store in which ``done`` is true
+only for points whose results are on disk; ``resume`` recomputes the others and nothing else.
+
+Only one process writes (the one that called :func:`jaxcogen.scan`; Dask workers return their
+results to it), so no two writers ever touch the same storage chunk and no locks are needed.
+"""
+
+import dataclasses
+import datetime
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from jaxcogen.model._cogenesis import CogenesisModel
+from jaxcogen.model._parameters import COMPLEX_FIELDS, REAL_FIELDS
+from jaxcogen.production._solve import (
+    EFT_DIAGNOSTICS,
+    STATUS_INVALID_INPUT,
+    SolveSettings,
+    status_name,
+)
+from jaxcogen.production._solve import OBSERVABLES as SOLUTION_OBSERVABLES
+
+#: Final observables kept per point (the fields of :class:`jaxcogen.Solution` of that name).
+OBSERVABLES: tuple[str, ...] = SOLUTION_OBSERVABLES + EFT_DIAGNOSTICS
+
+#: Per-point solver diagnostics.
+DIAGNOSTICS: tuple[str, ...] = ("status", "num_steps", "num_rejected_steps")
+
+#: Every per-point result variable, in storage order.
+RESULT_VARIABLES: tuple[str, ...] = OBSERVABLES + DIAGNOSTICS
+
+#: ``status`` of a point not computed yet (an interrupted scan).
+STATUS_NOT_COMPUTED = -1
+
+_DTYPES = {name: np.float64 for name in OBSERVABLES} | {
+    "status": np.int32,
+    "num_steps": np.int32,
+    "num_rejected_steps": np.int32,
+    "done": np.bool_,
+}
+_FILL = {name: np.nan for name in OBSERVABLES} | {
+    "status": STATUS_NOT_COMPUTED,
+    "num_steps": -1,
+    "num_rejected_steps": -1,
+    "done": False,
+}
+_VARIABLE_ATTRS = {
+    "DeltaY_B": {"long_name": "baryon asymmetry n_B/s after sphaleron freeze-out", "units": "1"},
+    "DeltaY_L": {"long_name": "lepton asymmetry Delta Y_L at T_end", "units": "1"},
+    "DeltaY_chi": {"long_name": "dark-matter asymmetry Y_chi - Y_chibar at T_end", "units": "1"},
+    "SigmaY_chi": {"long_name": "Y_chi + Y_chibar at T_end", "units": "1"},
+    "xi_final": {"long_name": "dark-to-SM temperature ratio T_chi/T at T_end", "units": "1"},
+    "Omega_chi_h2": {"long_name": "Omega_chi h^2 of the frozen-in chi population", "units": "1"},
+    "Omega_chi_h2_asymmetric": {
+        "long_name": "Omega h^2 of the asymmetric relic alone (2|Delta Y_chi|, m = min(m_chi, m_phi))",
+        "units": "1",
+    },
+    "m_chi_asymmetric": {
+        "long_name": "m_chi for which a purely asymmetric relic gives Omega h^2 = 0.12",
+        "units": "GeV",
+    },
+    "eft_resonant_ratio": {
+        "long_name": "EFT validity: on-shell N production / EFT rate at T_RH (trustworthy below 0.1)",
+        "units": "1",
+    },
+    "eft_s_over_M1_squared": {
+        "long_name": "EFT validity: s/M1^2 at the 99th percentile of the dim-6 rate (trustworthy below 1)",
+        "units": "1",
+    },
+    "status": {
+        "long_name": "solve status: 0 success, diffrax failure code, "
+        f"{STATUS_INVALID_INPUT} invalid input, {STATUS_NOT_COMPUTED} not computed yet "
+        "(names in the dataset attribute status_codes)"
+    },
+    "num_steps": {"long_name": "accepted + rejected solver steps (0: not solved, invalid input)"},
+    "num_rejected_steps": {"long_name": "rejected solver steps"},
+    "done": {"long_name": "point computed and written"},
+}
+_UNITS = {"M1": "GeV", "M2": "GeV", "m_chi": "GeV", "m_phi": "GeV", "T_RH": "GeV"}
+
+
+# ---- descriptions recorded in the attributes ------------------------------------------------------
+
+
+def model_card(model: CogenesisModel) -> dict:
+    """The base point as plain numbers: real fields in GeV, couplings as ``{abs, arg}`` (radians),
+    the conventions and the EFT hierarchy factor (the same shape as a scan file's ``[model]``)."""
+    card: dict = {name: float(getattr(model, name)) for name in REAL_FIELDS}
+    for name in COMPLEX_FIELDS:
+        z = complex(getattr(model, name))
+        card[name] = {"abs": abs(z), "arg": math.atan2(z.imag, z.real)}
+    card["eft_hierarchy"] = float(model.eft_hierarchy)
+    card["conventions"] = conventions_record(model)
+    return card
+
+
+def model_card_toml(model: CogenesisModel) -> str:
+    """The base point as a parameter card (:mod:`jaxcogen.model._cards`): ``[model]`` and every
+    ``[conventions]`` field, exactly reproducing the model when read back."""
+    from jaxcogen.model import _cards as cards
+
+    fields: dict = {name: float(getattr(model, name)) for name in REAL_FIELDS}
+    for name in COMPLEX_FIELDS:
+        z = complex(getattr(model, name))
+        fields[name] = z if z.imag else z.real
+    if model.eft_hierarchy != 5.0:
+        fields["eft_hierarchy"] = float(model.eft_hierarchy)
+    card = cards.Card(model_fields=fields, conventions=conventions_record(model))
+    return cards.card_to_toml(card)
+
+
+def conventions_record(model: CogenesisModel) -> dict:
+    """The model's :class:`~jaxcogen.Conventions` as a dict."""
+    conventions = model.conventions
+    return {f.name: getattr(conventions, f.name) for f in dataclasses.fields(conventions)}
+
+
+def settings_record(settings: SolveSettings) -> dict:
+    """The solver settings as plain numbers and strings."""
+    record = {}
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if value is None or isinstance(value, (str, int)):
+            record[field.name] = value
+        else:
+            record[field.name] = float(value)
+    return record
+
+
+def status_codes() -> dict[str, str]:
+    """``{code: name}`` for every status a scan can report."""
+    codes = {str(STATUS_NOT_COMPUTED): "not_computed", "0": "success"}
+    codes |= {str(c): status_name(c) for c in range(1, 14)}
+    codes[str(STATUS_INVALID_INPUT)] = status_name(STATUS_INVALID_INPUT)
+    return codes
+
+
+def dataset_attributes(
+    model: CogenesisModel,
+    settings: SolveSettings,
+    kind: str,
+    names: tuple[str, ...],
+    fingerprint: str,
+) -> dict:
+    """Dataset attributes: the base model card, conventions, solver settings, version, kind.
+
+    ``model_card`` is the TOML text of a parameter card (``jaxcogen.model._cards.parse_card`` reads
+    it back); the other nested records are JSON strings (``json.loads(ds.attrs["conventions"])``).
+    """
+    import jaxcogen  # at call time: this module is imported while jaxcogen initialises
+
+    return {
+        "title": "jaxcogen parameter scan",
+        "jaxcogen_version": jaxcogen.__version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "scan_kind": kind,
+        "scan_parameters": list(names),
+        "model_card": model_card_toml(model),
+        "conventions": json.dumps(conventions_record(model)),
+        "solve_settings": json.dumps(settings_record(settings)),
+        "status_codes": json.dumps(status_codes()),
+        "fingerprint": fingerprint,
+    }
+
+
+def family_dataset_attributes(
+    family, model, settings, kind: str, names: tuple[str, ...], fingerprint: str
+) -> dict:
+    """Dataset attributes of a scan of a validation model (:mod:`jaxcogen.models._families`): the family,
+    the base point and the solver settings as JSON strings, version, kind."""
+    import jaxcogen
+
+    return {
+        "title": f"jaxcogen parameter scan ({family.name})",
+        "jaxcogen_version": jaxcogen.__version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model_family": family.name,
+        "scan_kind": kind,
+        "scan_parameters": list(names),
+        "model_card": json.dumps(family.card(model)),
+        "solve_settings": json.dumps(family.settings_record(settings)),
+        "status_codes": json.dumps(status_codes()),
+        "fingerprint": fingerprint,
+    }
+
+
+def family_variable_attributes(family) -> dict[str, dict]:
+    """Attributes of a validation model's observables (long name and units)."""
+    return {
+        name: {"long_name": long_name, "units": units}
+        for name, (long_name, units) in family.observable_descriptions.items()
+    }
+
+
+def coordinate_attributes(name: str, logarithmic: bool, units: str | None = None) -> dict:
+    """Attributes of a scanned parameter's coordinate: units and axis scale (for plots)."""
+    if units is None:
+        units = _UNITS.get(name, "rad" if name.endswith(".arg") else "1")
+    return {"units": units, "scale": "log" if logarithmic else "linear"}
+
+
+# ---- blocks ----------------------------------------------------------------------------------------
+
+
+def choose_block_shape(shape: tuple[int, ...], target: int) -> tuple[int, ...]:
+    """A block (storage-chunk) shape of about ``target`` points, filled from the last axis."""
+    block = [1] * len(shape)
+    room = max(1, int(target))
+    for axis in reversed(range(len(shape))):
+        block[axis] = max(1, min(shape[axis], room))
+        room = max(1, room // block[axis])
+    return tuple(block)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockLayout:
+    """The result arrays of ``shape`` cut into blocks of ``block_shape`` (C order of blocks).
+
+    Points are named by their flat (C-order) index into ``shape``.
+    """
+
+    shape: tuple[int, ...]
+    block_shape: tuple[int, ...]
+
+    @property
+    def blocks_per_axis(self) -> tuple[int, ...]:
+        return tuple(-(-s // b) for s, b in zip(self.shape, self.block_shape, strict=True))
+
+    @property
+    def n_blocks(self) -> int:
+        return math.prod(self.blocks_per_axis)
+
+    @property
+    def capacity(self) -> int:
+        """Points in a full block."""
+        return math.prod(self.block_shape)
+
+    def region(self, block: int) -> tuple[slice, ...]:
+        """The slices of the result arrays that block ``block`` covers."""
+        index = np.unravel_index(block, self.blocks_per_axis)
+        return tuple(
+            slice(int(i) * b, min((int(i) + 1) * b, s))
+            for i, b, s in zip(index, self.block_shape, self.shape, strict=True)
+        )
+
+    def points(self, block: int) -> np.ndarray:
+        """Flat indices of the points in ``block``, in C order."""
+        ranges = [np.arange(r.start, r.stop) for r in self.region(block)]
+        mesh = np.meshgrid(*ranges, indexing="ij")
+        return np.ravel_multi_index(mesh, self.shape).ravel()
+
+    def block_of(self, flat: np.ndarray) -> np.ndarray:
+        """The block of each flat point index."""
+        index = np.unravel_index(flat, self.shape)
+        block_index = tuple(i // b for i, b in zip(index, self.block_shape, strict=True))
+        return np.ravel_multi_index(block_index, self.blocks_per_axis)
+
+    def local_index(self, flat: np.ndarray, block: int) -> tuple[np.ndarray, ...]:
+        """Index of flat points inside the arrays of ``block``."""
+        index = np.unravel_index(flat, self.shape)
+        return tuple(i - r.start for i, r in zip(index, self.region(block), strict=True))
+
+
+# ---- writers ---------------------------------------------------------------------------------------
+
+
+def _dtype(name: str):
+    return _DTYPES.get(name, np.float64)
+
+
+def _fill(name: str):
+    return _FILL.get(name, np.nan)
+
+
+def _result_dataset(
+    arrays: Mapping[str, object],
+    dims: tuple[str, ...],
+    coords: Mapping,
+    attrs: Mapping,
+    variables: tuple[str, ...] = RESULT_VARIABLES,
+    variable_attrs: Mapping[str, dict] | None = None,
+) -> xr.Dataset:
+    described = {**_VARIABLE_ATTRS, **(variable_attrs or {})}
+    data_vars = {
+        name: xr.Variable(dims, arrays[name], attrs=described.get(name, {}))
+        for name in (*variables, "done")
+    }
+    return xr.Dataset(data_vars, coords=dict(coords), attrs=dict(attrs))
+
+
+class MemoryResults:
+    """Results held in NumPy arrays; :meth:`dataset` wraps them in an :class:`xarray.Dataset`.
+
+    ``variables``: the per-point results stored (default: the cogenesis observables and the
+    solver diagnostics); ``variable_attrs``: their attributes beyond the built-in ones.
+    """
+
+    def __init__(
+        self,
+        dims: tuple[str, ...],
+        shape: tuple[int, ...],
+        coords: Mapping,
+        attrs,
+        variables: tuple[str, ...] = RESULT_VARIABLES,
+        variable_attrs: Mapping[str, dict] | None = None,
+    ):
+        self.dims, self.shape, self.coords, self.attrs = dims, shape, coords, attrs
+        self.variables, self.variable_attrs = tuple(variables), variable_attrs
+        self.arrays = {
+            name: np.full(shape, _fill(name), dtype=_dtype(name))
+            for name in (*self.variables, "done")
+        }
+
+    def done_mask(self) -> np.ndarray:
+        """Flat boolean mask of the points already computed."""
+        return self.arrays["done"].reshape(-1).copy()
+
+    def write(self, flat: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
+        """Store the results of the points ``flat``."""
+        for name in self.variables:
+            self.arrays[name].reshape(-1)[flat] = outputs[name]
+        self.arrays["done"].reshape(-1)[flat] = True
+
+    def dataset(self) -> xr.Dataset:
+        return _result_dataset(
+            self.arrays, self.dims, self.coords, self.attrs, self.variables, self.variable_attrs
+        )
+
+
+def store_exists(path: str | os.PathLike) -> bool:
+    """Whether ``path`` already holds something (a Zarr store or anything else)."""
+    return Path(path).exists()
+
+
+class ZarrResults:
+    """Results written block by block into the Zarr store at ``path``.
+
+    A new store is created with the full shape, NaN (or sentinel) fills and ``done = False``;
+    an existing one is reopened only with ``resume=True`` and only if its ``fingerprint``
+    attribute matches this scan (the same base model, points and solver settings).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        dims: tuple[str, ...],
+        shape: tuple[int, ...],
+        coords: Mapping,
+        attrs: Mapping,
+        block_shape: tuple[int, ...],
+        resume: bool,
+        variables: tuple[str, ...] = RESULT_VARIABLES,
+        variable_attrs: Mapping[str, dict] | None = None,
+    ):
+        self.path = os.fspath(path)
+        self.dims = dims
+        self.variables, self.variable_attrs = tuple(variables), variable_attrs
+        if store_exists(self.path):
+            block_shape = self._check_resumable(attrs["fingerprint"], resume, shape)
+        else:
+            self._create(dims, shape, coords, attrs, block_shape)
+        self.layout = BlockLayout(tuple(shape), tuple(block_shape))
+        self._stored = xr.open_zarr(self.path, consolidated=False)
+        self._buffers: dict[int, dict[str, np.ndarray]] = {}
+        self._remaining: dict[int, int] = {}
+
+    def _check_resumable(self, fingerprint: str, resume: bool, shape) -> tuple[int, ...]:
+        if not resume:
+            raise FileExistsError(
+                f"{self.path} already exists; pass resume=True (--resume) to continue that "
+                "scan, or choose another output"
+            )
+        # temporary files of a write that was killed (Zarr writes a chunk to "<key>.<id>.partial"
+        # and renames it into place): the chunk itself is intact, the leftover is noise
+        for leftover in Path(self.path).rglob("*.partial"):
+            leftover.unlink(missing_ok=True)
+        try:
+            stored = xr.open_zarr(self.path, consolidated=False)
+        except Exception as err:  # any failure means "not a scan store"
+            raise ValueError(f"{self.path} exists but is not a readable Zarr store: {err}") from err
+        missing = [name for name in (*self.variables, "done") if name not in stored]
+        if missing:
+            raise ValueError(
+                f"{self.path} is incomplete (no {missing[0]!r}; interrupted while being "
+                "created?); remove it and start again"
+            )
+        if stored.attrs.get("fingerprint") != fingerprint:
+            raise ValueError(
+                f"{self.path} holds a different scan (other base model, points or solver "
+                "settings); resume only with the same scan, or choose another output"
+            )
+        if stored["status"].shape != tuple(shape):
+            raise ValueError(f"{self.path}: stored shape {stored['status'].shape} != {shape}")
+        return tuple(stored["status"].encoding["chunks"])
+
+    def _create(self, dims, shape, coords, attrs, block_shape) -> None:
+        import dask
+        import dask.array as da
+
+        arrays = {
+            name: da.full(shape, _fill(name), dtype=_dtype(name), chunks=block_shape)
+            for name in (*self.variables, "done")
+        }
+        template = _result_dataset(
+            arrays, dims, coords, attrs, self.variables, self.variable_attrs
+        )
+        encoding = {name: {"chunks": block_shape} for name in (*self.variables, "done")}
+        # local threads even when a distributed Client is the default scheduler: the store
+        # may live on a disk the workers cannot see
+        with dask.config.set(scheduler="threads"):
+            template.to_zarr(self.path, mode="w-", encoding=encoding, consolidated=False)
+
+    def done_mask(self) -> np.ndarray:
+        """Flat boolean mask of the points already on disk."""
+        stored = xr.open_zarr(self.path, consolidated=False)
+        return np.asarray(stored["done"].values).reshape(-1)
+
+    def _buffer(self, block: int) -> dict[str, np.ndarray]:
+        if block not in self._buffers:
+            region = dict(zip(self.dims, self.layout.region(block), strict=True))
+            stored = self._stored[[*self.variables, "done"]].isel(region).load()
+            buffer = {name: np.array(stored[name].values) for name in stored.data_vars}
+            self._buffers[block] = buffer
+            self._remaining[block] = int(np.count_nonzero(~buffer["done"]))
+        return self._buffers[block]
+
+    def write(self, flat: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
+        """Write the results of the points ``flat``: results first, ``done`` flags second."""
+        blocks = self.layout.block_of(flat)
+        for block in np.unique(blocks):
+            mine = blocks == block
+            buffer = self._buffer(int(block))
+            local = self.layout.local_index(flat[mine], int(block))
+            for name in self.variables:
+                buffer[name][local] = outputs[name][mine]
+            buffer["done"][local] = True
+            region = dict(zip(self.dims, self.layout.region(int(block)), strict=True))
+            for names in (self.variables, ("done",)):
+                part = xr.Dataset({name: (self.dims, buffer[name]) for name in names})
+                part.to_zarr(self.path, region=region, consolidated=False)
+            self._remaining[int(block)] -= int(np.count_nonzero(mine))
+            if self._remaining[int(block)] <= 0:
+                del self._buffers[int(block)], self._remaining[int(block)]
+
+    def dataset(self) -> xr.Dataset:
+        """The store, opened lazily (Dask-backed; ``.load()`` it to bring it into memory)."""
+        return xr.open_zarr(self.path, consolidated=False)

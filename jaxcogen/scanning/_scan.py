@@ -1,0 +1,795 @@
+r"""Batched parameter scans: many points, one compiled chunk function, a status for every point.
+
+:func:`scan` solves a base :class:`~jaxcogen.CogenesisModel` at many parameter points:
+
+- the points are the outer product of a ``grid`` (one axis per parameter) or a list of
+  ``samples`` (one point per index; see :mod:`jaxcogen.scanning._sampling`);
+- they are solved in *chunks* of ``chunk_size``: one jitted function (``vmap`` of
+  :func:`~jaxcogen.solve_unjitted` over a chunk, compiled once per scan configuration, the last
+  chunk padded) inside a sequential Python loop, keeping only the final observables, so peak
+  memory grows with the chunk size and stays flat with the number of points
+  (engineering notes §6.2: jax#3865, DESC#826);
+- a vmapped adaptive solve runs until its slowest point is done (jax#2586), so points are sorted
+  by a cheap stiffness proxy (:func:`stiffness_proxy`) before chunking ("bucketing");
+- every point keeps its status: a failed solve or a point outside the model's validity range
+  gets NaN observables and its status code, and never stops the other points;
+- results go to memory or, chunk by chunk, to a Zarr store that an interrupted scan resumes
+  (:mod:`jaxcogen.scanning._io`);
+- with several local devices each chunk is split across them; with a Dask ``Client`` the chunks
+  are spread over its workers.
+"""
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+from jaxtyping import Array, Float
+
+from jaxcogen.model._cogenesis import CogenesisModel
+from jaxcogen.model._parameters import COMPLEX_FIELDS, check_parameter_name, set_parameters
+from jaxcogen.models._families import COGENESIS, ModelFamily, family_of
+from jaxcogen.production._boltzmann import relaxation_rates
+from jaxcogen.production._solve import (
+    AUTO_STIFFNESS_THRESHOLD,
+    STATUS_INVALID_INPUT,
+    SolveSettings,
+    solve_unjitted,
+    status_name,
+    stiffness_ratio,
+)
+from jaxcogen.production._validity import RESONANT_RATIO_LIMIT, S_OVER_M2_LIMIT
+from jaxcogen.scanning._io import (
+    DIAGNOSTICS,
+    OBSERVABLES,
+    RESULT_VARIABLES,
+    STATUS_NOT_COMPUTED,
+    BlockLayout,
+    MemoryResults,
+    ZarrResults,
+    choose_block_shape,
+    coordinate_attributes,
+    dataset_attributes,
+    family_dataset_attributes,
+    family_variable_attributes,
+    model_card,
+    settings_record,
+)
+
+__all__ = [
+    "DIAGNOSTICS",
+    "OBSERVABLES",
+    "ChunkRunner",
+    "ScanPoints",
+    "ScanSummary",
+    "default_chunk_size",
+    "scan",
+    "scan_points",
+    "scan_settings",
+    "scan_summary",
+    "stiffness_proxy",
+]
+
+_POSITIVE = ("M1", "M2", "m_chi", "m_phi", "T_RH")
+
+#: Points per block (Zarr storage chunk) = this many chunks, so bucketing sorts within a block.
+_CHUNKS_PER_BLOCK = 16
+_MIN_BLOCK_POINTS = 4096
+
+
+# ---- the points of a scan ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ScanPoints:
+    """The validated points of a scan.
+
+    Attributes:
+        kind: ``"grid"`` (outer product of ``axes``) or ``"samples"`` (one point per index).
+        axes: parameter name → 1-D values (float64; complex128 for a bare complex coupling).
+    """
+
+    kind: str
+    axes: dict[str, np.ndarray]
+    #: units of the parameters of a validation-model family (None: the cogenesis parameters)
+    units: Mapping[str, str] | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.axes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.kind == "grid":
+            return tuple(len(axis) for axis in self.axes.values())
+        return (len(next(iter(self.axes.values()))),)
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        return self.names if self.kind == "grid" else ("point",)
+
+    @property
+    def n_points(self) -> int:
+        return math.prod(self.shape)
+
+    def values(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Parameter values of the points with flat (C-order) indices ``flat``."""
+        if self.kind == "grid":
+            index = np.unravel_index(flat, self.shape)
+            return {name: self.axes[name][i] for name, i in zip(self.names, index, strict=True)}
+        return {name: axis[flat] for name, axis in self.axes.items()}
+
+    def logarithmic(self, name: str) -> bool:
+        """Whether ``name`` is scanned logarithmically (geometric grid, or samples over ≥ 2 decades)."""
+        axis = self.axes[name]
+        if np.iscomplexobj(axis) or not np.all(axis > 0):
+            return False
+        if self.kind == "grid" and len(axis) >= 3:
+            log_steps, steps = np.diff(np.log(axis)), np.diff(axis)
+            geometric = np.allclose(log_steps, log_steps[0], rtol=1e-6, atol=0.0)
+            arithmetic = np.allclose(steps, steps[0], rtol=1e-6, atol=0.0)
+            return bool(geometric and not arithmetic)
+        return bool(axis.max() / axis.min() >= 100.0)
+
+    def coords(self) -> dict[str, tuple]:
+        """xarray coordinates: an index per grid axis, or parameters along ``point``."""
+        coords: dict[str, tuple] = {}
+        if self.kind == "samples":
+            coords["point"] = ("point", np.arange(self.n_points), {"long_name": "sample index"})
+        for name, axis in self.axes.items():
+            dim = name if self.kind == "grid" else "point"
+            units = None if self.units is None else self.units[name]
+            coords[name] = (dim, axis, coordinate_attributes(name, self.logarithmic(name), units))
+        return coords
+
+
+def _checked_axis(role: str, name: str, values: Any, family: ModelFamily = COGENESIS) -> np.ndarray:
+    """One parameter's values as a validated 1-D array (``ValueError`` naming the problem)."""
+    if family is COGENESIS:
+        field, part = check_parameter_name(name)
+        positive = _POSITIVE
+    else:
+        field, part = family.check_parameter_name(name)
+        positive = family.positive
+    label = f"{role}[{name!r}]"
+    try:
+        array = np.asarray(values)
+    except Exception as err:
+        raise ValueError(f"{label}: values must be an array of numbers") from err
+    if array.dtype.kind not in "iufc":
+        raise ValueError(f"{label}: values must be numbers, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(
+            f"{label}: must be a 1-D array of values (shape {array.shape}); "
+            "write [value] for a single value"
+        )
+    if array.size == 0:
+        raise ValueError(f"{label}: empty range (no values)")
+    whole_coupling = family is COGENESIS and field in COMPLEX_FIELDS and part is None
+    if array.dtype.kind == "c" and not whole_coupling:
+        if np.any(array.imag != 0):
+            raise ValueError(f"{label}: must be real")
+        array = array.real
+    array = array.astype(np.complex128 if whole_coupling else np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{label}: non-finite value {array[~np.isfinite(array)][0].item()!r}")
+    if field in positive and np.any(array.real <= 0):
+        what = "masses and temperatures must be > 0 GeV" if family is COGENESIS else "must be > 0"
+        raise ValueError(f"{label}: {what}, got {float(array.real.min())!r}")
+    if (name == "kappa" or part == "abs") and np.any(array.real < 0):
+        raise ValueError(f"{label}: must be >= 0, got {float(array.real.min())!r}")
+    return array
+
+
+def _check_compatible(names: tuple[str, ...]) -> None:
+    """A coupling is scanned whole, or by polar parts, or by cartesian parts — not a mixture."""
+    parts_of: dict[str, list[str | None]] = {}
+    for name in names:
+        field, part = check_parameter_name(name)
+        parts_of.setdefault(field, []).append(part)
+    for field, parts in parts_of.items():
+        if None in parts and len(parts) > 1:
+            raise ValueError(f"{field!r} is scanned both whole and by parts; choose one")
+        if {"abs", "arg"} & set(parts) and {"re", "im"} & set(parts):
+            raise ValueError(f"{field!r}: scan either .abs/.arg or .re/.im, not both")
+
+
+def scan_points(
+    grid: Mapping[str, Any] | None = None,
+    samples: Mapping[str, Any] | None = None,
+    family: ModelFamily = COGENESIS,
+) -> ScanPoints:
+    """Validate a scan specification; ``ValueError`` with a clear message before any work.
+
+    ``family``: whose parameter names are allowed (default the cogenesis model's; see
+    :mod:`jaxcogen.models._families`). Checks: exactly one of ``grid``/``samples``; known parameter names (with a suggestion);
+    1-D, non-empty, finite, real values (complex only for a whole coupling such as ``"y2"``);
+    masses and ``T_RH`` > 0; ``kappa`` and ``.abs`` parts >= 0; distinct grid values; equal
+    sample lengths; no coupling scanned in two incompatible ways.
+    """
+    if (grid is None) == (samples is None):
+        raise ValueError("give exactly one of grid= (outer product) or samples= (point list)")
+    kind, spec = ("grid", grid) if grid is not None else ("samples", samples)
+    if not isinstance(spec, Mapping) or not spec:
+        raise ValueError(f"{kind}: give a mapping from parameter names to 1-D arrays")
+    axes = {name: _checked_axis(kind, name, values, family) for name, values in spec.items()}
+    if family is COGENESIS:
+        _check_compatible(tuple(axes))
+    if kind == "grid":
+        for name, axis in axes.items():
+            if len(np.unique(axis)) != len(axis):
+                raise ValueError(f"grid[{name!r}]: repeated values")
+    else:
+        lengths = {name: len(axis) for name, axis in axes.items()}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(
+                f"samples: all parameters need the same number of values, got {lengths}"
+            )
+    units = None if family is COGENESIS else {name: family.parameters[name] for name in axes}
+    return ScanPoints(kind, axes, units)
+
+
+def scan_settings(
+    solve_options: Mapping[str, Any] | SolveSettings | None, family: ModelFamily = COGENESIS
+):
+    """Solver settings of a scan: :meth:`SolveSettings.create` options (or the ``family``'s
+    solver options) with ``n_save = 2``.
+
+    Only the final observables are kept, so the evolution grid is the smallest allowed.
+    """
+    if family is not COGENESIS:
+        if solve_options is not None and "n_save" in solve_options:
+            raise ValueError("solve_options: n_save is fixed to 2 in scans (only final values kept)")
+        return family.settings(solve_options, n_save=2)
+    if isinstance(solve_options, SolveSettings):
+        return dataclasses.replace(solve_options, n_save=2)
+    options = dict(solve_options or {})
+    if "n_save" in options:
+        raise ValueError("solve_options: n_save is fixed to 2 in scans (only final values kept)")
+    allowed = [p for p in inspect.signature(SolveSettings.create).parameters if p != "n_save"]
+    for key in options:
+        if key not in allowed:
+            raise ValueError(f"solve_options: unknown setting {key!r}; allowed: {allowed}")
+    return SolveSettings.create(**options, n_save=2)
+
+
+def default_chunk_size() -> int:
+    """256 points per CPU device, 4096 per GPU device (see ``benchmarks/scan_throughput.py``)."""
+    per_device = 256 if jax.default_backend() == "cpu" else 4096
+    return per_device * len(jax.local_devices())
+
+
+def _checked_chunk_size(chunk_size: int | None) -> int:
+    if chunk_size is None:
+        return default_chunk_size()
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+        raise ValueError(f"chunk_size={chunk_size!r}: must be a positive integer")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size={chunk_size!r}: must be a positive integer")
+    return int(chunk_size)
+
+
+def result_variables(family: ModelFamily) -> tuple[str, ...]:
+    """The per-point variables of a scan of ``family``'s models: observables, then diagnostics."""
+    return (*family.observables, *DIAGNOSTICS)
+
+
+# ---- the compiled chunk function -----------------------------------------------------------------
+
+
+def _pad(values: Mapping[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+    """Pad each array to ``size`` by repeating its last entry (a valid point, never the stiffest)."""
+    return {k: np.concatenate([v, np.repeat(v[-1:], size - len(v))]) for k, v in values.items()}
+
+
+@eqx.filter_jit
+def _solve_chunk(
+    base_model: CogenesisModel, settings: SolveSettings, values: dict[str, Array]
+) -> dict[str, Array]:
+    """Solve every point of a chunk (``vmap``); invalid points are flagged, not solved.
+
+    A point outside the validity range would still be integrated by a vmapped solve, possibly
+    to ``max_steps``, and hold up its whole chunk; so it is replaced by a valid point of the
+    chunk for the solve and its results are then overwritten by NaN and ``invalid_input``.
+    """
+    family = family_of(base_model)
+    if family is COGENESIS:
+        models = jax.vmap(lambda v: set_parameters(base_model, v))(values)
+        observables = OBSERVABLES
+    else:
+        models = jax.vmap(lambda v: family.set_parameters(base_model, v))(values)
+        observables = family.observables
+    valid = jax.vmap(family.is_valid)(models)
+    donor = jnp.argmax(valid)  # first valid point (0 if there is none)
+    solvable = jax.tree.map(lambda x: jnp.where(valid, x, x[donor]), models)
+    if family is COGENESIS:
+        solutions = jax.vmap(lambda m: solve_unjitted(m, settings))(solvable)
+        results = {name: getattr(solutions, name) for name in (*OBSERVABLES, *DIAGNOSTICS)}
+    else:
+        results = jax.vmap(lambda m: family.solve(m, settings))(solvable)
+    out = {name: jnp.where(valid, results[name], jnp.nan) for name in observables}
+    out["status"] = jnp.where(valid, results["status"], STATUS_INVALID_INPUT).astype(jnp.int32)
+    out["num_steps"] = jnp.where(valid, results["num_steps"], 0).astype(jnp.int32)
+    out["num_rejected_steps"] = jnp.where(valid, results["num_rejected_steps"], 0).astype(
+        jnp.int32
+    )
+    return out
+
+
+class ChunkRunner:
+    """Solves chunks of up to ``chunk_size`` points with one compiled function.
+
+    With several local devices (GPUs, or ``--xla_force_host_platform_device_count`` on CPU) the
+    padded chunk is split into equal slices, one per device, dispatched asynchronously: each
+    device runs its own adaptive loop to its own slowest point. (``shard_map``/``pmap`` would be
+    the textbook route, but diffrax's implicit solvers fail inside them — lineax#185,
+    diffrax#765 — and GSPMD auto-partitioning of the while loop ran ~15× slower here.) The
+    executable is compiled once per device and cached for the process.
+
+    Attributes:
+        chunk_size: points per call, rounded up to a multiple of the device count.
+        devices: the devices used.
+    """
+
+    def __init__(
+        self,
+        base_model,
+        settings,
+        chunk_size: int,
+        devices: list | None = None,
+    ):
+        self.devices = list(devices) if devices is not None else jax.local_devices()
+        n_devices = len(self.devices)
+        self.chunk_size = -(-int(chunk_size) // n_devices) * n_devices
+        self._models = [jax.device_put(base_model, d) for d in self.devices]
+        family = family_of(base_model)
+        self.variables = RESULT_VARIABLES if family is COGENESIS else result_variables(family)
+        self.auto = family is COGENESIS and settings.solver == "auto"
+        if family is COGENESIS:
+            passes = ("Tsit5", "Kvaerno5") if self.auto else (settings.solver,)
+            self._settings = {
+                name: [
+                    jax.device_put(dataclasses.replace(settings, solver=name), d)
+                    for d in self.devices
+                ]
+                for name in passes
+            }
+        else:
+            self._settings = {"family": [jax.device_put(settings, d) for d in self.devices]}
+
+    def _run(self, solver: str, padded: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        per_device = self.chunk_size // len(self.devices)
+        pending = []
+        for k, device in enumerate(self.devices):
+            part = {
+                name: jax.device_put(v[k * per_device : (k + 1) * per_device], device)
+                for name, v in padded.items()
+            }
+            pending.append(_solve_chunk(self._models[k], self._settings[solver][k], part))
+        return {
+            name: np.concatenate([np.asarray(p[name]) for p in pending])
+            for name in self.variables
+        }
+
+    def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Observables and diagnostics of the points ``values`` (at most ``chunk_size``).
+
+        With ``solver="auto"`` the chunk is solved in two vmapped passes (a per-point
+        ``lax.cond`` would run both solvers on every point under ``vmap``): the explicit Tsit5
+        on the points whose :func:`~jaxcogen.production.stiffness_ratio` is below the threshold (the
+        stiff ones are swapped for a non-stiff point of the chunk meanwhile), then Kvaerno5 on
+        the stiff points and those Tsit5 failed, if any.
+        """
+        n_points = len(next(iter(values.values())))
+        if not 0 < n_points <= self.chunk_size:
+            raise ValueError(f"{n_points} points for a chunk of {self.chunk_size}")
+        padded = _pad(values, self.chunk_size)
+        if not self.auto:
+            return {
+                k: v[:n_points] for k, v in self._run(next(iter(self._settings)), padded).items()
+            }
+        stiff = np.asarray(_stiffness_ratios(self._models[0], padded)) >= AUTO_STIFFNESS_THRESHOLD
+        out = None
+        if not stiff.all():
+            donor = int(np.argmin(stiff))
+            explicit = {k: np.where(stiff, v[donor], v) for k, v in padded.items()}
+            out = self._run("Tsit5", explicit)
+            redo = stiff | ((out["status"] != 0) & (out["status"] != STATUS_INVALID_INPUT))
+        else:
+            redo = np.ones(self.chunk_size, dtype=bool)
+        redo[n_points:] = False
+        if redo.any():
+            first = int(np.argmax(redo))
+            implicit = {k: np.where(redo, v, v[first]) for k, v in padded.items()}
+            second = self._run("Kvaerno5", implicit)
+            out = (
+                second if out is None else {k: np.where(redo, second[k], v) for k, v in out.items()}
+            )
+        return {k: v[:n_points] for k, v in out.items()}
+
+
+def solve_chunk_task(
+    base_model: CogenesisModel,
+    settings: SolveSettings,
+    values: Mapping[str, np.ndarray],
+    chunk_size: int,
+) -> dict[str, np.ndarray]:
+    """One chunk in a Dask worker; module level so the worker imports jaxcogen (float64 on)."""
+    if not jax.config.jax_enable_x64:
+        raise RuntimeError("float64 is off in this Dask worker; import jaxcogen before JAX use")
+    return ChunkRunner(base_model, settings, chunk_size)(values)
+
+
+# ---- stiffness bucketing -------------------------------------------------------------------------
+
+
+def stiffness_proxy(model: CogenesisModel) -> Float[Array, ""]:
+    r"""Cheap predictor of the step count: :math:`\sum_k\ln(1+|\partial f_k/\partial y_k|)` at :math:`T_{\rm RH}`.
+
+    :math:`f` is the vector field in :math:`\tau=\ln(T_{\rm RH}/T)`, so each diagonal Jacobian
+    entry is a relaxation rate per Hubble time: the lepton and dark wash-out rates (empty dark
+    sector) and the thermalisation rate of :math:`\xi` (at :math:`\xi=1`). Rates fall like
+    :math:`T^{1-3}` relative to :math:`H`, so :math:`T_{\rm RH}` is where the solve is stiffest.
+    Its rank correlation with the Kvaerno5 step count is 0.83 on the bucketing grid of
+    ``benchmarks/scan_throughput.py`` and 0.87 on a Sobol sample of seven parameters around the
+    default point.
+    """
+    return jnp.sum(jnp.log1p(relaxation_rates(model)))
+
+
+@eqx.filter_jit
+def _stiffness_ratios(base_model: CogenesisModel, values: dict[str, Array]) -> Array:
+    return jax.vmap(lambda v: stiffness_ratio(set_parameters(base_model, v)))(values)
+
+
+@eqx.filter_jit
+def _stiffness_proxies(base_model: CogenesisModel, values: dict[str, Array]) -> Array:
+    return jax.vmap(lambda v: stiffness_proxy(set_parameters(base_model, v)))(values)
+
+
+def _chunk_order(
+    layout: BlockLayout,
+    done: np.ndarray,
+    chunk_size: int,
+    proxy: Callable[[np.ndarray], np.ndarray] | None,
+) -> Iterator[np.ndarray]:
+    """Flat indices of the points still to do, chunk by chunk, block after block.
+
+    With ``proxy``, each block's points are sorted by it, alternately ascending and descending,
+    so that a chunk straddling two blocks joins two ends of similar stiffness.
+    """
+    carry = np.empty(0, dtype=np.int64)
+    ascending = True
+    for block in range(layout.n_blocks):
+        todo = layout.points(block)
+        todo = todo[~done[todo]]
+        if todo.size == 0:
+            continue
+        if proxy is not None and todo.size > chunk_size:
+            order = np.argsort(proxy(todo), kind="stable")
+            todo = todo[order if ascending else order[::-1]]
+            ascending = not ascending
+        carry = np.concatenate([carry, todo])
+        while carry.size >= chunk_size:
+            yield carry[:chunk_size]
+            carry = carry[chunk_size:]
+    if carry.size:
+        yield carry
+
+
+# ---- the scan --------------------------------------------------------------------------------------
+
+
+def _fingerprint(model, points: ScanPoints, settings) -> str:
+    """Hash of everything that determines the results (not the chunking): resume checks it."""
+    digest = hashlib.sha256()
+    family = family_of(model)
+    cogenesis = family is COGENESIS
+    header = {
+        "model": model_card(model) if cogenesis else family.card(model),
+        "settings": settings_record(settings) if cogenesis else family.settings_record(settings),
+        "kind": points.kind,
+        "names": points.names,
+    }
+    digest.update(json.dumps(header, sort_keys=True).encode())
+    for axis in points.axes.values():
+        digest.update(np.ascontiguousarray(axis).tobytes())
+    return digest.hexdigest()
+
+
+def scan(
+    base_model: CogenesisModel,
+    grid: Mapping[str, Any] | None = None,
+    *,
+    samples: Mapping[str, Any] | None = None,
+    chunk_size: int | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    solve_options: Mapping[str, Any] | SolveSettings | None = None,
+    dask_client=None,
+    bucket: bool = True,
+) -> xr.Dataset:
+    r"""Solve ``base_model`` at many parameter points; one dataset variable per observable.
+
+    ``base_model`` may be a :class:`~jaxcogen.CogenesisModel` or one of the validation models
+    (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
+    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`,
+    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`): the same chunking, status flags, Zarr
+    output, resumption and Dask distribution apply; the parameter names, solver options and
+    observables are then the model family's (:mod:`jaxcogen.models._families`), e.g.
+    ``scan(LeptogenesisModel(...), grid={"mtilde_1": ..., "M_1": ...})`` gives ``eta_B``,
+    ``kappa_f``, … per point. Stiffness bucketing and ``solver="auto"`` are cogenesis-only.
+
+    Args:
+        base_model: the point whose other parameters stay fixed.
+        grid: ``{name: 1-D values}``; the scan is their outer product, one dimension per name
+            (names as in :mod:`jaxcogen.model._parameters`: ``"M1"``, ``"T_RH"``, ``"y2.abs"``, …).
+        samples: ``{name: values}`` of equal lengths; point ``i`` takes entry ``i`` of each
+            (a ``point`` dimension, parameters as coordinates; see :mod:`jaxcogen.scanning._sampling`).
+        chunk_size: points per compiled call (memory grows with it); rounded up to a multiple of
+            the local device count. Default :func:`default_chunk_size`.
+        out: a Zarr store path; results are written chunk by chunk and the dataset returned is
+            the store opened lazily. ``None``: results in memory.
+        resume: continue the scan already in ``out`` (only the points whose ``done`` flag is
+            false are computed). The stored scan must be the same (base model, points, solver
+            settings); the chunk size may differ.
+        progress: show a tqdm bar (points/s and ETA).
+        solve_options: options of :func:`jaxcogen.solve` (``rtol``, ``max_steps``, …) or a
+            :class:`~jaxcogen.SolveSettings`; ``n_save`` is fixed to 2.
+        dask_client: a ``distributed.Client``: chunks run on its workers, which return the
+            results to this process, the only writer.
+        bucket: sort points by :func:`stiffness_proxy` within each block before chunking.
+
+    Returns:
+        An :class:`xarray.Dataset` with the variables of :data:`OBSERVABLES` (NaN where the
+        point failed), ``status`` (0 success, a diffrax code, 100 ``invalid_input``, -1 not
+        computed), ``num_steps``, ``num_rejected_steps`` and ``done``; the scanned parameters
+        as coordinates; attributes with the base model card, conventions, solver settings and
+        jaxcogen version. :func:`scan_summary` counts the statuses.
+
+    Raises:
+        ValueError: a bad specification (unknown name, empty range, non-positive mass,
+            non-finite value, unequal sample lengths, bad solver option), before any work.
+        FileExistsError: ``out`` exists and ``resume`` is false.
+    """
+    family = family_of(base_model)  # TypeError naming the supported model types
+    points = scan_points(grid, samples, family)
+    settings = scan_settings(solve_options, family)
+    chunk_size = _checked_chunk_size(chunk_size)
+    if resume and out is None:
+        raise ValueError("resume=True needs out= (the store to continue)")
+
+    fingerprint = _fingerprint(base_model, points, settings)
+    if family is COGENESIS:
+        attrs = dataset_attributes(base_model, settings, points.kind, points.names, fingerprint)
+        variables, variable_attrs = RESULT_VARIABLES, None
+    else:
+        attrs = family_dataset_attributes(
+            family, base_model, settings, points.kind, points.names, fingerprint
+        )
+        variables, variable_attrs = result_variables(family), family_variable_attributes(family)
+    block_points = max(_CHUNKS_PER_BLOCK * chunk_size, _MIN_BLOCK_POINTS)
+    block_shape = choose_block_shape(points.shape, block_points)
+    if out is None:
+        results: MemoryResults | ZarrResults = MemoryResults(
+            points.dims, points.shape, points.coords(), attrs, variables, variable_attrs
+        )
+        layout = BlockLayout(points.shape, block_shape)
+    else:
+        results = ZarrResults(
+            out,
+            points.dims,
+            points.shape,
+            points.coords(),
+            attrs,
+            block_shape,
+            resume,
+            variables,
+            variable_attrs,
+        )
+        layout = results.layout
+
+    done = results.done_mask()
+    todo = int(np.count_nonzero(~done))
+    bucket = bucket and family is COGENESIS  # the stiffness proxy is the cogenesis model's
+    proxy = _proxy_function(base_model, points, layout.capacity) if bucket else None
+    chunks = _chunk_order(layout, done, chunk_size, proxy)
+    already = points.n_points - todo
+    if dask_client is None:
+        runner = ChunkRunner(base_model, settings, chunk_size)
+        # the first chunk compiles; keep it out of the progress bar's points/s and ETA
+        with _ProgressBar(todo, already, enabled=progress, compiling=True) as bar:
+            first = next(chunks, None)
+            if first is not None:
+                _record(results, bar, first, runner(points.values(first)))
+                bar.reset_rate()
+            for flat in chunks:
+                _record(results, bar, flat, runner(points.values(flat)))
+    else:
+        with _ProgressBar(todo, already, enabled=progress) as bar:
+            _run_on_dask(
+                dask_client, chunks, points, base_model, settings, chunk_size, results, bar
+            )
+    return results.dataset()
+
+
+def _proxy_function(
+    base_model: CogenesisModel, points: ScanPoints, capacity: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Stiffness proxies of flat point indices (padded to the block capacity: one compile)."""
+
+    def proxy(flat: np.ndarray) -> np.ndarray:
+        values = _pad(points.values(flat), capacity)
+        return np.asarray(_stiffness_proxies(base_model, values))[: len(flat)]
+
+    return proxy
+
+
+class _ProgressBar:
+    """A tqdm bar over points (points/s, ETA) with a running count of failed points."""
+
+    def __init__(self, todo: int, already: int, enabled: bool, compiling: bool = False):
+        from tqdm.auto import tqdm
+
+        self._tqdm = tqdm
+        self.desc = "scan" if not already else f"scan (resumed, {already} done)"
+        desc = f"{self.desc}, compiling" if compiling else self.desc
+        self.bar = tqdm(total=todo, desc=desc, unit="pt", disable=not enabled, smoothing=0.1)
+        self.failed = 0
+
+    def update(self, n_points: int, n_failed: int) -> None:
+        self.bar.update(n_points)
+        if n_failed:
+            self.failed += n_failed
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+
+    def reset_rate(self) -> None:
+        """Restart the clock (after the compiling first chunk), keeping the count."""
+        old = self.bar
+        total, count, disabled = old.total, old.n, old.disable
+        old.leave = False  # the new bar takes its line
+        old.close()
+        self.bar = self._tqdm(
+            total=total, initial=count, desc=self.desc, unit="pt", disable=disabled, smoothing=0.1
+        )
+        if self.failed:
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+
+
+def _record(results, bar: _ProgressBar, flat: np.ndarray, outputs: Mapping[str, np.ndarray]):
+    results.write(flat, outputs)
+    bar.update(len(flat), int(np.count_nonzero(outputs["status"] != 0)))
+
+
+def _run_on_dask(client, chunks, points, base_model, settings, chunk_size, results, bar) -> None:
+    """Keep about two chunks per worker thread in flight; write results as they come back.
+
+    Model and settings travel as NumPy leaves, so nothing is turned into a JAX array in a
+    worker before jaxcogen (which switches float64 on) is imported there.
+    """
+    from distributed import as_completed
+
+    host_model = jax.tree.map(np.asarray, base_model)
+    host_settings = jax.tree.map(np.asarray, settings)
+    model_future, settings_future = client.scatter([host_model, host_settings], broadcast=True)
+    window = 2 * max(1, sum(client.nthreads().values()))
+    in_flight: dict = {}
+    completed = as_completed()
+
+    def submit_next() -> None:
+        flat = next(chunks, None)
+        if flat is not None:
+            future = client.submit(
+                solve_chunk_task,
+                model_future,
+                settings_future,
+                points.values(flat),
+                chunk_size,
+                pure=False,
+            )
+            in_flight[future] = flat
+            completed.add(future)
+
+    try:
+        for _ in range(window):
+            submit_next()
+        for future in completed:
+            flat = in_flight.pop(future)
+            _record(results, bar, flat, future.result())
+            submit_next()
+    finally:
+        client.cancel(list(in_flight))
+
+
+# ---- summary ---------------------------------------------------------------------------------------
+
+_REASONS = {
+    "invalid_input": "outside the model's validity range (cogenesis: finite, positive, "
+    "M_i > h*T_RH > m_chi, m_phi); not solved",
+    "max_steps_reached": "step budget exhausted; raise solve max_steps or loosen rtol",
+    "not_computed": "not computed yet (interrupted scan; resume it)",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanSummary:
+    """Counts of the points of a scan by status name (:func:`scan_summary`)."""
+
+    n_points: int
+    counts: dict[str, int]
+    #: Succeeded points where the heavy-neutrino EFT is not trustworthy (:mod:`jaxcogen.production._validity`).
+    n_eft_untrustworthy: int = 0
+
+    @property
+    def n_succeeded(self) -> int:
+        return self.counts.get("success", 0)
+
+    @property
+    def n_not_computed(self) -> int:
+        return self.counts.get("not_computed", 0)
+
+    @property
+    def n_failed(self) -> int:
+        """Points computed without success (invalid input or a solver failure)."""
+        return self.n_points - self.n_succeeded - self.n_not_computed
+
+    @property
+    def failures(self) -> dict[str, int]:
+        return {k: v for k, v in self.counts.items() if k not in ("success", "not_computed")}
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.n_points} points: {self.n_succeeded} succeeded, {self.n_failed} failed"
+            + (f", {self.n_not_computed} not computed" if self.n_not_computed else "")
+        ]
+        for name, count in self.counts.items():
+            if name != "success":
+                reason = _REASONS.get(name, "solver failure reported by diffrax")
+                lines.append(f"  {count} {name}: {reason}")
+        if self.n_eft_untrustworthy:
+            lines.append(
+                f"  warning: {self.n_eft_untrustworthy} succeeded points are outside the EFT's range "
+                "(on-shell N production or s/M1^2 too large; see eft_resonant_ratio, "
+                "eft_s_over_M1_squared)"
+            )
+        return "\n".join(lines)
+
+
+def scan_summary(ds: xr.Dataset) -> ScanSummary:
+    """Count the points of a scan dataset by status name and explain the failures.
+
+    ``print(scan_summary(ds))`` gives e.g. ``16 points: 14 succeeded, 2 failed`` followed by
+    one line per failure kind with its count and cause.
+    """
+    status = np.asarray(ds["status"].values).reshape(-1)
+    codes, counts = np.unique(status, return_counts=True)
+    named = {
+        ("not_computed" if code == STATUS_NOT_COMPUTED else status_name(int(code))): int(count)
+        for code, count in zip(codes, counts, strict=True)
+    }
+    ordered = dict(sorted(named.items(), key=lambda item: (item[0] != "success", item[0])))
+    untrustworthy = 0
+    if "eft_resonant_ratio" in ds and "eft_s_over_M1_squared" in ds:
+        ok = status == 0
+        ratio = np.asarray(ds["eft_resonant_ratio"].values).reshape(-1)
+        s_over = np.asarray(ds["eft_s_over_M1_squared"].values).reshape(-1)
+        untrustworthy = int(
+            np.sum(ok & ((ratio >= RESONANT_RATIO_LIMIT) | (s_over >= S_OVER_M2_LIMIT)))
+        )
+    return ScanSummary(n_points=int(status.size), counts=ordered, n_eft_untrustworthy=untrustworthy)
