@@ -241,3 +241,23 @@ def test_omega_target_is_todays_relic_and_is_checked_by_the_late_universe_stage(
             assert today == pytest.approx(0.12, rel=0.01)
         else:
             assert today > 0.2 and "symmetric remnant" in result.verdict
+
+
+def test_best_start_ranks_failed_starts_by_loss():
+    """Issue 21.3: with no successful start, the reported start is the one of lowest loss.
+
+    ``loss + 1e300`` rounds every failed loss to 1e300 in float64 (1e300 has a spacing of ~1e284),
+    so ``argmin`` picked start 0 whatever its loss; the ranking is lexicographic in
+    (failed, loss) instead, and a successful start always beats a failed one.
+    """
+    import numpy as np
+
+    from jaxcogen.fitting._optimize import best_start
+
+    failed = np.zeros(4, dtype=bool)
+    assert best_start(np.array([2.3, 3.7e-4, np.nan, 0.5]), failed) == 1
+    assert best_start(np.array([np.nan, np.inf, 7.0, np.nan]), failed) == 2
+    assert best_start(np.array([np.nan, np.nan]), np.zeros(2, dtype=bool)) == 0
+    # a successful start wins over a failed one of lower loss; among successes the lowest loss
+    success = np.array([False, True, True, False])
+    assert best_start(np.array([1e-9, 0.2, 0.1, 1e-12]), success) == 2

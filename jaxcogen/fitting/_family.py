@@ -29,7 +29,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, goal_loss, log_ratio, target_terms
-from jaxcogen.fitting._optimize import OptimizerConfig, optimize
+from jaxcogen.fitting._optimize import OptimizerConfig, best_start, optimize
 from jaxcogen.models._families import FAMILIES, ModelFamily, ModelSolveSettings, family_of
 
 #: Inner-solve options of the loss (looser than the final check's family defaults).
@@ -283,8 +283,7 @@ def fit_family(
         else:
             status.append("converged" if bool(np.asarray(states.done)[s]) else "max_steps")
     losses_arr, success_arr = np.asarray(losses), np.asarray(success, dtype=bool)
-    ranking = np.where(success_arr, losses_arr, losses_arr + 1e300)
-    best = int(np.argmin(ranking)) if np.isfinite(losses_arr).any() else 0
+    best = best_start(losses_arr, success_arr)
     best_model = jax.device_get(problem.model(jnp.asarray(best_thetas[best])))
     observables = {k: float(finals[k][best]) for k in family.observables}
     parameters = {name: float(physical[best, j]) for j, name in enumerate(free)}

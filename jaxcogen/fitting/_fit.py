@@ -45,7 +45,7 @@ from jaxcogen.fitting._loss import (
     SIGNED_OBSERVABLES,
     goal_loss,
 )
-from jaxcogen.fitting._optimize import OptimizerConfig, optimize
+from jaxcogen.fitting._optimize import OptimizerConfig, best_start, optimize
 from jaxcogen.fitting._problem import SLOT, FitProblem
 from jaxcogen.fitting._transforms import (
     FreeParameter,
@@ -497,8 +497,7 @@ def _finish(
 
     losses_arr = np.asarray(losses)
     success_arr = np.asarray(success, dtype=bool)
-    ranking = np.where(success_arr, losses_arr, losses_arr + 1e300)
-    best = int(np.argmin(ranking)) if np.isfinite(losses_arr).any() else 0
+    best = best_start(losses_arr, success_arr)
     values, m_nu = summaries[best]
     late_note = ""
     if "Omega_chi_h2_asymmetric" in targets and int(status_codes[best]) == 0:

@@ -213,3 +213,15 @@ def optimize(
         if done.all():
             break
     return states, np.concatenate(histories, axis=1)
+
+
+def best_start(losses: np.ndarray, success: np.ndarray) -> int:
+    """Index of the start to report: the lowest loss among the successful starts, else the lowest
+    loss among all (a start with a non-finite loss only if every start has one).
+
+    Ranks lexicographically by (failed, loss), never by ``loss + 1e300``, which rounds every
+    failed start to the same number and so always picked start 0.
+    """
+    losses = np.where(np.isfinite(losses), np.asarray(losses, dtype=float), np.inf)
+    failed = ~np.asarray(success, dtype=bool)
+    return int(np.lexsort((losses, failed))[0])

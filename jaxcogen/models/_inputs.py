@@ -10,6 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Int
 
+from jaxcogen._status import STATUS_INVALID_INPUT, status_code
+
 
 def is_concrete(x) -> bool:
     """True when ``x`` is a concrete value (not a tracer inside ``jit``/``vmap``/``grad``)."""
@@ -39,15 +41,13 @@ def validated_settings(ranges, values, max_steps, n_save) -> tuple:
     return tuple(jnp.float64(v) for v in values.values())
 
 
-#: Status code of a point whose (traced) inputs are outside the allowed ranges.
-STATUS_INVALID_INPUT = 100
 
 
 def status_and_guard(valid, result):
     """The point's status (``STATUS_INVALID_INPUT`` if not ``valid``, else diffrax's code) and a
     function that turns every output into NaN unless the status is 0 (never a silently wrong
     number)."""
-    status = jnp.where(valid, result._value, STATUS_INVALID_INPUT).astype(jnp.int32)
+    status = jnp.where(valid, status_code(result), STATUS_INVALID_INPUT).astype(jnp.int32)
     ok = status == 0
     return status, lambda value: jnp.where(ok, value, jnp.nan)
 

@@ -26,6 +26,7 @@ import optimistix as optx
 from jaxtyping import Array, Bool, Float, Int
 
 from jaxcogen import constants, observables
+from jaxcogen._status import STATUS_INVALID_INPUT, status_code, status_name
 from jaxcogen.late_universe._dark_freezeout import LateUniverse, late_universe
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.production._boltzmann import BoltzmannSystem, relaxation_rates
@@ -34,20 +35,6 @@ from jaxcogen.production._validity import EFTValidity, EFTValidityWarning, eft_v
 SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
 AdjointName = Literal["recursive", "forward", "direct"]
 
-#: Status code of a point whose inputs violate the model's validity range (traced inputs).
-STATUS_INVALID_INPUT = 100
-
-_DIFFRAX_STATUS = {int(item._value): name for name, item in diffrax.RESULTS._name_to_item.items()}
-
-
-def status_name(code: int) -> str:
-    """Human-readable name of a :class:`Solution` status code (``"success"`` for 0)."""
-    code = int(code)
-    if code == 0:
-        return "success"
-    if code == STATUS_INVALID_INPUT:
-        return "invalid_input"
-    return _DIFFRAX_STATUS.get(code, f"unknown_{code}")
 
 
 class Evolution(eqx.Module):
@@ -413,7 +400,7 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
             throw=False,
         )
         stats = (sol.stats["num_steps"], sol.stats["num_rejected_steps"])
-        return sol.ys, sol.result._value, stats
+        return sol.ys, status_code(sol.result), stats
 
     if settings.solver == "auto":
 
