@@ -88,7 +88,7 @@ def test_leptogenesis_scan_is_linear_in_epsilon_and_flags_invalid_points(leptoge
 
 def test_scan_rejects_bad_family_specifications():
     model = LeptogenesisModel(**BASE)
-    with pytest.raises(ValueError, match="unknown leptogenesis parameter 'mtilde1'.*'mtilde_1'"):
+    with pytest.raises(ValueError, match="unknown parameter 'mtilde1'.*'mtilde_1'.*leptogenesis model"):
         jaxcogen.scan(model, grid={"mtilde1": [1e-2]}, progress=False)
     with pytest.raises(ValueError, match="mtilde_1.*must be > 0"):
         jaxcogen.scan(model, grid={"mtilde_1": [-1.0]}, progress=False)

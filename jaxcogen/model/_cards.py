@@ -151,9 +151,34 @@ class Card:
 # ---- small helpers -------------------------------------------------------------------------------
 
 
+#: Other names for the parts of a complex coupling, suggested by meaning rather than spelling
+#: (difflib alone answers 'abs' to 'phase').
+_PART_SYNONYMS: dict[str, str] = {
+    "phase": "arg",
+    "angle": "arg",
+    "argument": "arg",
+    "phi": "arg",
+    "theta": "arg",
+    "modulus": "abs",
+    "mod": "abs",
+    "magnitude": "abs",
+    "norm": "abs",
+    "real": "re",
+    "imag": "im",
+    "imaginary": "im",
+}
+
+
 def _suggestion(name: str, allowed: Iterable[str]) -> str:
     """`` (did you mean 'X'?)`` for the closest allowed name, or an empty string."""
-    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.5)
+    allowed = list(allowed)
+    head, dot, tail = name.rpartition(".")
+    synonym = _PART_SYNONYMS.get((tail if dot else name).lower())
+    if synonym is not None:
+        candidate = f"{head}.{synonym}" if dot else synonym
+        if candidate in allowed:
+            return f" (did you mean {candidate!r}?)"
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -9,14 +9,14 @@ from typing import Literal
 import equinox as eqx
 
 EnergyTransfer = Literal["exact", "talk"]
-Spectators = Literal["none", "sm_equilibrium"]
+Spectators = Literal["none", "sm_equilibrium", "temperature_regime"]
 Rates = Literal["analytic", "quadrature"]
 Statistics = Literal["maxwell_boltzmann", "quantum"]
 Propagator = Literal["eft", "full"]
 EtaKind = Literal["weyl", "dirac"]
 
 _ENERGY_TRANSFER = ("exact", "talk")
-_SPECTATORS = ("none", "sm_equilibrium")
+_SPECTATORS = ("none", "sm_equilibrium", "temperature_regime")
 _RATES = ("analytic", "quadrature")
 _STATISTICS = ("maxwell_boltzmann", "quantum")
 _PROPAGATOR = ("eft", "full")
@@ -51,6 +51,14 @@ class Conventions(eqx.Module):
               one lepton flavour: :math:`K=257/711` (:mod:`jaxcogen.production._spectators`), with
               quantum-statistics susceptibilities for every species (those the coefficients are
               derived with). The two differ by ~9 % in the susceptibilities alone (notes §3.5).
+            - ``"temperature_regime"``: as ``"sm_equilibrium"``, but :math:`K` follows the SM
+              reactions in equilibrium at the temperature of the solve, :math:`\ell_N=\tau`:
+              2/3 (top Yukawa, :math:`T>10^{13}` GeV), 15/23 (+ QCD sphalerons), 251/589
+              (:math:`t,b,c,\tau` + both sphalerons, :math:`10^9`–:math:`10^{12}` GeV), 211/537
+              (+ :math:`s,\mu`, :math:`10^5`–:math:`10^9` GeV), 257/711 (all), joined smoothly
+              (:func:`jaxcogen.production._spectators.spectator_factor`, ``docs/physics.md``).
+              ``rates="analytic"`` only (the quadrature network splits :math:`\mu_\ell:\mu_H`
+              with the fixed ``"sm_equilibrium"`` shares).
         rates: ``"analytic"`` (default; closed-form MB power laws of the leading EFT) or
             ``"quadrature"`` (numerical thermal averages; needed for the two options below).
         statistics: ``"maxwell_boltzmann"`` (default) or ``"quantum"`` (Fermi–Dirac /
@@ -92,6 +100,11 @@ class Conventions(eqx.Module):
             raise ValueError(
                 f"statistics={self.statistics!r}, propagator={self.propagator!r} need "
                 "rates='quadrature' (the analytic rates are Maxwell–Boltzmann, leading EFT)"
+            )
+        if self.spectators == "temperature_regime" and self.rates != "analytic":
+            raise ValueError(
+                "spectators='temperature_regime' needs rates='analytic' (the quadrature network "
+                "has no temperature-dependent chemical-potential shares)"
             )
         if not isinstance(self.mixed_processes, bool):
             raise ValueError(f"mixed_processes={self.mixed_processes!r}: must be True or False")

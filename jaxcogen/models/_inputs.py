@@ -4,12 +4,19 @@ status of a solve and the NaN guard of its outputs, and the base of their soluti
 
 from __future__ import annotations
 
+import abc
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Int
+from jaxtyping import Array, Float, Int
 
+from jaxcogen._interface import AbstractModel
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code
 
 
@@ -39,8 +46,6 @@ def validated_settings(ranges, values, max_steps, n_save) -> tuple:
     if isinstance(n_save, bool) or not (isinstance(n_save, int) and n_save >= 2):
         raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
     return tuple(jnp.float64(v) for v in values.values())
-
-
 
 
 def status_and_guard(valid, result):
@@ -81,3 +86,86 @@ class ModelSolution(eqx.Module):
     def succeeded(self) -> bool:
         """True when every point solved (Python bool; not for use under ``jit``)."""
         return bool(np.all(np.asarray(self.status) == 0))
+
+
+# ---- the model interface of the validation models ------------------------------------------------
+
+
+class ModelSolveSettings(eqx.Module):
+    """Solver settings of a validation model: traced floats (no recompilation when they change)
+    plus the static step budget and save-grid size."""
+
+    floats: dict[str, Float[Array, ""]]
+    max_steps: int = eqx.field(static=True)
+    n_save: int = eqx.field(static=True)
+
+
+def keyword_defaults(solve) -> dict[str, Any]:
+    """The keyword-only defaults of a model's public solve (``rtol``, ``max_steps``, …): the one
+    place a validation model's default solver options come from."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(solve).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
+class AbstractValidationModel(AbstractModel):
+    """The :class:`~jaxcogen._interface.AbstractModel` implementation the validation models share:
+    settings are the keyword options of the model's public solve (``public_solve``), checked
+    against ``setting_ranges``; the traced solve is ``traced_solve``."""
+
+    setting_ranges: eqx.AbstractClassVar[Mapping[str, tuple[float, float]]]
+    #: smallest save grid whose final observables are right (freeze-out reads x_f off the grid)
+    min_n_save: ClassVar[int] = 2
+
+    @staticmethod
+    @abc.abstractmethod
+    def public_solve() -> Callable:
+        """The model's public solve function (its keyword defaults are the default options)."""
+
+    @abc.abstractmethod
+    def traced_solve(self, floats: Mapping[str, Array], max_steps: int, n_save: int):
+        """The model's solution object (a :class:`ModelSolution`), traceable."""
+
+    @classmethod
+    def default_options(cls) -> dict[str, Any]:
+        return keyword_defaults(cls.public_solve())
+
+    @classmethod
+    def solve_settings(cls, options=None, *, n_save=None) -> ModelSolveSettings:
+        options = dict(options or {})
+        defaults = cls.default_options()
+        for key in options:
+            if key not in defaults:
+                raise ValueError(
+                    f"solve_options: unknown setting {key!r}; allowed: {list(defaults)}"
+                )
+        merged = {**defaults, **options}
+        if n_save is not None:
+            merged["n_save"] = max(n_save, cls.min_n_save)
+        max_steps, save = merged.pop("max_steps"), merged.pop("n_save")
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise ValueError(f"max_steps={max_steps!r}: must be a positive integer")
+        if isinstance(save, bool) or not isinstance(save, int) or save < cls.min_n_save:
+            raise ValueError(f"n_save={save!r}: must be an integer >= {cls.min_n_save}")
+        floats = {}
+        for key, value in merged.items():
+            lo, hi = cls.setting_ranges.get(key, (-math.inf, math.inf))
+            if not (isinstance(value, (int, float)) and lo <= float(value) <= hi):
+                raise ValueError(f"{key}={value!r}: allowed range is [{lo:g}, {hi:g}]")
+            floats[key] = jnp.asarray(float(value), dtype=jnp.float64)
+        return ModelSolveSettings(floats=floats, max_steps=max_steps, n_save=save)
+
+    def solve_point(self, settings: ModelSolveSettings) -> dict[str, Array]:
+        solution = self.traced_solve(settings.floats, settings.max_steps, settings.n_save)
+        out = {name: getattr(solution, name) for name in self.observables}
+        out["status"] = solution.status
+        out["num_steps"] = solution.num_steps
+        out["num_rejected_steps"] = solution.num_rejected_steps
+        return out
+
+    @classmethod
+    def settings_record(cls, settings: ModelSolveSettings) -> dict:
+        record = {k: float(v) for k, v in settings.floats.items()}
+        return record | {"max_steps": settings.max_steps, "n_save": settings.n_save}

@@ -48,6 +48,7 @@ starting from the production above :math:`T=m_B/z_0`, :math:`y(z_0)=z_0^3/(3g_{*
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import diffrax
 import equinox as eqx
@@ -56,11 +57,13 @@ import numpy as np
 from jaxtyping import Array, Bool, Float
 
 from jaxcogen import constants, observables
+from jaxcogen._interface import Observable, Parameter
 from jaxcogen._special import bessel_k1e
 from jaxcogen.models._inputs import (
     STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
 )
 from jaxcogen.models._inputs import (
+    AbstractValidationModel,
     ModelSolution,
     check_range,
     is_concrete,
@@ -80,8 +83,7 @@ Z_START = 1e-4
 Z_END = 100.0
 
 
-
-class FreezeInDecayModel(eqx.Module):
+class FreezeInDecayModel(AbstractValidationModel):
     r"""Freeze-in of :math:`X` from :math:`B\to X+\dots` (module docstring).
 
     Attributes:
@@ -102,6 +104,42 @@ class FreezeInDecayModel(eqx.Module):
     m_X: Float[Array, "..."]
     g_star_constant: float | None = eqx.field(static=True)
 
+    name: ClassVar[str] = "freeze_in_decay"
+    # Gamma/m_B and m_X < m_B are checked per point (status 100); these are outer bounds
+    parameters: ClassVar[dict[str, Parameter]] = {
+        "m_B": Parameter(
+            "GeV", "mass of the decaying bath particle B", *M_B_RANGE, scale="log", positive=True
+        ),
+        "Gamma": Parameter(
+            "GeV",
+            "partial width of B -> X + ...",
+            GAMMA_OVER_M_B_RANGE[0] * M_B_RANGE[0],
+            GAMMA_OVER_M_B_RANGE[1] * M_B_RANGE[1],
+            scale="log",
+            positive=True,
+        ),
+        "g_B": Parameter(
+            "1", "internal degrees of freedom of B", *G_B_RANGE, scale="log", positive=True
+        ),
+        "m_X": Parameter(
+            "GeV", "mass of the frozen-in X", 1e-12, M_B_RANGE[1], scale="log", positive=True
+        ),
+    }
+    observables: ClassVar[dict[str, Observable]] = {
+        "Omega_h2": Observable("1", "relic density Omega_X h^2 of the frozen-in X"),
+        "Y_inf": Observable("1", "final yield n_X/s"),
+    }
+    default_targets: ClassVar[dict[str, float]] = {"Omega_h2": constants.Omega_c_h2_observed}
+    default_free: ClassVar[tuple[str, ...]] = ("Gamma",)
+    setting_ranges: ClassVar[dict[str, tuple[float, float]]] = SETTING_RANGES
+
+    @staticmethod
+    def public_solve():
+        return solve_freeze_in_decay
+
+    def traced_solve(self, floats, max_steps, n_save):
+        return solve_freeze_in_decay_unjitted(self, **floats, max_steps=max_steps, n_save=n_save)
+
     def __init__(self, *, m_B, Gamma, m_X, g_B=1.0, g_star_constant: float | None = None):
         from jaxcogen.models.freeze_out import _check_g_star_constant
 
@@ -111,12 +149,17 @@ class FreezeInDecayModel(eqx.Module):
             check_range("m_B", m_B, *M_B_RANGE, " GeV")
             lo, hi = GAMMA_OVER_M_B_RANGE
             check_range(
-                "Gamma", Gamma, lo * float(np.min(m_B)), hi * float(np.max(m_B)),
+                "Gamma",
+                Gamma,
+                lo * float(np.min(m_B)),
+                hi * float(np.max(m_B)),
                 f" GeV (Gamma/m_B in [{lo:g}, {hi:g}])",
             )
             check_range("Gamma/m_B", np.asarray(Gamma) / np.asarray(m_B), lo, hi)
             check_range("g_B", g_B, *G_B_RANGE)
-            check_range("m_X", m_X, 1e-300, float(np.min(m_B)) * (1.0 - 1e-12), " GeV (0 < m_X < m_B)")
+            check_range(
+                "m_X", m_X, 1e-300, float(np.min(m_B)) * (1.0 - 1e-12), " GeV (0 < m_X < m_B)"
+            )
         for name, value in values.items():
             setattr(self, name, jnp.asarray(value, dtype=jnp.float64))
         self.g_star_constant = None if g_star_constant is None else float(g_star_constant)
@@ -134,7 +177,10 @@ class FreezeInDecayModel(eqx.Module):
     def yield_prefactor(self) -> Float[Array, "..."]:
         r""":math:`P=45g_B\Gamma m_{\rm Pl}/(4\pi^4c_Hm_B^2)`, so that :math:`Y_X=P\,y`."""
         return (
-            45.0 * self.g_B * self.Gamma * constants.m_Pl
+            45.0
+            * self.g_B
+            * self.Gamma
+            * constants.m_Pl
             / (4.0 * jnp.pi**4 * constants.hubble_coefficient * self.m_B**2)
         )
 
@@ -143,7 +189,9 @@ def decay_reaction_density(model: FreezeInDecayModel, T) -> Float[Array, "..."]:
     r""":math:`\gamma_D=g_Bm_B^2\Gamma TK_1(m_B/T)/(2\pi^2)` [GeV⁴] (module docstring)."""
     T = jnp.asarray(T, dtype=jnp.float64)
     z = model.m_B / T
-    return model.g_B * model.m_B**2 * model.Gamma * T * jnp.exp(-z) * bessel_k1e(z) / (2 * jnp.pi**2)
+    return (
+        model.g_B * model.m_B**2 * model.Gamma * T * jnp.exp(-z) * bessel_k1e(z) / (2 * jnp.pi**2)
+    )
 
 
 def closed_form_yield(model: FreezeInDecayModel) -> Float[Array, "..."]:
@@ -152,7 +200,10 @@ def closed_form_yield(model: FreezeInDecayModel) -> Float[Array, "..."]:
         raise ValueError("closed_form_yield: needs a model with g_star_constant (constant g_*)")
     g = model.g_star_constant
     return (
-        135.0 * model.g_B * model.Gamma * constants.m_Pl
+        135.0
+        * model.g_B
+        * model.Gamma
+        * constants.m_Pl
         / (8.0 * jnp.pi**3 * constants.hubble_coefficient * g * math.sqrt(g) * model.m_B**2)
     )
 
@@ -161,7 +212,10 @@ def _vector_field(log_z, y, model: FreezeInDecayModel):
     z = jnp.exp(log_z)
     b = Background(model.g_star_constant).at(model.m_B / z)
     return (
-        b["one_plus_delta"] * z**4 * jnp.exp(-z) * bessel_k1e(z)
+        b["one_plus_delta"]
+        * z**4
+        * jnp.exp(-z)
+        * bessel_k1e(z)
         / (b["g_star_s"] * jnp.sqrt(b["g_star"]))
     )
 
@@ -200,9 +254,7 @@ def solve_freeze_in_decay(
     controller tolerances on :math:`y=Y_X/P` (of order 1 at the end); bad settings raise
     ``ValueError`` before any tracing.
     """
-    rtol, atol = validated_settings(
-        SETTING_RANGES, dict(rtol=rtol, atol=atol), max_steps, n_save
-    )
+    rtol, atol = validated_settings(SETTING_RANGES, dict(rtol=rtol, atol=atol), max_steps, n_save)
     return _solve_jit(model, rtol, atol, max_steps, n_save)
 
 

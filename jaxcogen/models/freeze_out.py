@@ -72,6 +72,7 @@ grid by linear interpolation in :math:`\ln x` (a diagnostic only; :math:`Y_\inft
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import diffrax
 import equinox as eqx
@@ -81,11 +82,13 @@ import optimistix as optx
 from jaxtyping import Array, Bool, Float
 
 from jaxcogen import constants, cosmology, observables
+from jaxcogen._interface import Observable, Parameter
 from jaxcogen._special import bessel_k012e, bessel_k2e
 from jaxcogen.models._inputs import (
     STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
 )
 from jaxcogen.models._inputs import (
+    AbstractValidationModel,
     ModelSolution,
     check_range,
     is_concrete,
@@ -97,12 +100,13 @@ from jaxcogen.models._inputs import (
 M_CHI_RANGE = (1e-2, 1e6)  # GeV
 SIGMA_V_RANGE = (1e-32, 1e-18)  # cm^3/s
 G_CHI_RANGE = (1.0, 100.0)
+#: Allowed ranges of the float solver settings.
+SETTING_RANGES = {"rtol": (1e-14, 1e-3), "atol": (1e-16, 1e-3), "x_start": (0.1, 5.0)}
 #: Where the integration stops [GeV]: the low end of the SM g_* table (constant below).
 T_END = 1e-7
 #: Tolerance of the Newton iteration of the implicit stages, in units of the controller's
 #: (module docstring, "Numerics").
 ROOT_TOLERANCE_FACTOR = 1.0e4
-
 
 
 def _check_g_star_constant(value) -> None:
@@ -142,7 +146,7 @@ class Background(eqx.Module):
         )
 
 
-class FreezeOutModel(eqx.Module):
+class FreezeOutModel(AbstractValidationModel):
     r"""One WIMP with a constant s-wave :math:`\langle\sigma v\rangle` (module docstring).
 
     Attributes:
@@ -163,6 +167,37 @@ class FreezeOutModel(eqx.Module):
     g_chi: Float[Array, "..."]
     self_conjugate: bool = eqx.field(static=True)
     g_star_constant: float | None = eqx.field(static=True)
+
+    name: ClassVar[str] = "freeze_out"
+    parameters: ClassVar[dict[str, Parameter]] = {
+        "m_chi": Parameter("GeV", "WIMP mass", *M_CHI_RANGE, scale="log", positive=True),
+        "sigma_v": Parameter(
+            "cm^3/s",
+            "s-wave annihilation cross section",
+            *SIGMA_V_RANGE,
+            scale="log",
+            positive=True,
+        ),
+        "g_chi": Parameter(
+            "1", "internal degrees of freedom", *G_CHI_RANGE, scale="log", positive=True
+        ),
+    }
+    observables: ClassVar[dict[str, Observable]] = {
+        "Omega_h2": Observable("1", "relic density Omega h^2"),
+        "Y_inf": Observable("1", "relic yield n/s"),
+        "x_f": Observable("1", "freeze-out point m_chi/T where Y = 2 Y_eq"),
+    }
+    default_targets: ClassVar[dict[str, float]] = {"Omega_h2": constants.Omega_c_h2_observed}
+    default_free: ClassVar[tuple[str, ...]] = ("sigma_v",)
+    setting_ranges: ClassVar[dict[str, tuple[float, float]]] = SETTING_RANGES
+    min_n_save: ClassVar[int] = 200
+
+    @staticmethod
+    def public_solve():
+        return solve_freeze_out
+
+    def traced_solve(self, floats, max_steps, n_save):
+        return solve_freeze_out_unjitted(self, **floats, max_steps=max_steps, n_save=n_save)
 
     def __init__(
         self,
@@ -247,9 +282,7 @@ def _reference(model: FreezeOutModel, x, W_floor, bg: Background):
     )
     a = W_eq - W_floor
     offset = jnp.where(a > -30.0, jnp.log1p(jnp.exp(-jnp.maximum(a, -30.0))), -a)
-    W_ref = jnp.where(
-        a > -30.0, W_eq + offset, W_floor + jnp.log1p(jnp.exp(jnp.minimum(a, -30.0)))
-    )
+    W_ref = jnp.where(a > -30.0, W_eq + offset, W_floor + jnp.log1p(jnp.exp(jnp.minimum(a, -30.0))))
     dW_eq = -x * k1e / k2e + 3.0 * (b["one_plus_delta"] - 1.0)
     return W_eq, offset, jax.nn.sigmoid(a) * dW_eq, b, W_ref
 
@@ -294,7 +327,6 @@ class FreezeOutSolution(ModelSolution):
 
 
 #: Allowed ranges of the float settings of :func:`solve_freeze_out`.
-SETTING_RANGES = {"rtol": (1e-14, 1e-3), "atol": (1e-16, 1e-3), "x_start": (0.1, 5.0)}
 
 
 def _validated_settings(rtol, atol, x_start, max_steps, n_save):

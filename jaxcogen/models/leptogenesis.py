@@ -91,7 +91,7 @@ scaled :math:`e^zK_\nu(z)` of :mod:`jaxcogen._special`, so nothing overflows at 
 """
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import diffrax
 import equinox as eqx
@@ -101,11 +101,13 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants
+from jaxcogen._interface import Observable, Parameter
 from jaxcogen._special import bessel_k012e
 from jaxcogen.models._inputs import (
     STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
 )
 from jaxcogen.models._inputs import (
+    AbstractValidationModel,
     ModelSolution,
     check_range,
     is_concrete,
@@ -121,8 +123,12 @@ InitialAbundance = Literal["thermal", "zero"]
 
 #: :math:`m_*` [GeV] from jaxcogen's constants (module docstring): 1.0702e-12 GeV.
 m_star_GeV: float = (
-    8.0 * math.pi * constants.hubble_coefficient * math.sqrt(constants.g_star_SM)
-    * constants.v_EW**2 / constants.m_Pl
+    8.0
+    * math.pi
+    * constants.hubble_coefficient
+    * math.sqrt(constants.g_star_SM)
+    * constants.v_EW**2
+    / constants.m_Pl
 )
 #: :math:`m_*` [eV] = 1.0702e-3 eV.
 m_star_eV: float = m_star_GeV * 1e9
@@ -149,10 +155,16 @@ M_1_RANGE = (1e3, 1e17)  # GeV
 EPSILON_1_MAX = 1.0
 MBAR_RANGE = (0.0, 10.0)  # eV
 HIGGS_MASS_DEFAULT = 125.25  # GeV (PDG), only for the ΔL=1 scattering logarithm
+#: Allowed ranges of the float solver settings.
+SETTING_RANGES = {
+    "rtol": (1e-14, 1e-2),
+    "atol": (1e-30, 1e-2),
+    "z_initial": (1e-8, 1e-1),
+    "z_final": (20.0, 1e6),
+}
 
 
-
-class LeptogenesisModel(eqx.Module):
+class LeptogenesisModel(AbstractValidationModel):
     r"""One point of vanilla :math:`N_1` leptogenesis (module docstring for the equations).
 
     Attributes:
@@ -182,6 +194,42 @@ class LeptogenesisModel(eqx.Module):
     scatterings: bool = eqx.field(static=True)
     Delta_L2_washout: bool = eqx.field(static=True)
 
+    name: ClassVar[str] = "leptogenesis"
+    parameters: ClassVar[dict[str, Parameter]] = {
+        "M_1": Parameter("GeV", "heavy-neutrino mass M_1", *M_1_RANGE, scale="log", positive=True),
+        "epsilon_1": Parameter("1", "CP asymmetry of N_1 decays", -EPSILON_1_MAX, EPSILON_1_MAX),
+        "mtilde_1": Parameter(
+            "eV",
+            "effective neutrino mass mtilde_1",
+            K_RANGE[0] * m_star_eV,
+            K_RANGE[1] * m_star_eV,
+            scale="log",
+            positive=True,
+        ),
+        "mbar": Parameter("eV", "absolute neutrino mass scale", *MBAR_RANGE),
+        "M_higgs": Parameter("GeV", "Higgs mass in the scattering logarithm", positive=True),
+    }
+    observables: ClassVar[dict[str, Observable]] = {
+        "eta_B": Observable("1", "baryon-to-photon ratio at recombination", signed=True),
+        "Y_B": Observable("1", "baryon asymmetry n_B/s", signed=True),
+        "Y_B_minus_L": Observable("1", "B-L asymmetry per entropy", signed=True),
+        "N_B_minus_L_final": Observable(
+            "1", "final N_{B-L} per comoving photon (z << 1)", signed=True
+        ),
+        "kappa_f": Observable("1", "efficiency factor kappa_f"),
+        "K": Observable("1", "decay parameter K = mtilde_1/m_*"),
+    }
+    default_targets: ClassVar[dict[str, float]] = {"Y_B": constants.DeltaY_B_observed}
+    default_free: ClassVar[tuple[str, ...]] = ("epsilon_1",)
+    setting_ranges: ClassVar[dict[str, tuple[float, float]]] = SETTING_RANGES
+
+    @staticmethod
+    def public_solve():
+        return solve_leptogenesis
+
+    def traced_solve(self, floats, max_steps, n_save):
+        return solve_leptogenesis_unjitted(self, **floats, max_steps=max_steps, n_save=n_save)
+
     def __init__(
         self,
         *,
@@ -207,7 +255,10 @@ class LeptogenesisModel(eqx.Module):
             check_range("epsilon_1", epsilon_1, -EPSILON_1_MAX, EPSILON_1_MAX)
             lo, hi = K_RANGE
             check_range(
-                "mtilde_1", mtilde_1, lo * m_star_eV, hi * m_star_eV,
+                "mtilde_1",
+                mtilde_1,
+                lo * m_star_eV,
+                hi * m_star_eV,
                 f" eV (K = mtilde_1/m_* in [{lo:g}, {hi:g}], m_* = {m_star_eV:.5g} eV)",
             )
             check_range("mbar", mbar, *MBAR_RANGE, " eV")
@@ -299,7 +350,11 @@ def rates(model: LeptogenesisModel, z) -> dict[str, Array]:
     if model.Delta_L2_washout:
         W = W + DELTA_L2_OMEGA / z**2 * (model.M_1 / 1e10) * model.mbar**2
     return dict(
-        D=D, D_plus_S=D_plus_S, W=W, D_times_N_eq=1.5 * W_ID, log_N_eq=log_N_eq,
+        D=D,
+        D_plus_S=D_plus_S,
+        W=W,
+        D_times_N_eq=1.5 * W_ID,
+        log_N_eq=log_N_eq,
         K1_over_K2=K1_over_K2,
     )
 
@@ -414,12 +469,6 @@ def solve_leptogenesis(
 
 
 #: Allowed ranges of the float settings of :func:`solve_leptogenesis`.
-SETTING_RANGES = {
-    "rtol": (1e-14, 1e-2),
-    "atol": (1e-30, 1e-2),
-    "z_initial": (1e-8, 1e-1),
-    "z_final": (20.0, 1e6),
-}
 
 
 def _validated_settings(rtol, atol, z_initial, z_final, max_steps, n_save):

@@ -50,7 +50,7 @@ from jaxtyping import Array, Float
 from jaxcogen import cosmology, rates
 from jaxcogen.model._cogenesis import CogenesisModel, EffectiveCouplings
 from jaxcogen.model._conventions import Conventions
-from jaxcogen.production._spectators import sm_equilibrium_coefficients
+from jaxcogen.production._spectators import sm_equilibrium_coefficients, spectator_factor
 from jaxcogen.rates._network import AbstractRateNetwork, AnalyticRateNetwork, xi_power
 
 _SM = sm_equilibrium_coefficients()
@@ -64,7 +64,7 @@ g_phi = 1.0
 
 
 def chemical_potential_coefficients(
-    spectators: str, g_star_s: Float[Array, ""]
+    spectators: str, g_star_s: Float[Array, ""], T: Float[Array, ""] | None = None
 ) -> tuple[Float[Array, ""], Float[Array, ""]]:
     r"""Linear-response coefficients :math:`(c_{\rm SM},c_D)` with
     :math:`\mu_{\rm SM}=c_{\rm SM}\,\Delta Y_L` and :math:`\mu_D\,\xi^3=c_D\,\Delta Y_\chi`.
@@ -75,9 +75,17 @@ def chemical_potential_coefficients(
       =-K\frac{4\pi^2g_{*s}}{15}Y_{B-L}` with :math:`K=257/711`, and
       :math:`\hat\mu_F=\frac{4\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}`,
       :math:`\hat\mu_B=\frac{2\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}` (notes §3.5, crosscheck 4–5).
+    - ``"temperature_regime"``: as ``"sm_equilibrium"`` with :math:`K=K(T)`
+      (:func:`jaxcogen.production._spectators.spectator_factor`); needs the SM temperature ``T``.
     """
-    if spectators == "sm_equilibrium":
-        c_sm = _K_SM_EQUILIBRIUM * 4.0 * jnp.pi**2 * g_star_s / 15.0
+    if spectators in ("sm_equilibrium", "temperature_regime"):
+        if spectators == "sm_equilibrium":
+            K = _K_SM_EQUILIBRIUM
+        elif T is None:
+            raise ValueError("spectators='temperature_regime' needs the temperature T [GeV]")
+        else:
+            K = spectator_factor(T)
+        c_sm = K * 4.0 * jnp.pi**2 * g_star_s / 15.0
         c_dark = (4.0 / g_chi_weyl + 2.0 / g_phi) * jnp.pi**2 * g_star_s / 15.0
     else:
         c_sm = jnp.pi**4 * g_star_s / (45.0 * g_lepton_doublet)
@@ -192,7 +200,7 @@ class BoltzmannSystem(eqx.Module):
 
         # (c') asymmetries in linear response
         c_sm, c_dark = chemical_potential_coefficients(
-            self.conventions.spectators, cosmology.g_star_s(T)
+            self.conventions.spectators, cosmology.g_star_s(T), T
         )
         potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])  # (mu_SM, xi^3 mu_D)
         washout = r.response @ potentials

@@ -26,15 +26,41 @@ Conditions imposed (three generations; CKM mixing equilibrates quark flavours, s
 - hypercharge neutrality :math:`\sum_XY_Xk_X\mu_X=0`;
 - the conserved flavour charges :math:`\Delta_\alpha=B/3-L_\alpha`: all of :math:`B-L` in the
   flavour :math:`\ell_N` that couples to the heavy neutrinos, none in the others.
+
+**Temperature regimes** (``spectators="temperature_regime"``). Above :math:`\sim10^5` GeV not every SM
+reaction is faster than the Hubble rate. :func:`regime_coefficients` solves the equilibrium for any
+set of fast reactions by linear algebra on the conserved charges (also exact): the chemical
+potentials allowed by the fast reactions span the null space of their stoichiometric matrix,
+whose basis vectors :math:`q_a` are the conserved charges; with :math:`n_X=k_X\mu_XT^2/6`,
+:math:`\mu=\sum_a\lambda_aq_a` and :math:`Q_a=\sum_bG_{ab}\lambda_b`,
+:math:`G_{ab}=\sum_Xq_{aX}k_Xq_{bX}`. The only slow processes that change SM charges (the portal
+scatterings and the :math:`\Delta L=2` ones) destroy :math:`\ell_N H` pairs, so every conserved
+charge is :math:`Q_a=-\nu\,v_a`, :math:`v_a=q_a(\ell_N)+q_a(H)`, :math:`\nu=n_{B-L}/(T^3/6)`, and
+:math:`\hat\mu_{\ell_N}+\hat\mu_H=-K\nu` with :math:`K=v^{\rm T}G^{-1}v` (crosscheck item 5).
+Generation-diagonal Yukawas (CKM-induced flavour changes neglected in the partial regimes;
+in the fully equilibrated one the generation baryon numbers stay equal, so the result is the
+CKM one). :data:`REGIMES` lists the regimes used, with their lower temperature boundaries;
+:func:`spectator_factor` interpolates :math:`K(T)` smoothly between them (``docs/physics.md``,
+"Spectators by temperature regime").
 """
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+
+import jax.numpy as jnp
+from jax.nn import sigmoid
+from jaxtyping import Array, Float
 
 # internal dof k_X per generation in n = k mu T^2 / 6 (fermions g, bosons 2g), hypercharges
 _K_Q, _K_U, _K_D, _K_L, _K_E, _K_H = 6, 3, 3, 2, 1, 4
 _Y_Q, _Y_U, _Y_D, _Y_L, _Y_E, _Y_H = (
-    Fraction(1, 6), Fraction(2, 3), Fraction(-1, 3), Fraction(-1, 2), Fraction(-1), Fraction(1, 2)
+    Fraction(1, 6),
+    Fraction(2, 3),
+    Fraction(-1, 3),
+    Fraction(-1, 2),
+    Fraction(-1),
+    Fraction(1, 2),
 )
 
 
@@ -141,3 +167,205 @@ def sm_equilibrium_coefficients() -> SpectatorCoefficients:
         c_higgs=c_H,
         K=c_ell / 2 + c_H / 4,
     )
+
+
+# --- general regimes ------------------------------------------------------------------------------
+
+#: The Yukawa couplings by name: (right-handed species, generation index 0..2).
+_YUKAWAS = {
+    "u": ("u", 0), "c": ("u", 1), "t": ("u", 2),
+    "d": ("d", 0), "s": ("d", 1), "b": ("d", 2),
+    "e": ("e", 0), "mu": ("e", 1), "tau": ("e", 2),
+}  # fmt: skip
+_LEPTON_FLAVOURS = {"e": 0, "mu": 1, "tau": 2}
+
+
+@dataclass(frozen=True)
+class Regime:
+    r"""A set of SM reactions in chemical equilibrium, valid for :math:`T_{\rm low}\le T<T_{\rm high}`.
+
+    Attributes:
+        name: short label.
+        yukawas: the Yukawa couplings in equilibrium (keys of ``_YUKAWAS``: ``"t"``, ``"tau"``, …).
+        qcd_sphalerons: QCD sphalerons in equilibrium.
+        ew_sphalerons: electroweak sphalerons in equilibrium.
+        T_low: lower boundary [GeV] (0 for the last regime); the upper one is the previous
+            regime's ``T_low`` (infinity for the first).
+    """
+
+    name: str
+    yukawas: frozenset[str]
+    qcd_sphalerons: bool
+    ew_sphalerons: bool
+    T_low: float
+
+
+#: The regimes used by ``spectators="temperature_regime"``, from high to low temperature.
+#: Boundaries (order of magnitude; where a rate :math:`\Gamma\sim5\times10^{-3}y^2T` or the
+#: sphaleron rate overtakes :math:`H`): QCD sphalerons below :math:`\sim10^{13}` GeV; electroweak
+#: sphalerons below :math:`\sim10^{12}` GeV (Bento, hep-ph/0304263); :math:`b,\tau` Yukawas below
+#: :math:`\sim10^{12}` GeV and :math:`c` below :math:`\sim10^{11}` GeV, grouped here at
+#: :math:`10^{12}` as in Nardi–Nir–Roulet–Racker (hep-ph/0601084, hep-ph/0512052: "two-flavour"
+#: regime below :math:`10^{12}`); :math:`s,\mu` below :math:`\sim10^9` GeV (their three-flavour
+#: regime, which keeps :math:`u,d,e` out of equilibrium); :math:`u,d,e` below
+#: :math:`\sim10^5`–:math:`10^6` GeV. The top Yukawa is in equilibrium throughout
+#: (:math:`T\lesssim10^{15}` GeV). Physics notes §3.5, crosscheck item 5.
+REGIMES: tuple[Regime, ...] = (
+    Regime("top", frozenset({"t"}), False, False, 1.0e13),
+    Regime("top+QCD", frozenset({"t"}), True, False, 1.0e12),
+    Regime("two-flavour", frozenset({"t", "b", "c", "tau"}), True, True, 1.0e9),
+    Regime("three-flavour", frozenset({"t", "b", "c", "tau", "s", "mu"}), True, True, 1.0e5),
+    Regime("all", frozenset(_YUKAWAS), True, True, 0.0),
+)
+
+#: Width of the smooth steps of :math:`K(T)` in :math:`\ln T` (:func:`spectator_factor`).
+REGIME_WIDTH_LN_T: float = 1.0
+
+#: The flavour of the doublet :math:`\ell_N` that couples to the heavy neutrinos, for
+#: ``spectators="temperature_regime"``: aligned with :math:`\tau`, so that it stays a flavour
+#: eigenstate in every regime (a general direction needs a flavour density matrix).
+LEPTON_FLAVOUR_N: str = "tau"
+
+_SPECIES = tuple(f"{s}{g}" for g in range(3) for s in ("q", "u", "d", "l", "e")) + ("H",)
+_INDEX = {name: i for i, name in enumerate(_SPECIES)}
+_K = {"q": _K_Q, "u": _K_U, "d": _K_D, "l": _K_L, "e": _K_E, "H": _K_H}
+_BARYON = {"q": Fraction(1, 3), "u": Fraction(1, 3), "d": Fraction(1, 3)}
+
+
+def _multiplicity(name: str) -> int:
+    return _K[name[0]]
+
+
+def _reaction_rows(regime: Regime) -> list[list[Fraction]]:
+    """Equilibrium conditions sum_X nu_X mu_X = 0 of the fast reactions (rows over _SPECIES)."""
+    n = len(_SPECIES)
+    rows = []
+
+    def row(coeffs: dict[str, int]) -> list[Fraction]:
+        r = [Fraction(0)] * n
+        for name, value in coeffs.items():
+            r[_INDEX[name]] += Fraction(value)
+        return r
+
+    for y in sorted(regime.yukawas):
+        kind, g = _YUKAWAS[y]
+        if kind == "u":  # mu_u = mu_q + mu_H
+            rows.append(row({f"u{g}": 1, f"q{g}": -1, "H": -1}))
+        elif kind == "d":  # mu_d = mu_q - mu_H
+            rows.append(row({f"d{g}": 1, f"q{g}": -1, "H": 1}))
+        else:  # mu_e = mu_l - mu_H
+            rows.append(row({f"e{g}": 1, f"l{g}": -1, "H": 1}))
+    if regime.qcd_sphalerons:  # sum_i (2 mu_q - mu_u - mu_d) = 0
+        r = [Fraction(0)] * n
+        for g in range(3):
+            r[_INDEX[f"q{g}"]] += 2
+            r[_INDEX[f"u{g}"]] -= 1
+            r[_INDEX[f"d{g}"]] -= 1
+        rows.append(r)
+    if regime.ew_sphalerons:  # sum_i (3 mu_q + mu_l) = 0
+        r = [Fraction(0)] * n
+        for g in range(3):
+            r[_INDEX[f"q{g}"]] += 3
+            r[_INDEX[f"l{g}"]] += 1
+        rows.append(r)
+    return rows
+
+
+def _null_space(rows: list[list[Fraction]], n: int) -> list[list[Fraction]]:
+    """Basis of {x : rows @ x = 0} (exact reduced row echelon form)."""
+    a = [r[:] for r in rows]
+    pivots: list[int] = []
+    top = 0
+    for col in range(n):
+        p = next((r for r in range(top, len(a)) if a[r][col] != 0), None)
+        if p is None:
+            continue
+        a[top], a[p] = a[p], a[top]
+        pv = a[top][col]
+        a[top] = [v / pv for v in a[top]]
+        for r in range(len(a)):
+            if r != top and a[r][col] != 0:
+                f = a[r][col]
+                a[r] = [vr - f * vt for vr, vt in zip(a[r], a[top], strict=True)]
+        pivots.append(col)
+        top += 1
+        if top == len(a):
+            break
+    basis = []
+    for free in (c for c in range(n) if c not in pivots):
+        v = [Fraction(0)] * n
+        v[free] = Fraction(1)
+        for r, pc in enumerate(pivots):
+            v[pc] = -a[r][free]
+        basis.append(v)
+    return basis
+
+
+def regime_coefficients(
+    regime: Regime, lepton_flavour: str = LEPTON_FLAVOUR_N
+) -> SpectatorCoefficients:
+    r"""Exact equilibrium coefficients in ``regime`` with :math:`B-L` made in ``lepton_flavour``.
+
+    ``lepton_flavour`` (``"e"``, ``"mu"``, ``"tau"``) is the flavour of :math:`\ell_N`; it matters
+    only where that flavour's Yukawa is fast. Method: module docstring ("Temperature regimes").
+    """
+    n = len(_SPECIES)
+    charges = _null_space(_reaction_rows(regime), n)
+    k = [Fraction(_multiplicity(name)) for name in _SPECIES]
+    gram = [
+        [sum((qa[x] * k[x] * qb[x] for x in range(n)), Fraction(0)) for qb in charges]
+        for qa in charges
+    ]
+    ell = _INDEX[f"l{_LEPTON_FLAVOURS[lepton_flavour]}"]
+    higgs = _INDEX["H"]
+    v = [qa[ell] + qa[higgs] for qa in charges]
+    lam = _solve_exact(gram, [-x for x in v])  # nu = 1
+    mu = [
+        sum((la * qa[x] for la, qa in zip(lam, charges, strict=True)), Fraction(0))
+        for x in range(n)
+    ]
+    dens = [k[x] * mu[x] for x in range(n)]
+    B = sum(
+        (_BARYON.get(name[0], Fraction(0)) * dens[x] for x, name in enumerate(_SPECIES)),
+        Fraction(0),
+    )
+    L = sum((dens[x] for x, name in enumerate(_SPECIES) if name[0] in "le"), Fraction(0))
+    BL = B - L
+    c_ell, c_H = -dens[ell] / BL, -dens[higgs] / BL
+    return SpectatorCoefficients(
+        c_baryon=B / BL,
+        c_lepton_total=L / BL,
+        c_ell=c_ell,
+        c_higgs=c_H,
+        K=c_ell / 2 + c_H / 4,
+    )
+
+
+def regime_K_values(lepton_flavour: str = LEPTON_FLAVOUR_N) -> tuple[Fraction, ...]:
+    """:math:`K` of each of :data:`REGIMES` (high to low temperature), exact."""
+    return tuple(regime_coefficients(r, lepton_flavour).K for r in REGIMES)
+
+
+_K_REGIMES = tuple(float(K) for K in regime_K_values())
+_LN_T_BOUNDARIES = tuple(math.log(r.T_low) for r in REGIMES[:-1])
+
+
+def spectator_factor(T: Float[Array, "..."]) -> Float[Array, "..."]:
+    r"""The spectator factor :math:`K(T)` of ``spectators="temperature_regime"``.
+
+    A smooth step at each boundary :math:`T_j` of :data:`REGIMES`:
+
+    .. math:: K(T)=K_{\rm last}+\sum_j\big(K_j-K_{j+1}\big)\,
+              \sigma\Big(\frac{\ln T-\ln T_j}{w}\Big),\qquad w=1,
+
+    with :math:`\sigma` the logistic function and :math:`K_j` the regime just above :math:`T_j`.
+    For :math:`w=1`, :math:`\sigma=T/(T+T_j)`: the weight of the higher-temperature regime is
+    :math:`H/(\Gamma+H)` for a rate with :math:`\Gamma/H=T_j/T` (Yukawa-like), a crude model of
+    partial equilibration; smooth and differentiable in :math:`T` (and so in :math:`T_{\rm RH}`)
+    for the adaptive ODE solver. Far from the boundaries it is the regime's exact fraction.
+    """
+    lnT = jnp.log(jnp.asarray(T, dtype=jnp.float64))
+    K = jnp.full_like(lnT, _K_REGIMES[-1])
+    for j, lnTj in enumerate(_LN_T_BOUNDARIES):
+        K = K + (_K_REGIMES[j] - _K_REGIMES[j + 1]) * sigmoid((lnT - lnTj) / REGIME_WIDTH_LN_T)
+    return K

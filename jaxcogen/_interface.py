@@ -1,0 +1,250 @@
+r"""The model interface: what :func:`jaxcogen.scan`, :func:`jaxcogen.fit`, parameter cards and the
+CLI need from a model — and nothing model-specific anywhere else.
+
+A model is an immutable :class:`equinox.Module` of traced parameters that subclasses
+:class:`AbstractModel` and declares, as class variables (``eqx.AbstractClassVar`` here):
+
+- ``name`` — a short name (``"cogenesis"``, ``"leptogenesis"``, …), recorded in scan files;
+- ``parameters`` — ``{field: Parameter}``: unit, meaning, physical range, fit coordinate, and
+  whether it is a complex coupling (then scanned and fitted whole or by one real part,
+  ``"y2.abs"``, ``"y2.arg"``, ``"y2.re"``, ``"y2.im"``);
+- ``observables`` — ``{name: Observable}``: unit, meaning, sign;
+- ``diagnostics`` — per-point numbers kept by scans that are not fit targets (optional);
+- ``default_targets``, ``default_free`` — what :func:`jaxcogen.fit` does by default;
+
+and implements ``is_valid`` (traceable validity of a point), ``solve_settings`` (validated solver
+settings from keyword options) and ``solve_point`` (the traceable solve, returning the observables
+with ``status``, ``num_steps`` and ``num_rejected_steps``). Everything else has a generic
+implementation here that a model may refine: naming and setting parameters under ``jit``, the base
+point as a record, and two optional capabilities — a stiffness proxy that scans sort points by
+("bucketing"), and an explicit-then-implicit solver split (``solver="auto"``) that scans run as
+two vmapped passes.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Float
+
+__all__ = ["COMPLEX_PARTS", "AbstractModel", "Observable", "Parameter", "model_type_of"]
+
+#: The real parts a complex coupling is scanned or fitted by.
+COMPLEX_PARTS: tuple[str, ...] = ("abs", "arg", "re", "im")
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One continuous parameter of a model.
+
+    Attributes:
+        unit: its unit (``"GeV"``, ``"1"``, ``"cm^3/s"``, …).
+        description: one line saying what it is.
+        lower, upper: the physical range a fit stays within (``±inf``: open); scans only check
+            ``positive`` (the model's ``is_valid`` flags the rest per point).
+        scale: the fit coordinate, ``"log"`` (:math:`u=\\ln p`) or ``"linear"`` (:math:`u=p`).
+        positive: must be > 0 (masses, temperatures, rates).
+        non_negative: must be >= 0 (a coupling's modulus).
+        complex: a complex coupling (scanned whole, or by one part of ``COMPLEX_PARTS``).
+    """
+
+    unit: str
+    description: str
+    lower: float = -math.inf
+    upper: float = math.inf
+    scale: str = "linear"
+    positive: bool = False
+    non_negative: bool = False
+    complex: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Observable:
+    """One number a solve reports per point: its unit, meaning and whether it may be negative."""
+
+    unit: str
+    description: str
+    signed: bool = False
+
+
+class AbstractModel(eqx.Module):
+    """A parameter point of some physics model (module docstring)."""
+
+    name: eqx.AbstractClassVar[str]
+    parameters: eqx.AbstractClassVar[Mapping[str, Parameter]]
+    observables: eqx.AbstractClassVar[Mapping[str, Observable]]
+    default_targets: eqx.AbstractClassVar[Mapping[str, float]]
+    default_free: eqx.AbstractClassVar[tuple[str, ...]]
+    #: per-point numbers scans keep besides the observables (not fit targets)
+    diagnostics: ClassVar[Mapping[str, Observable]] = {}
+
+    # ---- what every model implements ---------------------------------------------------------
+
+    @abc.abstractmethod
+    def is_valid(self) -> Bool[Array, ""]:
+        """Whether the (possibly traced) point is inside the model's validity range."""
+
+    @classmethod
+    @abc.abstractmethod
+    def solve_settings(cls, options: Mapping[str, Any] | None = None, *, n_save: int | None = None):
+        """Validated solver settings from keyword ``options`` (``ValueError`` naming a bad one);
+        ``n_save`` overrides the saved-grid size (scans and fits keep only final values)."""
+
+    @abc.abstractmethod
+    def solve_point(self, settings) -> dict[str, Array]:
+        """The traceable solve: every observable and diagnostic, plus ``status``, ``num_steps``
+        and ``num_rejected_steps`` (observables NaN unless ``status`` is 0)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def settings_record(cls, settings) -> dict:
+        """The solver settings as plain numbers and strings (scan attributes, fit reports)."""
+
+    # ---- parameters (generic) ---------------------------------------------------------------
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """Every name :meth:`with_parameters` accepts: the fields, and the parts of complex ones."""
+        names = list(cls.parameters)
+        for field, parameter in cls.parameters.items():
+            if parameter.complex:
+                names += [f"{field}.{part}" for part in COMPLEX_PARTS]
+        return tuple(names)
+
+    @classmethod
+    def check_parameter_name(cls, name: str) -> tuple[str, str | None]:
+        """``("y2", "arg")`` for ``"y2.arg"``, ``(field, None)`` for a field; ``ValueError`` with a
+        suggestion for an unknown name."""
+        names = cls.parameter_names()
+        if not isinstance(name, str) or name not in names:
+            close = difflib.get_close_matches(str(name), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"unknown parameter {name!r}{hint} of the {cls.name} model; "
+                f"allowed: {', '.join(names)}"
+            )
+        field, _, part = name.partition(".")
+        return field, (part or None)
+
+    @classmethod
+    def parameter_unit(cls, name: str) -> str:
+        """Unit of a parameter name (a complex part: ``"rad"`` for ``arg``, else the field's)."""
+        field, part = cls.check_parameter_name(name)
+        return "rad" if part == "arg" else cls.parameters[field].unit
+
+    def get_parameter(self, name: str) -> Array:
+        """The value of parameter ``name`` (real, or complex for a bare complex coupling)."""
+        field, part = self.check_parameter_name(name)
+        value = getattr(self, field)
+        return {
+            None: lambda v: v,
+            "abs": jnp.abs,
+            "arg": jnp.angle,
+            "re": jnp.real,
+            "im": jnp.imag,
+        }[part](value)
+
+    def with_parameters(self, values: Mapping[str, ArrayLike]):
+        """A copy with the named parameters replaced (jittable, vmappable, differentiable).
+
+        Parts of one complex coupling are applied in the order given, each keeping the other of
+        its pair (``abs``/``arg`` or ``re``/``im``), so ``{"y2.abs": r, "y2.arg": θ}`` sets
+        :math:`y_2=re^{i\\theta}`. No validation here (use :meth:`is_valid` under ``jit``).
+        """
+        model = self
+        for name, value in values.items():
+            field, part = self.check_parameter_name(name)
+            if part is None:
+                dtype = jnp.complex128 if self.parameters[field].complex else jnp.float64
+                new = jnp.asarray(value, dtype=dtype)
+            else:
+                new = _combine(getattr(model, field), part, value).astype(jnp.complex128)
+            model = eqx.tree_at(lambda m, f=field: getattr(m, f), model, new)
+        return model
+
+    # ---- records (generic) ------------------------------------------------------------------
+
+    def card(self) -> dict:
+        """The point as plain numbers and static switches (complex couplings as ``{abs, arg}``)."""
+        card: dict[str, Any] = {"family": self.name}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, (bool, str)) or value is None:
+                card[field.name] = value
+            elif isinstance(value, eqx.Module):
+                card[field.name] = {
+                    f.name: getattr(value, f.name) for f in dataclasses.fields(value)
+                }
+            elif np.iscomplexobj(value):
+                z = complex(np.asarray(value))
+                card[field.name] = {"abs": abs(z), "arg": math.atan2(z.imag, z.real)}
+            else:
+                card[field.name] = float(np.asarray(value))
+        return card
+
+    # ---- scans (generic; refined by models that can do better) ------------------------------
+
+    @classmethod
+    def check_scan_names(cls, names: tuple[str, ...]) -> None:
+        """A complex coupling is scanned whole, by polar parts or by cartesian parts — never a
+        mixture (``ValueError``)."""
+        parts_of: dict[str, list[str | None]] = {}
+        for name in names:
+            field, part = cls.check_parameter_name(name)
+            parts_of.setdefault(field, []).append(part)
+        for field, parts in parts_of.items():
+            if None in parts and len(parts) > 1:
+                raise ValueError(f"{field!r} is scanned both whole and by parts; choose one")
+            if {"abs", "arg"} & set(parts) and {"re", "im"} & set(parts):
+                raise ValueError(f"{field!r}: scan either .abs/.arg or .re/.im, not both")
+
+    #: whether :meth:`stiffness_proxy` is implemented (scans sort points by it when True)
+    has_stiffness_proxy: ClassVar[bool] = False
+
+    def stiffness_proxy(self) -> Float[Array, ""]:
+        """A cheap predictor of the solve's step count (capability; see ``has_stiffness_proxy``)."""
+        raise NotImplementedError(f"{self.name}: no stiffness proxy")
+
+    @classmethod
+    def solver_passes(cls, settings) -> tuple[Any, Any] | None:
+        """``(explicit, implicit)`` settings when ``settings`` asks for an automatic
+        explicit-then-implicit choice (capability; None: one pass with ``settings``)."""
+        return None
+
+    def needs_implicit(self) -> Bool[Array, ""]:
+        """Whether the point is too stiff for the explicit pass of :meth:`solver_passes`."""
+        raise NotImplementedError(f"{self.name}: no automatic solver choice")
+
+
+def _combine(current: Array, part: str, value: ArrayLike) -> Array:
+    value = jnp.asarray(value, dtype=jnp.float64)
+    if part == "abs":
+        return value * jnp.exp(1j * jnp.angle(current))
+    if part == "arg":
+        return jnp.abs(current) * jnp.exp(1j * value)
+    if part == "re":
+        return value + 1j * jnp.imag(current)
+    return jnp.real(current) + 1j * value  # "im"
+
+
+def model_type_of(model) -> type[AbstractModel]:
+    """The model's class; ``TypeError`` naming the built-in model types if it is not a model."""
+    if isinstance(model, AbstractModel):
+        return type(model)
+    from jaxcogen.model import CogenesisModel
+    from jaxcogen.models import FreezeInDecayModel, FreezeOutModel, LeptogenesisModel
+
+    supported = ", ".join(
+        t.__name__ for t in (CogenesisModel, LeptogenesisModel, FreezeOutModel, FreezeInDecayModel)
+    )
+    raise TypeError(
+        f"{type(model).__name__} is not a jaxcogen model (an AbstractModel); supported: {supported}"
+    )

@@ -1,0 +1,76 @@
+r"""The one registry of the cogenesis model's parameters and observables: name, unit, meaning.
+
+Cards (:mod:`jaxcogen.model._cards`), the CLI report, scan dataset attributes, fits and the docs
+read these tables; :class:`~jaxcogen.CogenesisModel` declares them as its ``parameters``,
+``observables`` and ``diagnostics`` (:class:`~jaxcogen._interface.AbstractModel`).
+"""
+
+import math
+
+from jaxcogen import constants
+from jaxcogen._interface import Observable, Parameter
+
+#: Lowest reheating temperature accepted [GeV]: production must happen in the unbroken
+#: electroweak phase (massless L, H; sphalerons active), well above :math:`T_*=131.7` GeV.
+T_RH_MIN: float = 1.0e3
+
+#: Largest perturbative coupling, :math:`\sqrt{4\pi}`.
+PERTURBATIVE_COUPLING: float = math.sqrt(4.0 * math.pi)
+
+PARAMETERS: dict[str, Parameter] = {
+    "M1": Parameter(
+        "GeV", "mass of the heavy Majorana neutrino N1", 0.0, math.inf, "log", positive=True
+    ),
+    "M2": Parameter(
+        "GeV", "mass of the heavy Majorana neutrino N2", 0.0, math.inf, "log", positive=True
+    ),
+    "y1": Parameter("1", "Yukawa coupling of (L.H) N1", 0.0, PERTURBATIVE_COUPLING, complex=True),
+    "y2": Parameter("1", "Yukawa coupling of (L.H) N2", 0.0, PERTURBATIVE_COUPLING, complex=True),
+    "lambda1": Parameter(
+        "1", "dark coupling of (chi phi) N1", 0.0, PERTURBATIVE_COUPLING, complex=True
+    ),
+    "lambda2": Parameter(
+        "1", "dark coupling of (chi phi) N2", 0.0, PERTURBATIVE_COUPLING, complex=True
+    ),
+    "m_chi": Parameter("GeV", "Dirac dark-matter mass", 0.0, math.inf, "log", positive=True),
+    "m_phi": Parameter("GeV", "dark scalar mass", 0.0, math.inf, "log", positive=True),
+    "kappa": Parameter(
+        "1", "dark-sink coupling of phi chi^c eta", 0.0, PERTURBATIVE_COUPLING, non_negative=True
+    ),
+    "T_RH": Parameter("GeV", "reheating temperature", T_RH_MIN, math.inf, "log", positive=True),
+}
+
+#: The scalar final observables of a :class:`~jaxcogen.Solution` (what scans store and fits use).
+OBSERVABLES: dict[str, Observable] = {
+    "DeltaY_B": Observable("1", "baryon asymmetry n_B/s after sphaleron freeze-out", signed=True),
+    "DeltaY_L": Observable("1", "lepton asymmetry Delta Y_L at T_end", signed=True),
+    "DeltaY_chi": Observable("1", "dark-matter asymmetry Y_chi - Y_chibar at T_end", signed=True),
+    "SigmaY_chi": Observable("1", "Y_chi + Y_chibar at T_end"),
+    "xi_final": Observable("1", "dark-to-SM temperature ratio T_chi/T at T_end"),
+    "Omega_chi_h2": Observable("1", "Omega_chi h^2 of the frozen-in chi population"),
+    "Omega_chi_h2_asymmetric": Observable(
+        "1", "Omega h^2 of the asymmetric relic alone (2|Delta Y_chi|, m = min(m_chi, m_phi))"
+    ),
+    "m_chi_asymmetric": Observable(
+        "GeV", "m_chi for which a purely asymmetric relic gives Omega h^2 = 0.12"
+    ),
+}
+
+#: Per-point diagnostics scans keep besides the observables: the EFT validity diagnostic.
+DIAGNOSTICS: dict[str, Observable] = {
+    "eft_resonant_ratio": Observable(
+        "1", "EFT validity: on-shell N production / EFT rate at T_RH (trustworthy below 0.1)"
+    ),
+    "eft_s_over_M1_squared": Observable(
+        "1", "EFT validity: s/M1^2 at the 99th percentile of the dim-6 rate (trustworthy below 1)"
+    ),
+}
+
+#: The observed values a fit aims at by default (today's universe).
+DEFAULT_TARGETS: dict[str, float] = {
+    "DeltaY_B": constants.DeltaY_B_observed,
+    "Omega_chi_h2_asymmetric": constants.Omega_c_h2_observed,
+}
+
+#: The parameters a fit frees by default.
+DEFAULT_FREE: tuple[str, ...] = ("lambda2.abs", "y2.arg", "m_chi")
