@@ -30,6 +30,13 @@ from jaxtyping import Array, Float
 
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, goal_loss, log_ratio, target_terms
 from jaxcogen.fitting._optimize import OptimizerConfig, best_start, optimize
+from jaxcogen.fitting._result import (
+    DEFAULT_ADAM_LEARNING_RATE,
+    DEFAULT_STEPS,
+    FitResult,
+    solve_failure_text,
+    verdict_text,
+)
 from jaxcogen.models._families import FAMILIES, ModelFamily, ModelSolveSettings, family_of
 
 #: Inner-solve options of the loss (looser than the final check's family defaults).
@@ -150,7 +157,7 @@ def fit_family(
     free: Sequence[str] | None = None,
     *,
     optimizer: str = "lbfgs",
-    n_starts: int = 4,
+    n_starts: int = 8,
     seed: int = 0,
     steps: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
@@ -174,8 +181,6 @@ def fit_family(
     ranges; ``start_domain`` defaults to a decade around the model's value (log coordinates) or
     the value ± its modulus (linear). Returns a :class:`jaxcogen.FitResult` (``m_nu`` NaN).
     """
-    from jaxcogen.fitting._fit import DEFAULT_ADAM_LEARNING_RATE, DEFAULT_STEPS, FitResult
-
     wall_start = time.perf_counter()
     family = family_of(model)
     targets, free, weights = _check(family, targets, free, weights, bounds, start_domain)
@@ -199,7 +204,9 @@ def fit_family(
         if bounds and name in bounds:
             low, high = max(low, float(bounds[name][0])), min(high, float(bounds[name][1]))
             if not low < high:
-                raise ValueError(f"bounds[{name!r}]: empty after intersecting with [{c.lower:g}, {c.upper:g}]")
+                raise ValueError(
+                    f"bounds[{name!r}]: empty after intersecting with [{c.lower:g}, {c.upper:g}]"
+                )
         if kind == "log" and low <= 0:
             low = high * 1e-30
         lo.append(_natural_of(kind, low))
@@ -225,7 +232,10 @@ def fit_family(
     # starts: the model itself, then uniform draws in the natural coordinates of start_domain
     rng = np.random.default_rng(seed)
     current = np.array(
-        [_natural_of(k, float(np.asarray(family.get_parameter(model, n)))) for n, k in zip(free, kinds, strict=True)]
+        [
+            _natural_of(k, float(np.asarray(family.get_parameter(model, n))))
+            for n, k in zip(free, kinds, strict=True)
+        ]
     )
     domain_lo, domain_hi = current.copy(), current.copy()
     for j, (name, kind) in enumerate(zip(free, kinds, strict=True)):
@@ -279,7 +289,7 @@ def fit_family(
         )
         success.append(ok)
         if code != 0:
-            status.append(f"solve_failed: status {code}")
+            status.append(solve_failure_text(code))
         else:
             status.append("converged" if bool(np.asarray(states.done)[s]) else "max_steps")
     losses_arr, success_arr = np.asarray(losses), np.asarray(success, dtype=bool)
@@ -292,17 +302,15 @@ def fit_family(
         for j, name in enumerate(free)
         if abs(best_thetas[best, j]) > 15.0
     )
-    described = ", ".join(
-        f"{k} = {observables[k]:.6g} (target {targets[k]:.6g})" for k in targets
+    verdict = verdict_text(
+        bool(success_arr[best]),
+        int(success_arr.sum()),
+        n,
+        tolerance,
+        observables,
+        targets,
+        limits,
     )
-    if success_arr[best]:
-        verdict = (
-            f"Reached: {described}, within {tolerance:.2%} ({int(success_arr.sum())} of {n} starts)."
-        )
-    else:
-        verdict = f"NOT reached within {tolerance:.2%}: closest {described}."
-        if limits:
-            verdict += f" Limited by: {', '.join(limits)}."
     return FitResult(
         model=best_model,
         parameters=parameters,

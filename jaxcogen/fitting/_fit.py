@@ -26,7 +26,6 @@ Example::
     result.model            # the best fit, a validated CogenesisModel
 """
 
-import dataclasses
 import math
 import time
 import warnings
@@ -36,7 +35,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxcogen import constants
 from jaxcogen.fitting._gradients import OBSERVABLES, check_observable_name
 from jaxcogen.fitting._loss import (
     DEFAULT_SOFTNESS,
@@ -47,6 +45,13 @@ from jaxcogen.fitting._loss import (
 )
 from jaxcogen.fitting._optimize import OptimizerConfig, best_start, optimize
 from jaxcogen.fitting._problem import SLOT, FitProblem
+from jaxcogen.fitting._result import (
+    DEFAULT_ADAM_LEARNING_RATE,
+    DEFAULT_STEPS,
+    FitResult,
+    solve_failure_text,
+    verdict_text,
+)
 from jaxcogen.fitting._transforms import (
     FreeParameter,
     free_parameters,
@@ -55,15 +60,12 @@ from jaxcogen.fitting._transforms import (
 )
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import get_parameter
-from jaxcogen.production._solve import SolveSettings, solve, status_name
+from jaxcogen.production._solve import SolveSettings, solve
 from jaxcogen.production._validity import EFTValidityWarning
 
 #: Default targets: the observed baryon asymmetry and cold-dark-matter density (today's relic,
 #: see :data:`TARGET_ALIASES`).
-DEFAULT_TARGETS: dict[str, float] = {
-    "DeltaY_B": constants.DeltaY_B_observed,
-    "Omega_chi_h2_asymmetric": constants.Omega_c_h2_observed,
-}
+DEFAULT_TARGETS: dict[str, float] = dict(CogenesisModel.default_targets)
 
 #: A fit target ``Omega_chi_h2`` means the relic *today*: the frozen-in population
 #: (``Solution.Omega_chi_h2``, before the dark sink) is never what is observed. Fits therefore
@@ -73,7 +75,7 @@ DEFAULT_TARGETS: dict[str, float] = {
 TARGET_ALIASES: dict[str, str] = {"Omega_chi_h2": "Omega_chi_h2_asymmetric"}
 
 #: Default free parameters: one modulus and one phase for ΔY_B, m_χ for Ω_χh².
-DEFAULT_FREE: tuple[str, ...] = ("lambda2.abs", "y2.arg", "m_chi")
+DEFAULT_FREE: tuple[str, ...] = CogenesisModel.default_free
 
 #: Solver options of the solves inside the loss (the final check uses ``solve_options``).
 #: Tsit5 (not ``"auto"``): compiling the reverse-mode Kvaerno5 branch as well takes minutes on a CPU;
@@ -86,77 +88,7 @@ FIT_SOLVE_OPTIONS: dict[str, float | int | str] = {
     "solver": "Tsit5",
 }
 
-#: Default number of optimiser steps.
-DEFAULT_STEPS: dict[str, int] = {"lbfgs": 60, "adam": 300}
-
-#: Default initial learning rate of Adam (θ is in natural-log units or radians).
-DEFAULT_ADAM_LEARNING_RATE: float = 0.05
-
 ProgressCallback = Callable[[int, np.ndarray, np.ndarray], None]
-
-
-@dataclasses.dataclass(frozen=True)
-class FitResult:
-    """The outcome of :func:`fit`.
-
-    Attributes:
-        model: the best fit, a validated :class:`~jaxcogen.CogenesisModel`.
-        parameters: the best-fit free parameters (GeV, moduli, radians), by name.
-        observables: every observable of :data:`jaxcogen.fitting._gradients.OBSERVABLES` at the best
-            fit, from :func:`jaxcogen.solve` with ``solve_options``.
-        targets: the targets fitted.
-        m_nu: light-neutrino mass :math:`|w|v^2` of the best fit [GeV].
-        loss: the loss of the best fit (same final solve).
-        success: every target within ``tolerance`` (relative), the solve succeeded and
-            :math:`m_\\nu\\le m_\\nu^{\\max}`.
-        verdict: one paragraph: reached, or not reachable with the closest point and how far.
-        loss_history: loss per step of the best start (inner-solve accuracy).
-        best_start: index of the best start.
-        start_losses, start_success: final loss and success of each start.
-        start_status: per start, ``"converged"``, ``"max_steps"`` (goal not reached in the
-            step budget) or ``"solve_failed: <status>"``.
-        start_parameters: each start's final free parameters, by name (arrays over starts).
-        loss_histories: ``[start, step]`` losses.
-        active_limits: bounds the best fit sits on (e.g. ``"m_nu <= 1e-10 GeV"``).
-        optimizer, n_steps, wall_time_s, tolerance: how it was run.
-    """
-
-    model: CogenesisModel
-    parameters: dict[str, float]
-    observables: dict[str, float]
-    targets: dict[str, float]
-    m_nu: float
-    loss: float
-    success: bool
-    verdict: str
-    loss_history: np.ndarray
-    best_start: int
-    start_losses: np.ndarray
-    start_success: np.ndarray
-    start_status: tuple[str, ...]
-    start_parameters: dict[str, np.ndarray]
-    loss_histories: np.ndarray
-    active_limits: tuple[str, ...]
-    optimizer: str
-    n_steps: int
-    wall_time_s: float
-    tolerance: float
-
-    @property
-    def n_successful(self) -> int:
-        return int(np.sum(self.start_success))
-
-    def summary(self) -> str:
-        """A short plain-text report: the verdict, the fitted parameters and the observables."""
-        lines = [self.verdict, "", "best fit:"]
-        lines += [f"  {k} = {v!r}" for k, v in self.parameters.items()]
-        lines.append("observables:")
-        for key, value in self.observables.items():
-            target = f"   (target {self.targets[key]:.6g})" if key in self.targets else ""
-            lines.append(f"  {key} = {value:.6g}{target}")
-        if math.isfinite(self.m_nu):  # NaN for the validation models
-            lines.append(f"  m_nu = {self.m_nu * 1e9:.6g} eV")
-        return "\n".join(lines)
 
 
 # ---- input checks --------------------------------------------------------------------------------
@@ -249,20 +181,6 @@ def _judge(values, targets, tolerance, m_nu, m_nu_max, status) -> bool:
 # ---- the verdict ---------------------------------------------------------------------------------
 
 
-def describe_miss(name: str, value: float, target: float) -> str:
-    """``"DeltaY_B = 3.1e-12 (target 8.7e-11: 28.1x too small)"`` and similar."""
-    if not math.isfinite(value):
-        return f"{name} = {value} (target {target:.4g}: the solve failed)"
-    ratio = value / target
-    if ratio <= 0:
-        how = "wrong sign" if ratio < 0 else "zero"
-    elif ratio >= 1:
-        how = f"{ratio:.3g}x too large" if ratio > 1.5 else f"{100 * (ratio - 1):+.3g}%"
-    else:
-        how = f"{1 / ratio:.3g}x too small" if ratio < 1 / 1.5 else f"{100 * (ratio - 1):+.3g}%"
-    return f"{name} = {value:.4g} (target {target:.4g}: {how})"
-
-
 def active_limits(
     parameters: Sequence[FreeParameter],
     theta: np.ndarray,
@@ -284,21 +202,11 @@ def active_limits(
 
 
 def _verdict(success, n_success, n_starts, tolerance, values, targets, m_nu, m_nu_max, limits):
-    misses = "; ".join(describe_miss(k, values[k], t) for k, t in targets.items())
     m_nu_text = f"m_nu = {m_nu * 1e9:.4g} eV" + (
         f" (bound {m_nu_max * 1e9:.4g} eV)" if m_nu_max is not None else ""
     )
-    if success:
-        return (
-            f"reached: every target within {100 * tolerance:.3g}% in {n_success}/{n_starts} "
-            f"starts. Best fit: {misses}; {m_nu_text}."
-        )
-    limit_text = (
-        " It sits on " + ", ".join(limits) + "." if limits else " No bound is active there."
-    )
-    return (
-        f"NOT REACHABLE in the allowed region: none of {n_starts} starts reached every target "
-        f"within {100 * tolerance:.3g}%. Closest point: {misses}; {m_nu_text}.{limit_text}"
+    return verdict_text(
+        success, n_success, n_starts, tolerance, values, targets, limits, extra=m_nu_text
     )
 
 
@@ -491,7 +399,7 @@ def _finish(
         losses.append(loss if math.isfinite(loss) else math.inf)
         success.append(_judge(values, targets, tolerance, m_nu, m_nu_max, code))
         if code != 0 or never_finite[s]:
-            status.append(f"solve_failed: {status_name(code) if code else 'during the fit'}")
+            status.append(solve_failure_text(code))
         else:
             status.append("converged" if done[s] else "max_steps")
 

@@ -46,7 +46,9 @@ NEUTRINO_PENALTY_WEIGHT: float = 1e4
 NEUTRINO_PENALTY_ONSET: float = 1e-3
 
 
-def signed_log(ratio: Float[Array, "..."], softness: float = DEFAULT_SOFTNESS) -> Float[Array, "..."]:
+def signed_log(
+    ratio: Float[Array, "..."], softness: float = DEFAULT_SOFTNESS
+) -> Float[Array, "..."]:
     r""":math:`\ell_\varepsilon(r)=\operatorname{arsinh}(r/2\varepsilon)-\operatorname{arsinh}(1/2\varepsilon)`."""
     return jnp.arcsinh(ratio / (2.0 * softness)) - jnp.arcsinh(1.0 / (2.0 * softness))
 

@@ -115,17 +115,13 @@ def _adam_step(problem: FitProblem, config: OptimizerConfig, state: StartState):
     updates, opt_state = config.build().update(
         jnp.where(finite, grad, 0.0), state.opt_state, state.theta
     )
-    theta = jnp.where(
-        finite, state.theta + updates, 0.5 * (state.theta + state.good_theta)
-    )
+    theta = jnp.where(finite, state.theta + updates, 0.5 * (state.theta + state.good_theta))
     return value, theta, _where(finite, opt_state, state.opt_state)
 
 
 def _lbfgs_step(problem: FitProblem, config: OptimizerConfig, state: StartState):
     optimizer = config.build()
-    value, grad = optax.value_and_grad_from_state(problem.loss)(
-        state.theta, state=state.opt_state
-    )
+    value, grad = optax.value_and_grad_from_state(problem.loss)(state.theta, state=state.opt_state)
     updates, opt_state = optimizer.update(
         grad, state.opt_state, state.theta, value=value, grad=grad, value_fn=problem.loss
     )

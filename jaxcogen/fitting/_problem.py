@@ -119,7 +119,9 @@ class FitProblem(eqx.Module):
         from_lower = lo + jax.nn.softplus(theta)
         from_upper = hi - jax.nn.softplus(-theta)
         between = lo + (hi - lo) * jax.nn.sigmoid(theta)
-        one_sided = jnp.where(self.has_lower, from_lower, jnp.where(self.has_upper, from_upper, theta))
+        one_sided = jnp.where(
+            self.has_lower, from_lower, jnp.where(self.has_upper, from_upper, theta)
+        )
         return jnp.where(self.has_lower & self.has_upper, between, one_sided)
 
     def model(self, theta: Float[Array, " 14"]) -> CogenesisModel:

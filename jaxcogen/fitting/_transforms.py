@@ -200,7 +200,9 @@ def free_parameters(
             hi_u = to_natural(name, hi, T_RH)
             lower, upper = max(lower, lo_u), min(upper, hi_u)
         if not lower < upper:
-            raise ValueError(f"{name}: the allowed range is empty (bounds, validity, min_mass_ratio)")
+            raise ValueError(
+                f"{name}: the allowed range is empty (bounds, validity, min_mass_ratio)"
+            )
         out.append(FreeParameter(name, coordinate, lower, upper))
     return tuple(out)
 
