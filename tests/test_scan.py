@@ -283,7 +283,7 @@ def test_killed_cli_scan_resumes(tmp_path):
     )
     store = tmp_path / "killed.zarr"
     process = subprocess.Popen(
-        [sys.executable, "-m", "jaxcogen.cli._scan", "scan", str(scan_file), "--out", str(store)],
+        [sys.executable, "-m", "jaxcogen.cli", "scan", str(scan_file), "--out", str(store)],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -419,7 +419,7 @@ def test_cli_bad_scan_file_exits_2_with_one_line(tmp_path, monkeypatch, text, me
 def test_cli_bad_file_has_no_traceback_in_a_real_process(tmp_path):
     scan_file = _write_scan_file(tmp_path, "[grid]\nM1 = []\n")
     run = subprocess.run(
-        [sys.executable, "-m", "jaxcogen.cli._scan", "scan", str(scan_file), "--out", "x.zarr"],
+        [sys.executable, "-m", "jaxcogen.cli", "scan", str(scan_file), "--out", "x.zarr"],
         cwd=tmp_path,
         capture_output=True,
         timeout=120,

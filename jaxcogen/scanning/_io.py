@@ -2,14 +2,23 @@ r"""Where scan results go: an in-memory dataset, or a Zarr store written chunk b
 
 Layout. The result arrays have the scan's own shape (one dimension per grid parameter, or one
 ``point`` dimension for samples). They are cut into *blocks*: hyper-rectangles that are also the
-Zarr storage chunks. A finished chunk of points is scattered into the blocks it touches, and each
-touched block is written whole with ``Dataset.to_zarr(region=...)``: first the results, then the
+Zarr storage chunks. A new store holds only metadata: every array's Zarr ``fill_value`` is the
+"not computed" state (NaN observables, ``status`` = :data:`~jaxcogen._status.STATUS_NOT_COMPUTED`,
+``done`` false), so a storage chunk that was never written reads as not computed. A finished
+chunk of points is scattered into the blocks it touches, and each touched block is written whole,
+in three steps: first the results (observables and step counts), then ``status``, then the
 per-point ``done`` flags. Zarr replaces a storage chunk atomically (write to a temporary file,
-then rename), so a scan killed at any moment leaves a readable store in which ``done`` is true
-only for points whose results are on disk; ``resume`` recomputes the others and nothing else.
+then rename; zarr-python >= 3.1.3), so a scan killed at any moment leaves a readable store in
+which a point's ``status`` is :data:`STATUS_NOT_COMPUTED` until its results are on disk and
+``done`` is true only for points whose results and status are on disk; ``resume`` recomputes
+the others and nothing else. The metadata is consolidated when the store is created (and again
+when a scan finishes), so ``xarray.open_zarr(path)`` opens it without a warning at any time.
 
 Only one process writes (the one that called :func:`jaxcogen.scan`; Dask workers return their
 results to it), so no two writers ever touch the same storage chunk and no locks are needed.
+
+:func:`check_scan_size` refuses a scan whose results would not fit in memory (or on disk) before
+anything is allocated or written.
 """
 
 import dataclasses
@@ -17,20 +26,18 @@ import datetime
 import json
 import math
 import os
+import shutil
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from jaxcogen._status import STATUS_INVALID_INPUT, STATUS_NOT_COMPUTED, status_table
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import COMPLEX_FIELDS, REAL_FIELDS
-from jaxcogen.production._solve import (
-    EFT_DIAGNOSTICS,
-    STATUS_INVALID_INPUT,
-    SolveSettings,
-    status_name,
-)
+from jaxcogen.production._solve import EFT_DIAGNOSTICS, SolveSettings
 from jaxcogen.production._solve import OBSERVABLES as SOLUTION_OBSERVABLES
 
 #: Final observables kept per point (the fields of :class:`jaxcogen.Solution` of that name).
@@ -41,9 +48,6 @@ DIAGNOSTICS: tuple[str, ...] = ("status", "num_steps", "num_rejected_steps")
 
 #: Every per-point result variable, in storage order.
 RESULT_VARIABLES: tuple[str, ...] = OBSERVABLES + DIAGNOSTICS
-
-#: ``status`` of a point not computed yet (an interrupted scan).
-STATUS_NOT_COMPUTED = -1
 
 _DTYPES = {name: np.float64 for name in OBSERVABLES} | {
     "status": np.int32,
@@ -141,11 +145,8 @@ def settings_record(settings: SolveSettings) -> dict:
 
 
 def status_codes() -> dict[str, str]:
-    """``{code: name}`` for every status a scan can report."""
-    codes = {str(STATUS_NOT_COMPUTED): "not_computed", "0": "success"}
-    codes |= {str(c): status_name(c) for c in range(1, 14)}
-    codes[str(STATUS_INVALID_INPUT)] = status_name(STATUS_INVALID_INPUT)
-    return codes
+    """``{code: name}`` for every status a scan can report (:func:`jaxcogen._status.status_table`)."""
+    return status_table()
 
 
 def dataset_attributes(
@@ -341,16 +342,34 @@ class MemoryResults:
 
 
 def store_exists(path: str | os.PathLike) -> bool:
-    """Whether ``path`` already holds something (a Zarr store or anything else)."""
-    return Path(path).exists()
+    """Whether ``path`` already holds something (a Zarr store or anything else); an empty
+    directory holds nothing (a new store is created in it)."""
+    path = Path(path)
+    return path.exists() and not (path.is_dir() and not any(path.iterdir()))
+
+
+#: Zarr's warning that consolidated metadata is not (yet) part of the format 3 specification.
+_CONSOLIDATED_V3_WARNING = "Consolidated metadata is currently not part"
+
+
+def consolidate(path: str | os.PathLike) -> None:
+    """Consolidate the metadata of the store at ``path`` (``xarray.open_zarr`` then opens it with
+    one read and without its "non-consolidated metadata" warning)."""
+    import zarr
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_CONSOLIDATED_V3_WARNING)
+        zarr.consolidate_metadata(os.fspath(path))
 
 
 class ZarrResults:
     """Results written block by block into the Zarr store at ``path``.
 
-    A new store is created with the full shape, NaN (or sentinel) fills and ``done = False``;
-    an existing one is reopened only with ``resume=True`` and only if its ``fingerprint``
-    attribute matches this scan (the same base model, points and solver settings).
+    A new store is created with the full shape and metadata only: Zarr's ``fill_value`` of each
+    array is the not-computed state (NaN, ``status`` = :data:`STATUS_NOT_COMPUTED`, step counts
+    -1, ``done`` false), so unwritten storage chunks read as not computed. An existing store is
+    reopened only with ``resume=True`` and only if its ``fingerprint`` attribute matches this scan
+    (the same base model, points and solver settings).
     """
 
     def __init__(
@@ -365,6 +384,8 @@ class ZarrResults:
         variables: tuple[str, ...] = RESULT_VARIABLES,
         variable_attrs: Mapping[str, dict] | None = None,
     ):
+        import zarr
+
         self.path = os.fspath(path)
         self.dims = dims
         self.variables, self.variable_attrs = tuple(variables), variable_attrs
@@ -373,7 +394,12 @@ class ZarrResults:
         else:
             self._create(dims, shape, coords, attrs, block_shape)
         self.layout = BlockLayout(tuple(shape), tuple(block_shape))
-        self._stored = xr.open_zarr(self.path, consolidated=False)
+        group = zarr.open_group(self.path, mode="r+")
+        self._arrays = {name: group[name] for name in (*self.variables, "done")}
+        # the order of a block's writes: a point's status stays "not computed" until its results
+        # are on disk, and its done flag false until its status is
+        results = tuple(name for name in self.variables if name != "status")
+        self._write_order: tuple[tuple[str, ...], ...] = (results, ("status",), ("done",))
         self._buffers: dict[int, dict[str, np.ndarray]] = {}
         self._remaining: dict[int, int] = {}
 
@@ -407,38 +433,65 @@ class ZarrResults:
         return tuple(stored["status"].encoding["chunks"])
 
     def _create(self, dims, shape, coords, attrs, block_shape) -> None:
+        """Write the metadata (and the coordinates) only: no result chunk is written."""
         import dask
         import dask.array as da
 
+        names = (*self.variables, "done")
         arrays = {
             name: da.full(shape, _fill(name), dtype=_dtype(name), chunks=block_shape)
-            for name in (*self.variables, "done")
+            for name in names
         }
         template = _result_dataset(
             arrays, dims, coords, attrs, self.variables, self.variable_attrs
         )
-        encoding = {name: {"chunks": block_shape} for name in (*self.variables, "done")}
-        # local threads even when a distributed Client is the default scheduler: the store
-        # may live on a disk the workers cannot see
-        with dask.config.set(scheduler="threads"):
-            template.to_zarr(self.path, mode="w-", encoding=encoding, consolidated=False)
+        encoding = {name: {"chunks": block_shape, "fill_value": _fill(name)} for name in names}
+        folder = Path(self.path)
+        existed = folder.is_dir()  # an empty directory given as the store
+        try:
+            # local threads even when a distributed Client is the default scheduler: the store
+            # may live on a disk the workers cannot see
+            with dask.config.set(scheduler="threads"):
+                template.to_zarr(
+                    self.path,
+                    mode="w-",
+                    encoding=encoding,
+                    compute=False,
+                    consolidated=False,
+                    zarr_format=3,
+                )
+            consolidate(self.path)
+        except FileExistsError:
+            raise
+        except BaseException:  # interrupted or failed while creating: leave nothing behind
+            for leftover in folder.iterdir() if existed else (folder,):
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+            raise
 
     def done_mask(self) -> np.ndarray:
         """Flat boolean mask of the points already on disk."""
-        stored = xr.open_zarr(self.path, consolidated=False)
-        return np.asarray(stored["done"].values).reshape(-1)
+        return np.asarray(self._arrays["done"][...], dtype=bool).reshape(-1)
 
     def _buffer(self, block: int) -> dict[str, np.ndarray]:
         if block not in self._buffers:
-            region = dict(zip(self.dims, self.layout.region(block), strict=True))
-            stored = self._stored[[*self.variables, "done"]].isel(region).load()
-            buffer = {name: np.array(stored[name].values) for name in stored.data_vars}
+            region = self.layout.region(block)
+            buffer = {name: np.array(array[region]) for name, array in self._arrays.items()}
             self._buffers[block] = buffer
             self._remaining[block] = int(np.count_nonzero(~buffer["done"]))
         return self._buffers[block]
 
+    def _write_block(
+        self, names: tuple[str, ...], region: tuple[slice, ...], buffer: Mapping[str, np.ndarray]
+    ) -> None:
+        """Write the arrays ``names`` of one block (each storage chunk replaced atomically)."""
+        for name in names:
+            self._arrays[name][region] = buffer[name]
+
     def write(self, flat: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
-        """Write the results of the points ``flat``: results first, ``done`` flags second."""
+        """Write the results of the points ``flat``: results, then ``status``, then ``done``."""
         blocks = self.layout.block_of(flat)
         for block in np.unique(blocks):
             mine = blocks == block
@@ -447,14 +500,103 @@ class ZarrResults:
             for name in self.variables:
                 buffer[name][local] = outputs[name][mine]
             buffer["done"][local] = True
-            region = dict(zip(self.dims, self.layout.region(int(block)), strict=True))
-            for names in (self.variables, ("done",)):
-                part = xr.Dataset({name: (self.dims, buffer[name]) for name in names})
-                part.to_zarr(self.path, region=region, consolidated=False)
+            region = self.layout.region(int(block))
+            for names in self._write_order:
+                self._write_block(names, region, buffer)
             self._remaining[int(block)] -= int(np.count_nonzero(mine))
             if self._remaining[int(block)] <= 0:
                 del self._buffers[int(block)], self._remaining[int(block)]
 
     def dataset(self) -> xr.Dataset:
-        """The store, opened lazily (Dask-backed; ``.load()`` it to bring it into memory)."""
-        return xr.open_zarr(self.path, consolidated=False)
+        """The store, its metadata consolidated, opened lazily (Dask-backed; ``.load()`` it)."""
+        consolidate(self.path)  # a store written by an older jaxcogen may lack it
+        return xr.open_zarr(self.path, consolidated=True)
+
+
+# ---- the size of a scan, checked before anything is allocated or written ------------------------------
+
+#: Share of the available memory a scan may plan to fill with its results and bookkeeping.
+MEMORY_FRACTION = 0.8
+
+#: Bytes a point costs in memory beyond its results: the ``done`` mask and its complement.
+_BOOKKEEPING_BYTES = 2
+
+
+def bytes_per_point(variables: tuple[str, ...] = RESULT_VARIABLES) -> int:
+    """Bytes of one point's results (``variables`` and ``done``), uncompressed."""
+    return sum(np.dtype(_dtype(name)).itemsize for name in (*variables, "done"))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new allocations (None: unknown)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        try:
+            return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):
+            return None
+
+
+def free_disk(path: str | os.PathLike) -> tuple[int, Path]:
+    """Free bytes on the disk that would hold ``path``, and the existing folder measured."""
+    folder = Path(path).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free, folder
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:.3g} GB"
+
+
+def describe_points(kind: str, shape: tuple[int, ...]) -> str:
+    """``"grid of 100000 × 100000 = 10000000000 points"`` or ``"sample of 64 points"``."""
+    n_points = math.prod(shape)
+    if kind == "grid" and len(shape) > 1:
+        return f"grid of {' × '.join(map(str, shape))} = {n_points} points"
+    return f"{kind if kind == 'grid' else 'sample'} of {n_points} points"
+
+
+def check_scan_size(
+    kind: str,
+    shape: tuple[int, ...],
+    variables: tuple[str, ...],
+    out: str | os.PathLike | None,
+) -> None:
+    """Refuse (``ValueError`` naming the size and the limit) a scan that cannot fit.
+
+    In memory (``out=None``) the results take :func:`bytes_per_point` bytes a point plus
+    ``_BOOKKEEPING_BYTES``; they must fit in :data:`MEMORY_FRACTION` of the available memory.
+    With a Zarr store only the bookkeeping is in memory (``done`` mask: 3 bytes a point), and a
+    new store must fit, uncompressed, on the free space of its disk (an existing store, resumed,
+    is not checked against the disk).
+    """
+    n_points = math.prod(shape)
+    what = describe_points(kind, shape)
+    per_point = bytes_per_point(variables)
+    memory = available_memory()
+    if out is None:
+        need, role = n_points * (per_point + _BOOKKEEPING_BYTES), "results need"
+        advice = "write to a Zarr store (out=...) or scan fewer points"
+    else:
+        need, role = n_points * (1 + _BOOKKEEPING_BYTES), "per-point bookkeeping needs"
+        advice = "split it into smaller scans"
+    if memory is not None and need > MEMORY_FRACTION * memory:
+        raise ValueError(
+            f"{what} is too large: its {role} {_gb(need)} of memory "
+            f"({need // n_points} bytes a point), more than the limit of "
+            f"{_gb(MEMORY_FRACTION * memory)} ({MEMORY_FRACTION:.0%} of the {_gb(memory)} "
+            f"available); {advice}"
+        )
+    if out is not None and not store_exists(out):
+        need = n_points * per_point
+        free, folder = free_disk(out)
+        if need > free:
+            raise ValueError(
+                f"{what} is too large: its store needs up to {_gb(need)} of disk "
+                f"({per_point} bytes a point), more than the limit of {_gb(free)} free at "
+                f"{folder}; choose another output or scan fewer points"
+            )

@@ -23,8 +23,10 @@ import dataclasses
 import hashlib
 import inspect
 import json
+import logging
 import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -35,6 +37,7 @@ import numpy as np
 import xarray as xr
 from jaxtyping import Array, Float
 
+from jaxcogen._status import status_name
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import COMPLEX_FIELDS, check_parameter_name, set_parameters
 from jaxcogen.models._families import COGENESIS, ModelFamily, family_of
@@ -44,7 +47,6 @@ from jaxcogen.production._solve import (
     STATUS_INVALID_INPUT,
     SolveSettings,
     solve_unjitted,
-    status_name,
     stiffness_ratio,
 )
 from jaxcogen.production._validity import RESONANT_RATIO_LIMIT, S_OVER_M2_LIMIT
@@ -52,10 +54,10 @@ from jaxcogen.scanning._io import (
     DIAGNOSTICS,
     OBSERVABLES,
     RESULT_VARIABLES,
-    STATUS_NOT_COMPUTED,
     BlockLayout,
     MemoryResults,
     ZarrResults,
+    check_scan_size,
     choose_block_shape,
     coordinate_attributes,
     dataset_attributes,
@@ -69,6 +71,7 @@ __all__ = [
     "DIAGNOSTICS",
     "OBSERVABLES",
     "ChunkRunner",
+    "NoDaskWorkersError",
     "ScanPoints",
     "ScanSummary",
     "default_chunk_size",
@@ -80,6 +83,11 @@ __all__ = [
 ]
 
 _POSITIVE = ("M1", "M2", "m_chi", "m_phi", "T_RH")
+
+_log = logging.getLogger(__name__)
+
+#: Seconds a Dask scan waits for a worker when its cluster has none (:func:`scan`).
+DASK_WORKER_TIMEOUT = 60.0
 
 #: Points per block (Zarr storage chunk) = this many chunks, so bucketing sorts within a block.
 _CHUNKS_PER_BLOCK = 16
@@ -518,6 +526,7 @@ def scan(
     solve_options: Mapping[str, Any] | SolveSettings | None = None,
     dask_client=None,
     bucket: bool = True,
+    dask_worker_timeout: float = DASK_WORKER_TIMEOUT,
 ) -> xr.Dataset:
     r"""Solve ``base_model`` at many parameter points; one dataset variable per observable.
 
@@ -547,8 +556,11 @@ def scan(
         solve_options: options of :func:`jaxcogen.solve` (``rtol``, ``max_steps``, …) or a
             :class:`~jaxcogen.SolveSettings`; ``n_save`` is fixed to 2.
         dask_client: a ``distributed.Client``: chunks run on its workers, which return the
-            results to this process, the only writer.
+            results to this process, the only writer. Chunks lost with a worker are rerun on
+            the others, or on a worker that joins later.
         bucket: sort points by :func:`stiffness_proxy` within each block before chunking.
+        dask_worker_timeout: seconds a Dask scan waits when the cluster has no worker at all
+            (all lost, or none started) before it gives up with :class:`NoDaskWorkersError`.
 
     Returns:
         An :class:`xarray.Dataset` with the variables of :data:`OBSERVABLES` (NaN where the
@@ -559,8 +571,11 @@ def scan(
 
     Raises:
         ValueError: a bad specification (unknown name, empty range, non-positive mass,
-            non-finite value, unequal sample lengths, bad solver option), before any work.
+            non-finite value, unequal sample lengths, bad solver option), or a scan too large
+            for the available memory (or, with ``out``, disk), before any work.
         FileExistsError: ``out`` exists and ``resume`` is false.
+        NoDaskWorkersError: the Dask cluster had no worker for ``dask_worker_timeout`` seconds
+            (the finished chunks are in ``out``; resume later).
     """
     family = family_of(base_model)  # TypeError naming the supported model types
     points = scan_points(grid, samples, family)
@@ -578,6 +593,10 @@ def scan(
             family, base_model, settings, points.kind, points.names, fingerprint
         )
         variables, variable_attrs = result_variables(family), family_variable_attributes(family)
+    # before anything is allocated or written (a 10^10-point grid is refused here)
+    check_scan_size(points.kind, points.shape, variables, out)
+    if dask_client is not None and not dask_worker_timeout > 0:
+        raise ValueError(f"dask_worker_timeout={dask_worker_timeout!r}: must be > 0 seconds")
     block_points = max(_CHUNKS_PER_BLOCK * chunk_size, _MIN_BLOCK_POINTS)
     block_shape = choose_block_shape(points.shape, block_points)
     if out is None:
@@ -618,7 +637,15 @@ def scan(
     else:
         with _ProgressBar(todo, already, enabled=progress) as bar:
             _run_on_dask(
-                dask_client, chunks, points, base_model, settings, chunk_size, results, bar
+                dask_client,
+                chunks,
+                points,
+                base_model,
+                settings,
+                chunk_size,
+                results,
+                bar,
+                dask_worker_timeout,
             )
     return results.dataset()
 
@@ -677,44 +704,111 @@ def _record(results, bar: _ProgressBar, flat: np.ndarray, outputs: Mapping[str, 
     bar.update(len(flat), int(np.count_nonzero(outputs["status"] != 0)))
 
 
-def _run_on_dask(client, chunks, points, base_model, settings, chunk_size, results, bar) -> None:
-    """Keep about two chunks per worker thread in flight; write results as they come back.
+class NoDaskWorkersError(TimeoutError):
+    """A Dask scan found no worker in its cluster for longer than its ``dask_worker_timeout``."""
 
-    Model and settings travel as NumPy leaves, so nothing is turned into a JAX array in a
-    worker before jaxcogen (which switches float64 on) is imported there.
+
+def _run_on_dask(
+    client,
+    chunks,
+    points,
+    base_model,
+    settings,
+    chunk_size,
+    results,
+    bar,
+    worker_timeout: float = DASK_WORKER_TIMEOUT,
+) -> None:
+    """Keep about two chunks per worker thread in flight (more as workers join); write results
+    as they come back.
+
+    Model and settings travel by value in every task (about a kilobyte: an equinox module of
+    scalars) and as NumPy leaves, so nothing is turned into a JAX array in a worker before
+    jaxcogen (which switches float64 on) is imported there. Nothing a task needs lives only on
+    a worker, so when workers die the scheduler reruns their chunks on the others, or on the
+    next worker to join; if the cluster has no worker for ``worker_timeout`` seconds the scan
+    stops with :class:`NoDaskWorkersError` (the finished chunks are written).
     """
-    from distributed import as_completed
-
     host_model = jax.tree.map(np.asarray, base_model)
     host_settings = jax.tree.map(np.asarray, settings)
-    model_future, settings_future = client.scatter([host_model, host_settings], broadcast=True)
-    window = 2 * max(1, sum(client.nthreads().values()))
     in_flight: dict = {}
-    completed = as_completed()
 
-    def submit_next() -> None:
+    def submit_next() -> bool:
         flat = next(chunks, None)
-        if flat is not None:
-            future = client.submit(
-                solve_chunk_task,
-                model_future,
-                settings_future,
-                points.values(flat),
-                chunk_size,
-                pure=False,
-            )
-            in_flight[future] = flat
-            completed.add(future)
+        if flat is None:
+            return False
+        future = client.submit(
+            solve_chunk_task,
+            host_model,
+            host_settings,
+            points.values(flat),
+            chunk_size,
+            pure=False,
+        )
+        in_flight[future] = flat
+        return True
 
+    def fill_window() -> None:
+        while len(in_flight) < 2 * max(1, watch.threads) and submit_next():
+            pass
+
+    watch = _WorkerWatch(client, worker_timeout)
     try:
-        for _ in range(window):
-            submit_next()
-        for future in completed:
-            flat = in_flight.pop(future)
-            _record(results, bar, flat, future.result())
-            submit_next()
+        watch.check()
+        fill_window()
+        while in_flight:
+            recorded = 0
+            for future in [future for future in in_flight if future.done()]:
+                try:
+                    # a result held by a worker that has just died is recomputed: the future
+                    # is pending again and is picked up on a later pass
+                    outputs = future.result(timeout=watch.poll)
+                except TimeoutError:
+                    continue
+                flat = in_flight.pop(future)
+                _record(results, bar, flat, outputs)
+                recorded += 1
+                submit_next()
+            watch.check()
+            fill_window()
+            if not recorded:
+                time.sleep(0.02)
     finally:
         client.cancel(list(in_flight))
+
+
+class _WorkerWatch:
+    """Raises :class:`NoDaskWorkersError` once the cluster has had no worker for ``timeout`` s."""
+
+    poll = 1.0  # seconds between two questions to the scheduler
+
+    def __init__(self, client, timeout: float):
+        self.client, self.timeout = client, float(timeout)
+        self._asked = -math.inf
+        self._since: float | None = None
+        self.threads = 0  # worker threads in the cluster when last asked
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if now - self._asked < self.poll:
+            return
+        self._asked = now
+        self.threads = sum(self.client.nthreads().values())
+        if self.threads:
+            if self._since is not None:
+                _log.warning("a Dask worker joined; the scan goes on")
+            self._since = None
+            return
+        if self._since is None:
+            self._since = now
+            _log.warning(
+                "no Dask worker in the cluster; waiting up to %g s for one to join", self.timeout
+            )
+        elif now - self._since > self.timeout:
+            raise NoDaskWorkersError(
+                f"no Dask worker in the cluster for {self.timeout:g} s (all lost, or none "
+                "started); the finished chunks are written: start workers and resume the scan"
+            )
 
 
 # ---- summary ---------------------------------------------------------------------------------------
@@ -779,10 +873,9 @@ def scan_summary(ds: xr.Dataset) -> ScanSummary:
     """
     status = np.asarray(ds["status"].values).reshape(-1)
     codes, counts = np.unique(status, return_counts=True)
-    named = {
-        ("not_computed" if code == STATUS_NOT_COMPUTED else status_name(int(code))): int(count)
-        for code, count in zip(codes, counts, strict=True)
-    }
+    # status alone says what happened to a point: STATUS_NOT_COMPUTED ("not_computed") until
+    # its results are written, then 0 or its failure code
+    named = {status_name(int(code)): int(count) for code, count in zip(codes, counts, strict=True)}
     ordered = dict(sorted(named.items(), key=lambda item: (item[0] != "success", item[0])))
     untrustworthy = 0
     if "eft_resonant_ratio" in ds and "eft_s_over_M1_squared" in ds:
