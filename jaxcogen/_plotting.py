@@ -82,13 +82,19 @@ def _resolve_axes(ax):
     raise TypeError("ax: expected None, one matplotlib Axes, or a pair (xi axes, yield axes)")
 
 
-def _plot_late_stage(ax_xi, ax_yield, late, M1: float) -> float:
+#: Legend entry of the band between the end of production and the start of the late stage.
+HANDOVER_LABEL = "hand-over: production ends, late stage starts (yields carried over)"
+
+
+def _plot_late_stage(ax_xi, ax_yield, late, M1: float, x_production_end: float) -> float:
     r"""Continue both panels with the late-universe stage (:class:`~jaxcogen.late_universe._dark_freezeout.LateUniverse`).
 
     ξ continues as the same black line; the χ family (:math:`Y_\chi+Y_{\bar\chi}+Y_\phi+Y_{\phi^*}`,
     twice :math:`\Sigma Y_\chi` at the hand-over since φ carries as many as χ), its minority
-    component and their equilibrium value are drawn against :math:`x=M_1/T`; a grey band marks
-    the hand-over (separate entropy conservation in between). Returns the last :math:`x`.
+    component and their equilibrium value are drawn against :math:`x=M_1/T`; a grey band, in the
+    yield legend as :data:`HANDOVER_LABEL`, marks the hand-over from the end of production
+    (``x_production_end``) to the start of the late stage (separate entropy conservation in
+    between, nothing integrated). Returns the last :math:`x`.
     """
     evolution = late.evolution
     T_late = np.asarray(evolution.T, dtype=float)
@@ -111,8 +117,14 @@ def _plot_late_stage(ax_xi, ax_yield, late, M1: float) -> float:
         x_late, _positive(evolution.Y_eq), ":", color="C4", linewidth=1.0,
         label="late: equilibrium yield",
     )  # fmt: skip
+    x_start = float(x_late[0])
     for axes in (ax_xi, ax_yield):
-        axes.axvline(float(x_late[0]), color="0.6", linewidth=0.8)
+        axes.axvline(x_start, color="0.6", linewidth=0.8)
+        if np.isfinite(x_production_end) and x_production_end < x_start:
+            axes.axvspan(
+                x_production_end, x_start, color="0.88", zorder=0,
+                label=HANDOVER_LABEL if axes is ax_yield else None,
+            )  # fmt: skip
     # the minority yield falls by hundreds of decades: keep the axis on the relic's scale
     relic = _positive(np.abs(majority - minority))
     if np.isfinite(relic).any():
@@ -171,7 +183,7 @@ def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: 
     late = getattr(solution, "late_universe", None)
     x_last = x[-1]
     if late is not None:
-        x_last = _plot_late_stage(ax_xi, ax_yield, late, M1)
+        x_last = _plot_late_stage(ax_xi, ax_yield, late, M1, float(x[-1]))
     ax_yield.plot([], [], "--", color="0.3", label="dashed: negative")
     ax_yield.set_xscale("log")
     ax_yield.set_yscale("log")
@@ -187,7 +199,12 @@ def plot_evolution(solution, path: str | Path | None = None, ax=None, *, title: 
             axes.set_xlim(x[0], x_last)  # the whole integration range, even after a failure
         axes.set_title(panel_title)
         _temperature_axis(axes, M1)
-    ax_xi.legend(loc="lower right", fontsize="small")
+    if single:  # xi on a twin of the yield axes, whose legend is already below them
+        ax_xi.legend(loc="best", fontsize="small")
+    else:  # below the panel, as the yield legend: inside, it covered the falling xi curve
+        ax_xi.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small", frameon=False
+        )
     ax_yield.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize="small", frameon=False
     )

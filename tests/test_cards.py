@@ -228,7 +228,14 @@ def assert_one_line(err: CardError, *words: str) -> None:
         (replace_line(CARD_TEXT, "kappa", "kappa = [1.0]"), ("kappa",)),
         (replace_line(CARD_TEXT, "T_RH", None), ("missing", "T_RH")),
         (replace_line(CARD_TEXT, "M2", "M3 = 3e12"), ("M3", "did you mean")),
-        (replace_line(CARD_TEXT, "y2", "y2 = { abs = 0.05, phase = 1.0 }"), ("y2", "phase")),
+        (  # the suggestion goes by meaning ('arg'), not by spelling ('abs')
+            replace_line(CARD_TEXT, "y2", "y2 = { abs = 0.05, phase = 1.0 }"),
+            ("y2", "phase", "did you mean 'arg'"),
+        ),
+        (
+            replace_line(CARD_TEXT, "y2", "y2 = { modulus = 0.05, arg = 1.0 }"),
+            ("y2", "modulus", "did you mean 'abs'"),
+        ),
         (replace_line(CARD_TEXT, "y2", "y2 = { abs = 0.05 }"), ("y2", "abs")),
         (replace_line(CARD_TEXT, "y2", "y2 = { abs = 0.05, im = 1.0 }"), ("y2",)),
         (replace_line(CARD_TEXT, "y2", "y2 = { abs = -0.05, arg = 1.0 }"), ("y2.abs",)),
@@ -269,7 +276,7 @@ def test_load_card_errors_name_the_file(tmp_path):
         ("=3", ("NAME=VALUE",)),
         ("M1=", ("M1", "missing value")),
         ("M3=1", ("M3", "did you mean")),
-        ("y2.phase=1", ("y2.phase", "did you mean")),
+        ("y2.phase=1", ("y2.phase", "did you mean 'y2.arg'")),
         ("conventions.spectator=none", ("conventions.spectator", "conventions.spectators")),
         ("solve.rtoll=1e-9", ("solve.rtoll", "solve.rtol")),
         ("M1=abc", ("M1", "'abc'")),
@@ -292,6 +299,8 @@ def test_override_errors(override, words):
         ("M1=1e9", card_to_model, ("M1", "T_RH")),
         ("m_chi=-1", card_to_model, ("m_chi", "> 0")),
         ("T_RH=inf", card_to_model, ("T_RH",)),
+        ("y1=1e6", card_to_model, ("y1", "sqrt(4 pi)")),
+        ("lambda2.abs=3.6", card_to_model, ("lambda2", "sqrt(4 pi)")),
         ("conventions.spectators=all", card_to_model, ("spectators", "sm_equilibrium")),
         ("conventions.statistics=quantum", card_to_model, ("statistics", "quadrature")),
         ("solve.rtol=1", card_solve_settings, ("rtol", "range")),
@@ -310,3 +319,16 @@ def test_unknown_point():
     with pytest.raises(CardError) as info:
         default_card("defualt")
     assert_one_line(info.value, "defualt", "did you mean", "default")
+
+
+def test_couplings_up_to_the_perturbative_bound_are_accepted():
+    bound = math.sqrt(4.0 * math.pi)
+    card = apply_overrides(default_card(), [f"y1={bound}", "lambda1.abs=3.5"])
+    model = card_to_model(card)
+    assert abs(complex(model.y1)) == pytest.approx(bound)
+
+
+def test_model_construction_refuses_a_non_perturbative_coupling():
+    fields = dict(jaxcogen.benchmark_points["default"], y2=4.0j)
+    with pytest.raises(ValueError, match=r"y2=4j: \|y2\| = 4 is above .*sqrt\(4 pi\)"):
+        jaxcogen.CogenesisModel(**fields)

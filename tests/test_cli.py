@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import pytest
 from typer.testing import CliRunner
 
@@ -127,6 +130,17 @@ def _bad_card(tmp_path: Path, text: str) -> str:
 GOOD = card_to_toml(default_card())
 
 
+def _directory(path: Path) -> str:
+    path.mkdir()
+    return str(path)
+
+
+def _scan_file(tmp_path: Path) -> str:
+    path = tmp_path / "scan.toml"
+    path.write_text("[grid]\nM1 = [1e12, 2e12]\n")
+    return str(path)
+
+
 @pytest.mark.parametrize(
     ("make_args", "word"),
     [
@@ -147,6 +161,27 @@ GOOD = card_to_toml(default_card())
         (lambda tmp: ["solve", _bad_card(tmp, GOOD), "--point", "default"], "--point"),
         (lambda tmp: ["solve", "--plot", str(tmp / "plot.xyz")], ".xyz"),
         (lambda tmp: ["solve", "--plot", str(tmp / "no" / "plot.png")], "does not exist"),
+        (lambda tmp: ["solve", "--plot", "/proc/plot.png"], "cannot write in directory"),
+        (lambda tmp: ["solve", "--plot", _directory(tmp / "d.png")], "is a directory"),
+        (lambda tmp: ["solve", "--set", "y1=1e6"], "sqrt(4 pi)"),
+        (
+            lambda tmp: ["scan", _scan_file(tmp), "--out", str(tmp / "no" / "x.zarr")],
+            "does not exist",
+        ),
+        (
+            lambda tmp: ["scan", _scan_file(tmp), "--out", "/proc/x.zarr"],
+            "cannot write in directory",
+        ),
+        (lambda tmp: ["scan", _scan_file(tmp), "--out", _scan_file(tmp)], "not a Zarr store"),
+        (lambda tmp: ["scan", _scan_file(tmp), "--out", str(tmp)], "not a Zarr store"),
+        (lambda tmp: ["plot", str(tmp / "none.zarr"), "--x", "M1", "--y", "T_RH"], "no such store"),
+        (
+            lambda tmp: ["fit", _bad_card(tmp, GOOD), "--out", str(tmp / "no" / "f.toml")],
+            "does not exist",
+        ),
+        (lambda tmp: ["fit", _bad_card(tmp, GOOD), "--target", "Omega_chi_h2=-0.12"], "> 0"),
+        (lambda tmp: ["fit", _bad_card(tmp, GOOD), "--target", "m_chi_asymmetric=0"], "> 0"),
+        (lambda tmp: ["fit", _bad_card(tmp, GOOD), "--target", "DeltaY_B=0"], "non-zero"),
         (lambda tmp: ["solve", "--frobnicate"], "--frobnicate"),
         (lambda tmp: ["solve", "--set"], "--set"),
         (lambda tmp: ["frobnicate"], "frobnicate"),
@@ -223,6 +258,22 @@ def test_console_entry_point_in_a_subprocess(tmp_path, json_run):
     for key in FLOAT_KEYS:
         assert document[key] == pytest.approx(in_process[key], rel=1e-12, abs=0.0), key
     assert any((tmp_path / "jaxcogen" / "jax").iterdir())  # the persistent cache is on
+    # the executable is stored: a second run neither traces nor compiles, and agrees exactly
+    assert "compiling the solver (first run only)" in process.stderr
+    assert len(list((tmp_path / "jaxcogen" / "executables").glob("solve-*.pkl"))) == 1
+    again = subprocess.run(
+        [sys.executable, "-m", "jaxcogen.cli", "solve", "--json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "compiling" not in again.stderr
+    repeated = json.loads(again.stdout)
+    for key in OBSERVABLE_KEYS:
+        assert repeated[key] == document[key], key
 
 
 def test_dynamical_flag_reproduces_the_eft_where_it_holds():
@@ -243,3 +294,171 @@ def test_dynamical_flag_reproduces_the_eft_where_it_holds():
     assert document["num_steps"] != int(eft.num_steps)  # a different system was integrated
     table = invoke(*args, "--dynamical")
     assert "dynamical N1, N2" in table.stdout
+
+
+# ---- compilation: no host callback, stored executables, Ctrl-C ----------------------------------
+
+
+@pytest.mark.parametrize("late", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_the_solve_has_no_host_callback(default_model, late):
+    """A host callback (diffrax's ``equinox.error_if`` on traced save times) keeps the executable
+    out of JAX's persistent cache and out of ``jax.experimental.serialize_executable``: every
+    ``jaxcogen solve`` recompiled. The full chain (late universe included) must have none."""
+    import equinox as eqx
+
+    from jaxcogen.production._solve import SolveSettings, solve_unjitted
+
+    settings = SolveSettings.create(late_universe=late)
+    jaxpr = str(eqx.filter_make_jaxpr(solve_unjitted)(default_model, settings)[0])
+    for word in ("callback", "debug_print", "io_callback"):
+        assert word not in jaxpr, word
+
+
+class Toy(eqx.Module):
+    """A module with a traced and a static field (module level: its output tree is pickled)."""
+
+    x: jax.Array
+    power: int = eqx.field(static=True)
+
+
+def test_stored_executables_are_reused_and_keyed_on_static_settings(tmp_path):
+    """:func:`run_compiled` compiles once, then loads: same numbers, no second announcement;
+    another static setting (or another traced shape) is another executable."""
+    from jaxcogen.cli._compiled import COMPILING_MESSAGE, run_compiled
+
+    def body(toy):
+        return {"y": jnp.sin(toy.x) ** toy.power, "toy": toy}
+
+    said = []
+    first = run_compiled(
+        "toy", body, (Toy(jnp.arange(3.0), 2),), announce=said.append, cache_dir=tmp_path
+    )
+    assert said == [COMPILING_MESSAGE] and len(list(tmp_path.glob("toy-*.pkl"))) == 1
+    again = run_compiled(
+        "toy", body, (Toy(jnp.arange(3.0) + 1, 2),), announce=said.append, cache_dir=tmp_path
+    )
+    assert said == [COMPILING_MESSAGE]  # loaded, not compiled
+    assert (again["y"] == jnp.sin(jnp.arange(3.0) + 1) ** 2).all()
+    assert isinstance(again["toy"], Toy) and again["toy"].power == 2
+    assert (first["y"] == jnp.sin(jnp.arange(3.0)) ** 2).all()
+    run_compiled("toy", body, (Toy(jnp.arange(3.0), 3),), announce=said.append, cache_dir=tmp_path)
+    assert len(said) == 2 and len(list(tmp_path.glob("toy-*.pkl"))) == 2
+    for path in tmp_path.glob("toy-*.pkl"):  # a corrupt file is compiled over, not an error
+        path.write_bytes(b"garbage")
+    again = run_compiled(
+        "toy", body, (Toy(jnp.arange(3.0), 2),), announce=said.append, cache_dir=tmp_path
+    )
+    assert len(said) == 3 and (again["y"] == first["y"]).all()
+
+
+def _start(args: list[str], cache: Path) -> subprocess.Popen:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONUNBUFFERED": "1"}
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "jaxcogen.cli", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _interrupt_after(process: subprocess.Popen, marker: bytes, delay: float) -> tuple[int, str]:
+    """Wait for ``marker`` on stderr (or the end), then ``delay`` s, then SIGINT; (code, stderr)."""
+    import signal
+    import threading
+    import time
+
+    chunks: list[bytes] = []
+
+    def read():
+        while block := os.read(process.stderr.fileno(), 4096):
+            chunks.append(block)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 240
+    while marker not in b"".join(chunks) and process.poll() is None:
+        assert time.monotonic() < deadline, b"".join(chunks)
+        time.sleep(0.05)
+    assert process.poll() is None, b"".join(chunks)  # still compiling
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    code = process.wait(timeout=60)
+    reader.join(timeout=10)
+    process.stdout.close()
+    process.stderr.close()
+    return code, b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize("delay", [0.0, pytest.param(20.0, marks=pytest.mark.slow)])
+def test_ctrl_c_while_compiling_exits_130(tmp_path, delay):
+    """Ctrl-C during compilation (once tracing, once XLA) exits 130 with 'interrupted', no crash."""
+    process = _start(["solve"], tmp_path)
+    code, stderr = _interrupt_after(process, b"compiling the solver (first run only)", delay)
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_a_scan_compiles_exits_130(tmp_path):
+    out = tmp_path / "out.zarr"
+    process = _start(["scan", _scan_file(tmp_path), "--out", str(out)], tmp_path / "cache")
+    code, stderr = _interrupt_after(process, b"compiling", 5.0)
+    assert code == 130, stderr
+    assert f"interrupted; finished chunks are in {out}; rerun with --resume" in stderr
+    assert "Traceback" not in stderr
+
+
+# ---- smaller defects -------------------------------------------------------------------------
+
+
+def test_zero_production_is_a_trustworthy_zero():
+    """y1 = y2 = 0: no EFT and no on-shell production; the diagnostic is 0, not inf (no warning)."""
+    from jaxcogen.production._validity import eft_validity
+
+    fields = dict(jaxcogen.benchmark_points["default"], y1=0.0, y2=0.0)
+    validity = eft_validity(jaxcogen.CogenesisModel(**fields))
+    assert float(validity.resonant_ratio) == 0.0
+    assert bool(validity.trustworthy)
+    # on-shell N without any EFT rate (lambda = 0 kills a, b; y alone cannot make chi): still 0
+    fields = dict(jaxcogen.benchmark_points["default"], lambda1=0.0, lambda2=0.0)
+    assert float(eft_validity(jaxcogen.CogenesisModel(**fields)).resonant_ratio) == 0.0
+
+
+def test_unknown_solve_setting_is_a_value_error_listing_the_allowed(default_model):
+    with pytest.raises(ValueError, match=r"rtoll.*did you mean 'rtol'.*allowed: .*atol"):
+        jaxcogen.solve(default_model, rtoll=1e-8)
+
+
+def test_fit_announces_the_compilation_before_it(tmp_path, monkeypatch):
+    """Before the first optimiser step (30-40 s of compilation) the fit says so on stderr."""
+    import jaxcogen.fitting._fit as fit_module
+
+    def no_fit(*args, **kwargs):
+        raise ValueError("stopped by the test")
+
+    monkeypatch.setattr(fit_module, "fit", no_fit)
+    result = invoke("fit", _bad_card(tmp_path, GOOD))
+    assert result.exit_code == EXIT_BAD_INPUT
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("fitting ") and lines[1].startswith("compiling")
+    assert lines[-1] == "error: stopped by the test"
+
+
+def test_plot_legends_leave_the_curves_alone(default_solution):
+    """The xi legend sits below its panel (inside it covered the falling curve) and the gap
+    between production and the late stage is labelled."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from jaxcogen._plotting import HANDOVER_LABEL, plot_evolution
+
+    assert default_solution.late_universe is not None
+    figure = plot_evolution(default_solution)
+    FigureCanvasAgg(figure).draw()
+    ax_xi, ax_yield = figure.axes[:2]
+    legend = ax_xi.get_legend().get_window_extent()
+    assert legend.y1 <= ax_xi.get_window_extent().y0  # entirely below the xi panel
+    labels = [text.get_text() for text in ax_yield.get_legend().get_texts()]
+    assert HANDOVER_LABEL in labels

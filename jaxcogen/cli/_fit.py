@@ -11,12 +11,15 @@ which is still written), 2 on bad input.
 """
 
 import dataclasses
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from jaxcogen.cli import _interrupt as interrupt
+from jaxcogen.cli._paths import check_output_file
 from jaxcogen.model import _cards as cards
 
 EXIT_NOT_REACHED = 1
@@ -37,6 +40,26 @@ def parse_targets(items: list[str] | None) -> dict[str, float] | None:
         except ValueError:
             raise ValueError(f"--target {item!r}: {value!r} is not a number") from None
     return out
+
+
+#: Targets that can take either sign; every other observable is positive (densities, masses,
+#: yields), so a negative target for it cannot be reached.
+SIGNED_TARGETS: tuple[str, ...] = ("DeltaY_B", "DeltaY_L", "DeltaY_chi")
+
+
+def check_target_signs(targets: dict[str, float] | None) -> None:
+    """Refuse, before any compilation, a target that no point can reach: a positive observable
+    given a negative or zero value, or a non-finite value."""
+    for name, value in (targets or {}).items():
+        if not math.isfinite(value):
+            raise ValueError(f"--target {name}={value}: must be a finite number")
+        if name in SIGNED_TARGETS:
+            if value == 0.0:
+                raise ValueError(f"--target {name}=0: must be non-zero")
+        elif value <= 0.0:
+            raise ValueError(
+                f"--target {name}={value:g}: {name} is positive, so the target must be > 0"
+            )
 
 
 def parse_free(text: str) -> list[str]:
@@ -87,14 +110,15 @@ def fit_command(
     tolerance: Annotated[float, typer.Option(help="Relative tolerance on every target.")] = 0.01,
 ) -> None:
     """Fit free parameters of a card to target observables and write the fitted card."""
-    from jaxcogen.fitting._fit import fit
-
     try:
         card = cards.load_card(card_path)
         model = cards.card_to_model(card)
         cards.card_solve_settings(card)
         targets = parse_targets(target)
+        check_target_signs(targets)
         names = parse_free(free)
+        if out is not None:
+            check_output_file(out, "--out")
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -105,6 +129,9 @@ def fit_command(
         typer.echo(f"  step {step:5d}: best loss {best}, {int(done.sum())}/{done.size} starts converged", err=True)
 
     typer.echo(f"fitting {', '.join(names)} of {card_path} ({n_starts} starts, {optimizer}) ...", err=True)
+    typer.echo("compiling the solver and its gradient (first run only; no progress until then)…", err=True)
+    from jaxcogen.fitting._fit import fit
+
     try:
         result = fit(
             model,
@@ -122,6 +149,9 @@ def fit_command(
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        interrupt.report()
+        raise typer.Exit(interrupt.EXIT_INTERRUPTED) from None
     typer.echo(result.summary())
     typer.echo(f"({result.wall_time_s:.1f} s; per start: {', '.join(result.start_status)})")
     if out is not None:

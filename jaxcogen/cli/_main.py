@@ -12,8 +12,12 @@ success, 1 if the solve failed (its status is printed), 2 on bad input (card, ov
 value) with a one-line ``error: ...`` on stderr.
 
 :func:`main` (the console script) turns on JAX's persistent compilation cache in
-``$XDG_CACHE_HOME/jaxcogen/jax`` (default ``~/.cache/jaxcogen/jax``) so a second run skips the
-few seconds of compilation; an unwritable home only disables the cache.
+``$XDG_CACHE_HOME/jaxcogen/jax`` (default ``~/.cache/jaxcogen/jax``) and keeps the compiled
+solver in ``$XDG_CACHE_HOME/jaxcogen/executables`` (:mod:`jaxcogen.cli._compiled`): the first
+run says ``compiling the solver (first run only)…`` on stderr, a second run with the same static
+settings neither traces nor compiles. An unwritable home only disables the caches. Ctrl-C exits
+with code 130 and ``interrupted`` on stderr at any moment (:mod:`jaxcogen.cli._interrupt`).
+Output paths follow :mod:`jaxcogen.cli._paths`.
 """
 
 import dataclasses
@@ -34,6 +38,9 @@ import typer
 from typer.core import TyperGroup
 
 from jaxcogen import __version__, constants
+from jaxcogen.cli import _interrupt as interrupt
+from jaxcogen.cli._compiled import executable_cache_dir, run_compiled
+from jaxcogen.cli._paths import check_output_file, image_formats
 from jaxcogen.model._benchmark_points import POINTS
 from jaxcogen.model._cards import (
     DESCRIPTIONS,
@@ -52,9 +59,16 @@ from jaxcogen.model._cards import (
 )
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import COMPLEX_FIELDS
-from jaxcogen.production._solve import EFT_DIAGNOSTICS, OBSERVABLES, Solution, SolveSettings, solve
+from jaxcogen.production._solve import (
+    EFT_DIAGNOSTICS,
+    OBSERVABLES,
+    Solution,
+    SolveSettings,
+    solve,
+    solve_unjitted,
+)
+from jaxcogen.production._solve import _warn_if_eft_untrustworthy as warn_if_eft_untrustworthy
 from jaxcogen.production._validity import EFTValidityWarning
-from jaxcogen.production.dynamical import solve_dynamical
 
 EXIT_SOLVE_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -392,21 +406,53 @@ def select_card(card_path: Path | None, point: str | None) -> Card:
 
 
 def check_plot_path(path: Path) -> None:
-    """Fail before the solve if the plot cannot be written: no directory, unknown format."""
-    from matplotlib.backend_bases import FigureCanvasBase
+    """Fail before the solve if the plot cannot be written (:mod:`jaxcogen.cli._paths`)."""
+    try:
+        check_output_file(path, "--plot", image_formats())
+    except ValueError as err:
+        raise CardError(str(err)) from None
 
-    formats = FigureCanvasBase.get_supported_filetypes()
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in formats:
-        raise CardError(
-            f"--plot {path}: unknown image format {path.suffix or '(no suffix)'!r}; "
-            f"use one of {', '.join('.' + f for f in sorted(formats))}"
+
+def _announce(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+#: Where :func:`main` (the console script) keeps compiled solvers (:mod:`jaxcogen.cli._compiled`);
+#: None in process (tests, ``app`` called from Python): the library's in-memory jit cache then.
+_executable_cache: Path | None = None
+_compiled_here: set[tuple[str, str]] = set()
+
+
+def _solve_point(
+    model: CogenesisModel, settings: SolveSettings, options: Mapping[str, Any], dynamical: bool
+) -> Solution:
+    """The solve of ``jaxcogen solve``: a stored executable when there is one
+    (:mod:`jaxcogen.cli._compiled`), else compiled now, announced on stderr."""
+    if dynamical:
+        from jaxcogen.production.dynamical._solve import solve_dynamical_unjitted
+
+        def body(model, settings):
+            return solve_dynamical_unjitted(model, settings).solution
+
+        name = "solve_dynamical"
+    else:
+        body, name = solve_unjitted, "solve"
+    if _executable_cache is not None:
+        solution = run_compiled(
+            name, body, (model, settings), announce=_announce, cache_dir=_executable_cache
         )
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise CardError(f"--plot {path}: directory {str(parent)!r} does not exist")
-    if path.is_dir():
-        raise CardError(f"--plot {path}: is a directory")
+        warn_if_eft_untrustworthy(solution)
+        return solution
+    # in process: announce the first compilation of these static settings in this process
+    static = (name, str(jax.tree.structure(eqx.filter((model, settings), eqx.is_array))))
+    if static not in _compiled_here:
+        _announce("compiling the solver…")
+        _compiled_here.add(static)
+    if dynamical:
+        from jaxcogen.production.dynamical import solve_dynamical
+
+        return solve_dynamical(model, **options)
+    return solve(model, **options)
 
 
 def _source(card_path: Path | None, point: str | None, overrides: Sequence[str]) -> str:
@@ -495,13 +541,15 @@ def solve_command(
         raise _bad_input(err) from None
 
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EFTValidityWarning)
-        if dynamical:
-            solution: Solution = solve_dynamical(model, **card.solve_options)
-        else:
-            solution = solve(model, **card.solve_options)
-    summary = solution.summary()
+    interrupt.set_message("interrupted")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EFTValidityWarning)
+            solution = _solve_point(model, settings, card.solve_options, dynamical)
+        summary = solution.summary()
+    except KeyboardInterrupt:
+        interrupt.report()
+        raise typer.Exit(interrupt.EXIT_INTERRUPTED) from None
     wall_time_s = time.perf_counter() - start
 
     if plot is not None:
@@ -591,9 +639,15 @@ __import__(f"{__package__}._fit", fromlist=["register"]).register(app)  # jaxcog
 
 
 def main() -> None:
-    """Console-script entry point ``jaxcogen``: persistent compilation cache on, then the app."""
+    """Console-script entry point ``jaxcogen``: persistent compilation cache on, then the app.
+
+    Ctrl-C exits with code 130 and one line on stderr at any moment (:mod:`jaxcogen.cli._interrupt`);
+    that exit skips the interpreter's teardown, which could crash around a live compilation.
+    """
+    global _executable_cache
     enable_compilation_cache()
-    app(prog_name="jaxcogen")
+    _executable_cache = executable_cache_dir()
+    interrupt.run_guarded(lambda: app(prog_name="jaxcogen"))
 
 
 if __name__ == "__main__":

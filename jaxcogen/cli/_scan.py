@@ -46,10 +46,11 @@ import numpy as np
 import typer
 
 from jaxcogen import constants
+from jaxcogen.cli import _interrupt as interrupt
+from jaxcogen.cli._paths import check_output_file, check_output_store, image_formats
 from jaxcogen.model import _cards as cards
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import COMPLEX_FIELDS, COMPLEX_PARTS
-from jaxcogen.scanning._sampling import SAMPLING_METHODS, sample_parameters
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -163,6 +164,9 @@ def grid_from_table(table: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 def samples_from_table(table: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """``[samples]``: ``method``, ``n``, ``seed``, ``bounds = {NAME = [lo, hi]}``, ``log = [...]``."""
+    # imported here: scipy.stats costs seconds at start-up of every jaxcogen command
+    from jaxcogen.scanning._sampling import SAMPLING_METHODS, sample_parameters
+
     _unknown("[samples]", table, ("method", "n", "seed", "bounds", "log"))
     method = table.get("method")
     if method not in SAMPLING_METHODS:
@@ -304,8 +308,10 @@ def scan_command(
         scan_settings(spec.solve_options)
         if chunk_size is not None and chunk_size < 1:
             raise ValueError(f"--chunk-size {chunk_size}: must be a positive integer")
+        check_output_store(out, "--out")
     except (ValueError, OSError) as err:
         raise _fail(err) from None
+    interrupt.set_message(f"interrupted; finished chunks are in {out}; rerun with --resume")
     try:
         with _dask_client(dask_scheduler, n_local) as client:
             ds = scan(
@@ -323,7 +329,7 @@ def scan_command(
     except (ValueError, FileExistsError) as err:
         raise _fail(err) from None
     except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished chunks are in {out}; rerun with --resume", err=True)
+        interrupt.report()
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except OSError as err:  # e.g. no Dask scheduler at the address
         raise _fail(err, code=1) from None
@@ -345,9 +351,11 @@ def plot_command(
     """Heatmap of a scan with the observed ΔY_B and Ω_χh² contours and failed points marked."""
     import xarray as xr
 
+    target = out if out is not None else store.with_name(f"{store.stem}_{color}.png")
     try:
         if not store.exists():
             raise ValueError(f"{store}: no such store")
+        check_output_file(target, "--out", image_formats())
         ds = xr.open_zarr(store, consolidated=False)
         chosen = {}
         for item in select or []:
@@ -358,7 +366,6 @@ def plot_command(
         figure = plot_scan(ds, x=x, y=y, color=color, select=chosen)
     except (ValueError, OSError, KeyError) as err:
         raise _fail(err) from None
-    target = out if out is not None else store.with_name(f"{store.stem}_{color}.png")
     figure.savefig(target, dpi=150)
     typer.echo(f"plot: {target}")
 
@@ -576,7 +583,7 @@ def main() -> None:
         add_completion=False, pretty_exceptions_enable=False, help=__doc__.split("\n")[0]
     )
     register(app)
-    app()
+    interrupt.run_guarded(app)
 
 
 if __name__ == "__main__":

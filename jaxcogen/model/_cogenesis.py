@@ -251,6 +251,26 @@ class CogenesisModel(AbstractModel):
                 record[field.name] = float(value)
         return record
 
+    def card_text(self) -> str:
+        """The point as a parameter card (TOML, :mod:`jaxcogen.model._cards`): ``[model]`` and every
+        ``[conventions]`` field, exactly reproducing the model when read back."""
+        from jaxcogen.model import _cards
+
+        fields: dict = {}
+        for name, parameter in self.parameters.items():
+            value = getattr(self, name)
+            if parameter.complex:
+                z = complex(value)
+                fields[name] = z if z.imag else z.real
+            else:
+                fields[name] = float(value)
+        if self.eft_hierarchy != 5.0:
+            fields["eft_hierarchy"] = float(self.eft_hierarchy)
+        conventions = {
+            f.name: getattr(self.conventions, f.name) for f in dataclasses.fields(self.conventions)
+        }
+        return _cards.card_to_toml(_cards.Card(model_fields=fields, conventions=conventions))
+
     def stiffness_proxy(self) -> Float[Array, ""]:
         r"""Cheap predictor of the step count: :math:`\sum_k\ln(1+|\partial f_k/\partial y_k|)` at :math:`T_{\rm RH}`.
 

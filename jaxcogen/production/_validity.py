@@ -102,7 +102,13 @@ def eft_validity(model: CogenesisModel) -> EFTValidity:
     T = model.T_RH
     eft = 2.0 * (rates.gamma_dim5(model, T) + rates.gamma_dim6(model, T))
     resonant = resonant_chi_production(model, T)
-    ratio = jnp.where(eft > 0, resonant / jnp.where(eft > 0, eft, 1.0), jnp.inf)
+    # no EFT production: infinitely worse only if on-shell N still make chi; with neither (a zero
+    # coupling in every channel, e.g. y1 = y2 = 0) there is nothing to trust or distrust: 0
+    ratio = jnp.where(
+        eft > 0,
+        resonant / jnp.where(eft > 0, eft, 1.0),
+        jnp.where(resonant > 0, jnp.inf, 0.0),
+    )
     return EFTValidity(
         resonant_ratio=ratio,
         s_over_M1_squared=(X99_DIM6 * T / model.M1) ** 2,
