@@ -65,7 +65,7 @@ def main() -> None:
         x = np.array([r["M1_over_T_RH"] for r in rows])
         for ax, key, label in zip(
             axes,
-            ("DeltaY_B", "DeltaY_chi", "Omega_chi_h2"),
+            ("DeltaY_B", "DeltaY_chi", "Omega_chi_h2_frozen_in"),
             (r"$|\Delta Y_B|$", r"$|\Delta Y_\chi|$", r"$\Omega_\chi h^2$ (frozen in)"),
             strict=True,
         ):
@@ -99,8 +99,8 @@ def sweep(couplings: dict, ratios: np.ndarray) -> list[dict]:
                 "DeltaY_B_dynamical": float(dyn.DeltaY_B),
                 "DeltaY_chi_eft": float(eft.DeltaY_chi),
                 "DeltaY_chi_dynamical": float(dyn.DeltaY_chi),
-                "Omega_chi_h2_eft": float(eft.Omega_chi_h2),
-                "Omega_chi_h2_dynamical": float(dyn.Omega_chi_h2),
+                "Omega_chi_h2_frozen_in_eft": float(eft.Omega_chi_h2_frozen_in),
+                "Omega_chi_h2_frozen_in_dynamical": float(dyn.Omega_chi_h2_frozen_in),
                 "eft_resonant_ratio": float(eft.eft_resonant_ratio),
                 "status_dynamical": dyn.status_name,
                 "steps_dynamical": int(dyn.num_steps),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import difflib
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -189,6 +190,10 @@ class AbstractModel(eqx.Module):
             else:
                 card[field.name] = float(np.asarray(value))
         return card
+
+    def card_text(self) -> str:
+        """The point as text for a scan file's attributes (JSON of :meth:`card` by default)."""
+        return json.dumps(self.card())
 
     # ---- scans (generic; refined by models that can do better) ------------------------------
 

@@ -507,7 +507,7 @@ def reference_solve(
 
     Returns floats: ``xi_final`` = u(T_end)^{1/4}; ``SigmaY_chi``, ``DeltaY_L``, ``DeltaY_chi`` at
     T_end; ``DeltaY_B`` = c_s Y_{B-L} = -(28/79) ΔY_L(T_B), T_B = max(T_sph, T_end) (clipped to
-    T_RH, where ΔY_L = 0); ``Omega_chi_h2`` = m_χ ΣY_χ s_0/(ρ_c/h^2); ``nfev`` (both segments).
+    T_RH, where ΔY_L = 0); ``Omega_chi_h2_frozen_in`` = m_χ ΣY_χ s_0/(ρ_c/h^2); ``nfev`` (both segments).
     """
     T_RH = float(params["T_RH"])
     if not 0.0 < T_end_ratio < 1.0:
@@ -596,6 +596,6 @@ def reference_solve(
         "DeltaY_L": float(phys[3]),
         "DeltaY_chi": float(phys[4]),
         "DeltaY_B": float(-C_SPH * phys_B[3]),
-        "Omega_chi_h2": float(params["m_chi"]) * sig * S0_CM3 / RHO_C_OVER_H2,
+        "Omega_chi_h2_frozen_in": float(params["m_chi"]) * sig * S0_CM3 / RHO_C_OVER_H2,
         "nfev": nfev,
     }

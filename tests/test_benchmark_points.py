@@ -16,6 +16,6 @@ def test_default_point_reproduces_the_observed_universe():
     sol = jaxcogen.solve(model, late_universe=True)
     assert sol.succeeded
     assert float(sol.DeltaY_B) == pytest.approx(constants.DeltaY_B_observed, rel=1e-6)
-    assert float(sol.Omega_chi_h2_today) == pytest.approx(constants.Omega_c_h2_observed, rel=1e-5)
+    assert float(sol.Omega_chi_h2) == pytest.approx(constants.Omega_c_h2_observed, rel=1e-5)
     assert float(sol.asymmetric_fraction) > 0.99
     assert bool(sol.late_universe.N_eff_ok)

@@ -332,18 +332,42 @@ def test_solve_runs_the_late_universe_by_default(default_model):
     from jaxcogen.production._solve import solve
 
     plain = solve(default_model, late_universe=False)
-    assert plain.late_universe is None and plain.Omega_chi_h2_today is None
+    assert plain.late_universe is None and plain.Omega_chi_h2 is None
     full = solve(default_model)  # the full chain is the default of solve()
-    for name in ("DeltaY_B", "DeltaY_L", "DeltaY_chi", "SigmaY_chi", "xi_final", "Omega_chi_h2"):
+    for name in (
+        "DeltaY_B",
+        "DeltaY_L",
+        "DeltaY_chi",
+        "SigmaY_chi",
+        "xi_final",
+        "Omega_chi_h2_frozen_in",
+    ):
         assert float(getattr(full, name)) == float(getattr(plain, name))
     late = full.late_universe
     assert int(late.status) == 0
-    assert float(full.Omega_chi_h2_today) == float(late.Omega_chi_h2)
+    assert float(full.Omega_chi_h2) == float(late.Omega_chi_h2)
     assert float(late.DeltaY_B) == float(plain.DeltaY_B)  # n_B/s is conserved after T_sph
     # kappa = 1 at the built-in m_chi: the symmetric part is gone, Omega = m_chi * 2 Delta Y_chi
     assert float(full.asymmetric_fraction) == pytest.approx(1.0, abs=1e-9)
     m_chi = float(default_model.m_chi)
     ref = constants.omega_h2_per_GeV_yield * m_chi * 2.0 * float(plain.DeltaY_chi)
-    assert float(full.Omega_chi_h2_today) == pytest.approx(ref, rel=1e-9)
+    assert float(full.Omega_chi_h2) == pytest.approx(ref, rel=1e-9)
     summary = full.summary()
-    assert summary["Omega_chi_h2_today"] == pytest.approx(ref, rel=1e-9)
+    assert summary["Omega_chi_h2"] == pytest.approx(ref, rel=1e-9)
+    assert summary["Omega_chi_h2_frozen_in"] == float(plain.Omega_chi_h2_frozen_in)
+
+
+def test_no_production_is_a_valid_answer_today(default_model):
+    """Issue 21.8: y1 = y2 = 0 makes nothing at all — no dark particles (the portal needs y_i), so
+    today's relic is exactly zero and so is the dark radiation; status success, no NaN."""
+    import equinox as eqx
+
+    from jaxcogen.production._solve import solve
+
+    empty = eqx.tree_at(lambda m: (m.y1, m.y2), default_model, (0j, 0j))
+    sol = solve(empty)
+    assert sol.status_name == "success"
+    assert float(sol.SigmaY_chi) == 0.0
+    assert float(sol.Omega_chi_h2) == 0.0
+    assert float(sol.Delta_N_eff) == 0.0
+    assert float(sol.N_eff_ok) == 1.0

@@ -16,7 +16,7 @@ import jaxcogen
 from .conftest import polar
 from .reference_numpy import reference_solve
 
-OUTPUTS = ("DeltaY_B", "DeltaY_L", "DeltaY_chi", "SigmaY_chi", "xi_final", "Omega_chi_h2")
+OUTPUTS = ("DeltaY_B", "DeltaY_L", "DeltaY_chi", "SigmaY_chi", "xi_final", "Omega_chi_h2_frozen_in")
 
 
 def random_point(seed: int) -> dict:

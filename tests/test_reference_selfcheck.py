@@ -153,7 +153,7 @@ def test_symmetric_yield_closed_form(tiny_exact):
     assert tiny_exact["SigmaY_chi"] == pytest.approx(expect, rel=1e-6)
     # also tighter: the only neglected effects are O(xi^6) ~ 1e-18 and rounding
     assert tiny_exact["SigmaY_chi"] == pytest.approx(expect, rel=1e-10)
-    assert tiny_exact["Omega_chi_h2"] == pytest.approx(
+    assert tiny_exact["Omega_chi_h2_frozen_in"] == pytest.approx(
         TINY["m_chi"] * expect * 2891.2 / 1.05371e-5, rel=1e-10
     )
     assert 2891.2 / 1.05371e-5 == pytest.approx(2.7438e8, rel=1e-4)  # README §5

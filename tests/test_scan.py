@@ -111,13 +111,15 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
     """max_steps = 150 with Kvaerno5 alone (one pass, so one trace): the most washed-out point
     (~210 steps; the others take 60-90) exhausts it, the others are untouched."""
     traces = []
-    original = scan_module.solve_unjitted
+    # the cogenesis model's solve_point calls the production stage's solve_unjitted
+    solve_module = importlib.import_module("jaxcogen.production._solve")
+    original = solve_module.solve_unjitted
 
     def counting(*args, **kwargs):
         traces.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(scan_module, "solve_unjitted", counting)
+    monkeypatch.setattr(solve_module, "solve_unjitted", counting)
     grid = {"y2.abs": np.geomspace(0.01, 1.0, 8), "T_RH": np.array([5e10])}
     options = {"max_steps": 150, "solver": "Kvaerno5"}
     ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)

@@ -28,6 +28,7 @@ import zarr
 from packaging.version import Version
 from typer.testing import CliRunner
 
+import jaxcogen
 from jaxcogen._status import STATUS_INVALID_INPUT, STATUS_NOT_COMPUTED, status_table
 from jaxcogen.cli._scan import register
 from jaxcogen.scanning._io import RESULT_VARIABLES, ZarrResults, dataset_attributes
@@ -379,3 +380,13 @@ def test_dask_scan_survives_losing_its_only_worker(tmp_path, monkeypatch, cluste
     assert state["replacement"].poll() is None  # the replacement finished the scan
     _assert_same_results(ds.load(), reference)
     _stop(state["replacement"])
+
+
+def test_progress_bar_prints_its_last_line_once(capsys):
+    """Issue 21.8: a scan finished within its first (compiling) chunk printed the final bar line
+    twice — the compiling bar, then a fresh bar restarted at the same count. The finished line
+    (``2/2``) now appears on one line of the terminal output only."""
+    jaxcogen.scan(BASE, grid={"T_RH": [4e10, 5e10]}, progress=True)
+    err = capsys.readouterr().err
+    final_lines = [line for line in err.split("\n") if "2/2" in line.split("\r")[-1]]
+    assert len(final_lines) == 1, err

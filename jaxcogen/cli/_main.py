@@ -37,7 +37,7 @@ import jax.numpy as jnp
 import typer
 from typer.core import TyperGroup
 
-from jaxcogen import __version__, constants
+from jaxcogen import __version__
 from jaxcogen.cli import _interrupt as interrupt
 from jaxcogen.cli._compiled import executable_cache_dir, run_compiled
 from jaxcogen.cli._paths import check_output_file, image_formats
@@ -62,6 +62,7 @@ from jaxcogen.model._parameters import COMPLEX_FIELDS
 from jaxcogen.production._solve import (
     EFT_DIAGNOSTICS,
     OBSERVABLES,
+    TODAY_OBSERVABLES,
     Solution,
     SolveSettings,
     solve,
@@ -76,44 +77,26 @@ EXIT_BAD_INPUT = 2
 #: Keys of the observables in ``jaxcogen solve --json`` (those of :meth:`Solution.summary`).
 OBSERVABLE_KEYS: tuple[str, ...] = (*OBSERVABLES, "T_end", "status", "num_steps", *EFT_DIAGNOSTICS)
 
+def _row(name: str, observable) -> tuple[str, str, str]:
+    return (name, "" if observable.unit == "1" else observable.unit, observable.description)
+
+
+#: Rows of the report, read off the model's registry (:mod:`jaxcogen.model._registry`).
 _OUTPUT_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("DeltaY_B", "", f"baryon asymmetry n_B/s (observed {constants.DeltaY_B_observed:g})"),
-    ("DeltaY_L", "", "lepton asymmetry at T_end (Y_{B-L} = -DeltaY_L)"),
-    ("DeltaY_chi", "", "dark-matter asymmetry Y_chi - Y_chibar at T_end"),
-    ("SigmaY_chi", "", "Y_chi + Y_chibar at T_end"),
-    ("xi_final", "", "T_chi/T at T_end"),
-    (
-        "Omega_chi_h2",
-        "",
-        f"frozen-in chi relic, before depletion (observed {constants.Omega_c_h2_observed:g})",
-    ),
-    (
-        "Omega_chi_h2_asymmetric",
-        "",
-        "asymmetric relic alone: today's Omega h^2 if the sink depletes",
-    ),
-    (
-        "m_chi_asymmetric",
-        "GeV",
-        f"m_chi of a purely asymmetric relic with Omega h^2 = {constants.Omega_c_h2_observed:g}",
+    *(
+        _row(name, o)
+        for name, o in CogenesisModel.observables.items()
+        if name not in TODAY_OBSERVABLES
     ),
     ("T_end", "GeV", "end of the integration"),
     ("status", "", "solver status"),
     ("num_steps", "", "solver steps"),
-    ("eft_resonant_ratio", "", "EFT validity: on-shell N / EFT production at T_RH (< 0.1)"),
-    ("eft_s_over_M1_squared", "", "EFT validity: s/M1^2 of the dim-6 rate, 99th percentile (< 1)"),
+    *(_row(name, o) for name, o in CogenesisModel.diagnostics.items()),
 )
 
-#: Rows added when the late-universe stage ran (``jaxcogen solve`` does by default).
-_LATE_ROWS: tuple[tuple[str, str, str], ...] = (
-    (
-        "Omega_chi_h2_today",
-        "",
-        f"relic today, after dark freeze-out and phi decays (observed {constants.Omega_c_h2_observed:g})",
-    ),
-    ("asymmetric_fraction", "", "asymmetric share of Omega_chi_h2_today"),
-    ("Delta_N_eff", "", "dark radiation at T = 1 MeV"),
-    ("N_eff_ok", "", "N_eff = 3.044 + Delta_N_eff within the Planck bound"),
+#: Rows added when the late-universe stage ran (``jaxcogen solve`` does by default): today's.
+_LATE_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    _row(name, CogenesisModel.observables[name]) for name in TODAY_OBSERVABLES
 )
 
 _DERIVED_ROWS: tuple[tuple[str, str, str, str], ...] = (

@@ -484,6 +484,9 @@ def plot_scan(
         bar.set_ticks(_symlog_ticks(norm.linthresh, norm.vmax))
     handles = []
     for var, level, style, label in _CONTOURS:
+        if var == "Omega_chi_h2" and not np.isfinite(np.asarray(sub[var].values)).any():
+            # a production-only scan has no relic today: the asymmetric relic stands in, named so
+            var, label = "Omega_chi_h2_asymmetric", label + " (asymmetric relic; production only)"
         field = np.asarray(
             sub[var].values if "point" in ds.dims else sub[var].transpose(y, x).values
         )

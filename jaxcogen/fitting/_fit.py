@@ -67,11 +67,12 @@ from jaxcogen.production._validity import EFTValidityWarning
 #: see :data:`TARGET_ALIASES`).
 DEFAULT_TARGETS: dict[str, float] = dict(CogenesisModel.default_targets)
 
-#: A fit target ``Omega_chi_h2`` means the relic *today*: the frozen-in population
-#: (``Solution.Omega_chi_h2``, before the dark sink) is never what is observed. Fits therefore
-#: target ``Omega_chi_h2_asymmetric`` (cheap and differentiable inside the loss) and check the
-#: best point afterwards with the late-universe stage (``Omega_chi_h2_today`` in the result; the
-#: fit fails if a symmetric remnant moves today's value off the target).
+#: A fit target ``Omega_chi_h2`` means the relic *today* (``Solution.Omega_chi_h2``, after the
+#: dark sink). The loss aims at ``Omega_chi_h2_asymmetric`` (the production stage alone: cheap and
+#: differentiable in every step) and the best point is then checked with the full chain
+#: (``Omega_chi_h2`` in the result): the fit fails if a symmetric remnant moves today's value off
+#: the target. (The late stage inside the loss is the next step: it needs the adaptive late
+#: stage to be fast under ``vmap``; docs/late_universe.md.)
 TARGET_ALIASES: dict[str, str] = {"Omega_chi_h2": "Omega_chi_h2_asymmetric"}
 
 #: Default free parameters: one modulus and one phase for ΔY_B, m_χ for Ω_χh².
@@ -414,15 +415,15 @@ def _finish(
             today = solve(models[best], **{**final_options, "late_universe": True})
         values = {
             **values,
-            "Omega_chi_h2_today": float(today.Omega_chi_h2_today),
+            "Omega_chi_h2": float(today.Omega_chi_h2),
             "asymmetric_fraction": float(today.asymmetric_fraction),
         }
         target = targets["Omega_chi_h2_asymmetric"]
-        if success_arr[best] and not abs(values["Omega_chi_h2_today"] / target - 1.0) <= tolerance:
+        if success_arr[best] and not abs(values["Omega_chi_h2"] / target - 1.0) <= tolerance:
             success_arr[best] = False
             late_note = (
-                f" But today's relic (late-universe stage) is Omega_chi_h2_today = "
-                f"{values['Omega_chi_h2_today']:.4g}: the dark sink leaves a symmetric remnant "
+                f" But today's relic (late-universe stage) is Omega_chi_h2 = "
+                f"{values['Omega_chi_h2']:.4g}: the dark sink leaves a symmetric remnant "
                 f"(asymmetric fraction {values['asymmetric_fraction']:.3g}); raise kappa or free it."
             )
     limits = active_limits(parameters, thetas[best], m_nu, m_nu_max)

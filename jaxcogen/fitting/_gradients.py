@@ -54,7 +54,7 @@ DEFAULT_OBSERVABLES: tuple[str, ...] = (
     "DeltaY_chi",
     "SigmaY_chi",
     "xi_final",
-    "Omega_chi_h2",
+    "Omega_chi_h2_frozen_in",
 )
 
 #: Every continuous parameter of the model, complex couplings in polar form (14 in all).

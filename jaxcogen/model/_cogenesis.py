@@ -234,7 +234,12 @@ class CogenesisModel(AbstractModel):
 
         solution = solve_unjitted(self, settings)
         names = (*self.observables, *self.diagnostics)
-        out = {name: getattr(solution, name) for name in names}
+        nan = jnp.full_like(solution.DeltaY_B, jnp.nan)
+        # today's observables are None when the late-universe stage is switched off
+        out = {
+            name: nan if getattr(solution, name) is None else getattr(solution, name)
+            for name in names
+        }
         out["status"] = solution.status
         out["num_steps"] = solution.num_steps
         out["num_rejected_steps"] = solution.num_rejected_steps

@@ -47,7 +47,15 @@ OBSERVABLES: dict[str, Observable] = {
     "DeltaY_chi": Observable("1", "dark-matter asymmetry Y_chi - Y_chibar at T_end", signed=True),
     "SigmaY_chi": Observable("1", "Y_chi + Y_chibar at T_end"),
     "xi_final": Observable("1", "dark-to-SM temperature ratio T_chi/T at T_end"),
-    "Omega_chi_h2": Observable("1", "Omega_chi h^2 of the frozen-in chi population"),
+    "Omega_chi_h2": Observable(
+        "1", "Omega_chi h^2 today, after the dark sink and phi decays (the observed 0.12)"
+    ),
+    "asymmetric_fraction": Observable("1", "asymmetric share |Delta Y| / (Y_chi + Y_chibar) today"),
+    "Delta_N_eff": Observable("1", "dark radiation Delta N_eff at T = 1 MeV"),
+    "N_eff_ok": Observable("1", "1 if N_eff is below Planck's 95% bound 3.33, else 0"),
+    "Omega_chi_h2_frozen_in": Observable(
+        "1", "Omega_chi h^2 of the frozen-in chi population at the end of production"
+    ),
     "Omega_chi_h2_asymmetric": Observable(
         "1", "Omega h^2 of the asymmetric relic alone (2|Delta Y_chi|, m = min(m_chi, m_phi))"
     ),
@@ -69,7 +77,7 @@ DIAGNOSTICS: dict[str, Observable] = {
 #: The observed values a fit aims at by default (today's universe).
 DEFAULT_TARGETS: dict[str, float] = {
     "DeltaY_B": constants.DeltaY_B_observed,
-    "Omega_chi_h2_asymmetric": constants.Omega_c_h2_observed,
+    "Omega_chi_h2": constants.Omega_c_h2_observed,
 }
 
 #: The parameters a fit frees by default.

@@ -14,7 +14,10 @@ tail left out is at most the fraction :math:`T_*/T_{\rm RH}\le0.13` of the dimen
 :math:`T_*`, read off the same solve (or at :math:`T_{\rm end}` if that is hotter).
 """
 
+import contextlib
 import dataclasses
+import difflib
+import inspect
 import warnings
 from typing import Literal
 
@@ -54,16 +57,24 @@ class Evolution(eqx.Module):
     DeltaY_chi: Float[Array, " n"]
 
 
-#: The scalar final observables of a :class:`Solution` (what scans store, fits and gradients use).
+#: The scalar final observables of a :class:`Solution` produced by the production stage.
 OBSERVABLES: tuple[str, ...] = (
     "DeltaY_B",
     "DeltaY_L",
     "DeltaY_chi",
     "SigmaY_chi",
     "xi_final",
-    "Omega_chi_h2",
+    "Omega_chi_h2_frozen_in",
     "Omega_chi_h2_asymmetric",
     "m_chi_asymmetric",
+)
+
+#: Today's observables, filled by the late-universe stage (``None`` with ``late_universe=False``).
+TODAY_OBSERVABLES: tuple[str, ...] = (
+    "Omega_chi_h2",
+    "asymmetric_fraction",
+    "Delta_N_eff",
+    "N_eff_ok",
 )
 
 #: The EFT validity diagnostic carried by every :class:`Solution` (:mod:`jaxcogen.production._validity`).
@@ -79,13 +90,14 @@ class Solution(eqx.Module):
         SigmaY_chi: :math:`Y_\chi+Y_{\bar\chi}` at :math:`T_{\rm end}` (before any depletion).
         xi_final: :math:`\xi=T_\chi/T` at :math:`T_{\rm end}`.
         DeltaY_B: baryon asymmetry :math:`-c_s\Delta Y_L` at sphaleron freeze-out.
-        Omega_chi_h2: :math:`\Omega_\chi h^2` of the frozen-in :math:`\chi` population
-            (no dark-sink depletion, no :math:`\phi` decays yet).
+        Omega_chi_h2_frozen_in: :math:`\Omega_\chi h^2` of the frozen-in :math:`\chi` population
+            at the end of production (no dark-sink depletion, no :math:`\phi` decays yet) — never
+            what is observed today; see ``Omega_chi_h2``.
         Omega_chi_h2_asymmetric: today's :math:`\Omega h^2` of the asymmetric relic alone,
             :math:`m_{\rm DM}\,2|\Delta Y_\chi|\,s_0/(\rho_c/h^2)` with
             :math:`m_{\rm DM}=\min(m_\chi,m_\phi)` (the heavier decays into the lighter) — equal to
-            today's relic when the dark sink removes the symmetric part (check with
-            ``late_universe=True``). The target fits use for :math:`\Omega_\chi h^2`.
+            today's relic when the dark sink removes the symmetric part (``Omega_chi_h2`` says).
+            The fits' loss uses it for an :math:`\Omega_\chi h^2` target (then checks today's).
         m_chi_asymmetric: the dark-matter mass [GeV] for which a purely asymmetric relic, with
             the asymmetry :math:`2\Delta Y_\chi` left after :math:`\phi\to\chi\bar\eta`, gives
             :math:`\Omega_\chi h^2=0.12` (:func:`~jaxcogen.observables.asymmetric_dark_matter_mass`).
@@ -100,9 +112,11 @@ class Solution(eqx.Module):
             production over the EFT rate, and :math:`s/M_1^2` at the 99th percentile of the
             dimension-6 rate; ``eft_trustworthy`` combines them. :func:`solve` warns when the
             EFT is not trustworthy.
-        Omega_chi_h2_today, asymmetric_fraction, Delta_N_eff: today's relic density (after the
-            dark freeze-out and φ decays), its asymmetric fraction, and :math:`\Delta N_{\rm eff}`
-            at 1 MeV — only with ``late_universe=True``, else ``None``.
+        Omega_chi_h2, asymmetric_fraction, Delta_N_eff, N_eff_ok: today's relic density
+            :math:`\Omega_\chi h^2` (after the dark freeze-out and φ decays — the observed
+            quantity, 0.12), its asymmetric fraction, :math:`\Delta N_{\rm eff}` at 1 MeV and
+            whether :math:`N_{\rm eff}` is below Planck's 95 % bound (1.0 or 0.0) — filled by the
+            late-universe stage (the default), ``None`` with ``late_universe=False``.
         late_universe: the full :class:`~jaxcogen.late_universe._dark_freezeout.LateUniverse` (or ``None``).
     """
 
@@ -111,7 +125,7 @@ class Solution(eqx.Module):
     SigmaY_chi: Float[Array, ""]
     xi_final: Float[Array, ""]
     DeltaY_B: Float[Array, ""]
-    Omega_chi_h2: Float[Array, ""]
+    Omega_chi_h2_frozen_in: Float[Array, ""]
     Omega_chi_h2_asymmetric: Float[Array, ""]
     m_chi_asymmetric: Float[Array, ""]
     T_end: Float[Array, ""]
@@ -121,10 +135,11 @@ class Solution(eqx.Module):
     evolution: Evolution
     eft_resonant_ratio: Float[Array, ""]
     eft_s_over_M1_squared: Float[Array, ""]
-    # --- opt-in late-universe stage (``solve(model, late_universe=True)``); None otherwise -------
-    Omega_chi_h2_today: Float[Array, ""] | None = None
+    # --- the late-universe stage (default); None with ``late_universe=False`` ------------------
+    Omega_chi_h2: Float[Array, ""] | None = None
     asymmetric_fraction: Float[Array, ""] | None = None
     Delta_N_eff: Float[Array, ""] | None = None
+    N_eff_ok: Float[Array, ""] | None = None
     late_universe: LateUniverse | None = None
 
     @property
@@ -148,11 +163,10 @@ class Solution(eqx.Module):
         out["status"] = self.status_name
         out["num_steps"] = int(self.num_steps)
         if self.late_universe is not None:
-            late = self.late_universe
-            out["Omega_chi_h2_today"] = float(late.Omega_chi_h2)
-            out["asymmetric_fraction"] = float(late.asymmetric_fraction)
-            out["Delta_N_eff"] = float(late.Delta_N_eff)
-            out["N_eff_ok"] = bool(late.N_eff_ok)
+            out["Omega_chi_h2"] = float(self.Omega_chi_h2)
+            out["asymmetric_fraction"] = float(self.asymmetric_fraction)
+            out["Delta_N_eff"] = float(self.Delta_N_eff)
+            out["N_eff_ok"] = bool(self.N_eff_ok)
         return out
 
 
@@ -233,6 +247,17 @@ def _make_adjoint(name: str, max_steps: int = 4096):
     if name == "direct":
         return diffrax.DirectAdjoint()
     raise ValueError(f"adjoint={name!r}: allowed values are 'recursive', 'forward', 'direct'")
+
+
+def check_settings_names(options) -> None:
+    """``ValueError`` naming an unknown keyword setting and listing the allowed ones (a typo such
+    as ``rtoll`` would otherwise be a bare ``TypeError``)."""
+    allowed = [p for p in inspect.signature(SolveSettings.create).parameters if p != "cls"]
+    for key in options:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown setting {key!r}{hint}; allowed: {', '.join(allowed)}")
 
 
 class SolveSettings(eqx.Module):
@@ -339,7 +364,7 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
         pcoeff, icoeff: PI step-size controller coefficients (0.3, 0.4; ``0, 1`` is the classic
             I controller).
         late_universe: also run the late-universe stage (:mod:`jaxcogen.late_universe._dark_freezeout`: dark
-            freeze-out, φ decays, :math:`\Delta N_{\rm eff}`) and fill ``Omega_chi_h2_today``,
+            freeze-out, φ decays, :math:`\Delta N_{\rm eff}`) and fill ``Omega_chi_h2`` (today),
             ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe`` (default True here; with
             False those stay ``None`` and everything else is bit-identical). It costs ~20 ms
             warm on a CPU, ~15x the production solve at the built-in point, so
@@ -348,6 +373,7 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
             removes the symmetric part) come from production alone, and a scan opts in with
             ``solve_options={"late_universe": True}``.
     """
+    check_settings_names(settings)
     solution = _solve_jit(model, SolveSettings.create(late_universe=late_universe, **settings))
     _warn_if_eft_untrustworthy(solution)
     return solution
@@ -368,8 +394,40 @@ def _solve_jit(model: CogenesisModel, settings: SolveSettings) -> Solution:
     return solve_unjitted(model, settings)
 
 
+@contextlib.contextmanager
+def _runtime_errors_as_nan():
+    """Trace with equinox's runtime checks in NaN mode instead of raising through a host callback.
+
+    diffrax checks traced ``SaveAt`` times (ordered, inside [t0, t1]) with ``equinox.error_if``,
+    which by default (``EQX_ON_ERROR=raise``) compiles to a ``pure_callback``; JAX's persistent
+    compilation cache refuses any executable with a host callback ("Not writing persistent cache
+    entry ... because it uses host callbacks") and ``jax.export`` cannot serialize one, so every
+    ``jaxcogen solve`` recompiled. Our save times are valid by construction, and a point whose
+    inputs are not is reported through ``status`` (NaN observables) anyway.
+    """
+    try:
+        from equinox import _errors
+    except ImportError:  # pragma: no cover - equinox reorganised; tests/test_cli.py notices
+        yield
+        return
+    previous = getattr(_errors, "EQX_ON_ERROR", None)
+    if previous != "raise":  # "nan"/"off" chosen by the user, or an equinox without the switch
+        yield
+        return
+    _errors.EQX_ON_ERROR = "nan"
+    try:
+        yield
+    finally:
+        _errors.EQX_ON_ERROR = previous
+
+
 def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
     """The traceable body of :func:`solve`, for use inside an outer ``jit``/``vmap``."""
+    with _runtime_errors_as_nan():
+        return _solve_traced(model, settings)
+
+
+def _solve_traced(model: CogenesisModel, settings: SolveSettings) -> Solution:
     fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
     T_end_ratio, n_save = settings.T_end_ratio, settings.n_save
     system = BoltzmannSystem(model, fixed_xi)
@@ -430,14 +488,27 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
 
 def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
     """``solution`` with the late-universe stage (:func:`jaxcogen.late_universe._dark_freezeout.late_universe`)
-    filled in: ``Omega_chi_h2_today``, ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe``.
+    filled in: ``Omega_chi_h2`` (today), ``asymmetric_fraction``, ``Delta_N_eff``, ``N_eff_ok``,
+    ``late_universe``.
     Shared by the EFT and the dynamical-N production stages."""
     late = late_universe(solution, model)
+    # no dark particles at all (e.g. y1 = y2 = 0): nothing to carry to today, a valid answer
+    empty = (solution.status == 0) & (solution.SigmaY_chi == 0.0)
+    late_status = jnp.where(empty, 0, late.status)
+    # the late stage's failure is the solution's failure (observables NaN, never silently wrong)
+    status = jnp.where(solution.status == 0, late_status, solution.status).astype(jnp.int32)
+    ok = status == 0
+
+    def today(value, if_empty):
+        return jnp.where(ok, jnp.where(empty, if_empty, value), jnp.nan)
+
     return dataclasses.replace(
         solution,
-        Omega_chi_h2_today=late.Omega_chi_h2,
-        asymmetric_fraction=late.asymmetric_fraction,
-        Delta_N_eff=late.Delta_N_eff,
+        status=status,
+        Omega_chi_h2=today(late.Omega_chi_h2, 0.0),
+        asymmetric_fraction=today(late.asymmetric_fraction, 0.0),
+        Delta_N_eff=today(late.Delta_N_eff, 0.0),
+        N_eff_ok=today(jnp.where(late.N_eff_ok, 1.0, 0.0), 1.0),
         late_universe=late,
     )
 
@@ -472,7 +543,7 @@ def production_solution(
         SigmaY_chi=SigmaY_chi,
         xi_final=final(path["xi"][-1]),
         DeltaY_B=final(observables.baryon_asymmetry(at_sph["DeltaY_L"])),
-        Omega_chi_h2=observables.relic_density(model.m_chi, SigmaY_chi),
+        Omega_chi_h2_frozen_in=observables.relic_density(model.m_chi, SigmaY_chi),
         Omega_chi_h2_asymmetric=observables.relic_density(
             jnp.minimum(model.m_chi, model.m_phi), 2.0 * jnp.abs(DeltaY_chi)
         ),

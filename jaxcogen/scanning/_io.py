@@ -34,56 +34,32 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from jaxcogen._interface import AbstractModel
 from jaxcogen._status import STATUS_INVALID_INPUT, STATUS_NOT_COMPUTED, status_table
 from jaxcogen.model._cogenesis import CogenesisModel
-from jaxcogen.model._parameters import COMPLEX_FIELDS, REAL_FIELDS
-from jaxcogen.production._solve import EFT_DIAGNOSTICS, SolveSettings
-from jaxcogen.production._solve import OBSERVABLES as SOLUTION_OBSERVABLES
 
-#: Final observables kept per point (the fields of :class:`jaxcogen.Solution` of that name).
-OBSERVABLES: tuple[str, ...] = SOLUTION_OBSERVABLES + EFT_DIAGNOSTICS
-
-#: Per-point solver diagnostics.
+#: Per-point solver diagnostics, kept for every model.
 DIAGNOSTICS: tuple[str, ...] = ("status", "num_steps", "num_rejected_steps")
 
-#: Every per-point result variable, in storage order.
+#: Final observables of a cogenesis scan (the model's observables and EFT diagnostics).
+OBSERVABLES: tuple[str, ...] = (*CogenesisModel.observables, *CogenesisModel.diagnostics)
+
+#: Every per-point result variable of a cogenesis scan, in storage order.
 RESULT_VARIABLES: tuple[str, ...] = OBSERVABLES + DIAGNOSTICS
 
-_DTYPES = {name: np.float64 for name in OBSERVABLES} | {
+_DTYPES = {
     "status": np.int32,
     "num_steps": np.int32,
     "num_rejected_steps": np.int32,
     "done": np.bool_,
 }
-_FILL = {name: np.nan for name in OBSERVABLES} | {
+_FILL = {
     "status": STATUS_NOT_COMPUTED,
     "num_steps": -1,
     "num_rejected_steps": -1,
     "done": False,
 }
-_VARIABLE_ATTRS = {
-    "DeltaY_B": {"long_name": "baryon asymmetry n_B/s after sphaleron freeze-out", "units": "1"},
-    "DeltaY_L": {"long_name": "lepton asymmetry Delta Y_L at T_end", "units": "1"},
-    "DeltaY_chi": {"long_name": "dark-matter asymmetry Y_chi - Y_chibar at T_end", "units": "1"},
-    "SigmaY_chi": {"long_name": "Y_chi + Y_chibar at T_end", "units": "1"},
-    "xi_final": {"long_name": "dark-to-SM temperature ratio T_chi/T at T_end", "units": "1"},
-    "Omega_chi_h2": {"long_name": "Omega_chi h^2 of the frozen-in chi population", "units": "1"},
-    "Omega_chi_h2_asymmetric": {
-        "long_name": "Omega h^2 of the asymmetric relic alone (2|Delta Y_chi|, m = min(m_chi, m_phi))",
-        "units": "1",
-    },
-    "m_chi_asymmetric": {
-        "long_name": "m_chi for which a purely asymmetric relic gives Omega h^2 = 0.12",
-        "units": "GeV",
-    },
-    "eft_resonant_ratio": {
-        "long_name": "EFT validity: on-shell N production / EFT rate at T_RH (trustworthy below 0.1)",
-        "units": "1",
-    },
-    "eft_s_over_M1_squared": {
-        "long_name": "EFT validity: s/M1^2 at the 99th percentile of the dim-6 rate (trustworthy below 1)",
-        "units": "1",
-    },
+_DIAGNOSTIC_ATTRS = {
     "status": {
         "long_name": "solve status: 0 success, diffrax failure code, "
         f"{STATUS_INVALID_INPUT} invalid input, {STATUS_NOT_COMPUTED} not computed yet "
@@ -93,55 +69,22 @@ _VARIABLE_ATTRS = {
     "num_rejected_steps": {"long_name": "rejected solver steps"},
     "done": {"long_name": "point computed and written"},
 }
-_UNITS = {"M1": "GeV", "M2": "GeV", "m_chi": "GeV", "m_phi": "GeV", "T_RH": "GeV"}
+
+
+def result_variables(model_type: type[AbstractModel]) -> tuple[str, ...]:
+    """The per-point variables of a scan of ``model_type``: observables, diagnostics, status."""
+    return (*model_type.observables, *model_type.diagnostics, *DIAGNOSTICS)
+
+
+def variable_attributes(model_type: type[AbstractModel]) -> dict[str, dict]:
+    """Long name and units of every per-point variable, from the model's registry."""
+    described = {**model_type.observables, **model_type.diagnostics}
+    return {
+        name: {"long_name": o.description, "units": o.unit} for name, o in described.items()
+    } | _DIAGNOSTIC_ATTRS
 
 
 # ---- descriptions recorded in the attributes ------------------------------------------------------
-
-
-def model_card(model: CogenesisModel) -> dict:
-    """The base point as plain numbers: real fields in GeV, couplings as ``{abs, arg}`` (radians),
-    the conventions and the EFT hierarchy factor (the same shape as a scan file's ``[model]``)."""
-    card: dict = {name: float(getattr(model, name)) for name in REAL_FIELDS}
-    for name in COMPLEX_FIELDS:
-        z = complex(getattr(model, name))
-        card[name] = {"abs": abs(z), "arg": math.atan2(z.imag, z.real)}
-    card["eft_hierarchy"] = float(model.eft_hierarchy)
-    card["conventions"] = conventions_record(model)
-    return card
-
-
-def model_card_toml(model: CogenesisModel) -> str:
-    """The base point as a parameter card (:mod:`jaxcogen.model._cards`): ``[model]`` and every
-    ``[conventions]`` field, exactly reproducing the model when read back."""
-    from jaxcogen.model import _cards as cards
-
-    fields: dict = {name: float(getattr(model, name)) for name in REAL_FIELDS}
-    for name in COMPLEX_FIELDS:
-        z = complex(getattr(model, name))
-        fields[name] = z if z.imag else z.real
-    if model.eft_hierarchy != 5.0:
-        fields["eft_hierarchy"] = float(model.eft_hierarchy)
-    card = cards.Card(model_fields=fields, conventions=conventions_record(model))
-    return cards.card_to_toml(card)
-
-
-def conventions_record(model: CogenesisModel) -> dict:
-    """The model's :class:`~jaxcogen.Conventions` as a dict."""
-    conventions = model.conventions
-    return {f.name: getattr(conventions, f.name) for f in dataclasses.fields(conventions)}
-
-
-def settings_record(settings: SolveSettings) -> dict:
-    """The solver settings as plain numbers and strings."""
-    record = {}
-    for field in dataclasses.fields(settings):
-        value = getattr(settings, field.name)
-        if value is None or isinstance(value, (str, int)):
-            record[field.name] = value
-        else:
-            record[field.name] = float(value)
-    return record
 
 
 def status_codes() -> dict[str, str]:
@@ -150,66 +93,34 @@ def status_codes() -> dict[str, str]:
 
 
 def dataset_attributes(
-    model: CogenesisModel,
-    settings: SolveSettings,
-    kind: str,
-    names: tuple[str, ...],
-    fingerprint: str,
+    model: AbstractModel, settings, kind: str, names: tuple[str, ...], fingerprint: str
 ) -> dict:
-    """Dataset attributes: the base model card, conventions, solver settings, version, kind.
-
-    ``model_card`` is the TOML text of a parameter card (``jaxcogen.model._cards.parse_card`` reads
-    it back); the other nested records are JSON strings (``json.loads(ds.attrs["conventions"])``).
-    """
+    """Dataset attributes: the model's name and base point (``model.card_text()``: a parameter
+    card that :func:`jaxcogen.model.parse_card` reads back for the cogenesis model, JSON for the
+    others), its conventions if it has any, the solver settings, version, kind. Nested records are
+    JSON strings (``json.loads(ds.attrs["conventions"])``)."""
     import jaxcogen  # at call time: this module is imported while jaxcogen initialises
 
-    return {
-        "title": "jaxcogen parameter scan",
+    attrs = {
+        "title": f"jaxcogen parameter scan ({model.name})",
         "jaxcogen_version": jaxcogen.__version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model_family": model.name,
         "scan_kind": kind,
         "scan_parameters": list(names),
-        "model_card": model_card_toml(model),
-        "conventions": json.dumps(conventions_record(model)),
-        "solve_settings": json.dumps(settings_record(settings)),
+        "model_card": model.card_text(),
+        "solve_settings": json.dumps(model.settings_record(settings)),
         "status_codes": json.dumps(status_codes()),
         "fingerprint": fingerprint,
     }
+    card = model.card()
+    if "conventions" in card:
+        attrs["conventions"] = json.dumps(card["conventions"])
+    return attrs
 
 
-def family_dataset_attributes(
-    family, model, settings, kind: str, names: tuple[str, ...], fingerprint: str
-) -> dict:
-    """Dataset attributes of a scan of a validation model (:mod:`jaxcogen.models._families`): the family,
-    the base point and the solver settings as JSON strings, version, kind."""
-    import jaxcogen
-
-    return {
-        "title": f"jaxcogen parameter scan ({family.name})",
-        "jaxcogen_version": jaxcogen.__version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "model_family": family.name,
-        "scan_kind": kind,
-        "scan_parameters": list(names),
-        "model_card": json.dumps(family.card(model)),
-        "solve_settings": json.dumps(family.settings_record(settings)),
-        "status_codes": json.dumps(status_codes()),
-        "fingerprint": fingerprint,
-    }
-
-
-def family_variable_attributes(family) -> dict[str, dict]:
-    """Attributes of a validation model's observables (long name and units)."""
-    return {
-        name: {"long_name": long_name, "units": units}
-        for name, (long_name, units) in family.observable_descriptions.items()
-    }
-
-
-def coordinate_attributes(name: str, logarithmic: bool, units: str | None = None) -> dict:
+def coordinate_attributes(name: str, logarithmic: bool, units: str) -> dict:
     """Attributes of a scanned parameter's coordinate: units and axis scale (for plots)."""
-    if units is None:
-        units = _UNITS.get(name, "rad" if name.endswith(".arg") else "1")
     return {"units": units, "scale": "log" if logarithmic else "linear"}
 
 
@@ -294,7 +205,7 @@ def _result_dataset(
     variables: tuple[str, ...] = RESULT_VARIABLES,
     variable_attrs: Mapping[str, dict] | None = None,
 ) -> xr.Dataset:
-    described = {**_VARIABLE_ATTRS, **(variable_attrs or {})}
+    described = {**_DIAGNOSTIC_ATTRS, **(variable_attrs or {})}
     data_vars = {
         name: xr.Variable(dims, arrays[name], attrs=described.get(name, {}))
         for name in (*variables, "done")

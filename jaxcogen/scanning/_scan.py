@@ -1,16 +1,19 @@
 r"""Batched parameter scans: many points, one compiled chunk function, a status for every point.
 
-:func:`scan` solves a base :class:`~jaxcogen.CogenesisModel` at many parameter points:
+:func:`scan` solves a base model — any model of the interface
+(:class:`~jaxcogen._interface.AbstractModel`: the cogenesis model and the validation models) — at
+many parameter points, reading everything model-specific off that interface:
 
 - the points are the outer product of a ``grid`` (one axis per parameter) or a list of
   ``samples`` (one point per index; see :mod:`jaxcogen.scanning._sampling`);
-- they are solved in *chunks* of ``chunk_size``: one jitted function (``vmap`` of
-  :func:`~jaxcogen.solve_unjitted` over a chunk, compiled once per scan configuration, the last
+- they are solved in *chunks* of ``chunk_size``: one jitted function (``vmap`` of the model's
+  ``solve_point`` over a chunk, compiled once per scan configuration, the last
   chunk padded) inside a sequential Python loop, keeping only the final observables, so peak
   memory grows with the chunk size and stays flat with the number of points
   (engineering notes §6.2: jax#3865, DESC#826);
 - a vmapped adaptive solve runs until its slowest point is done (jax#2586), so points are sorted
-  by a cheap stiffness proxy (:func:`stiffness_proxy`) before chunking ("bucketing");
+  by a cheap stiffness proxy (:func:`stiffness_proxy`) before chunking ("bucketing"), when the
+  model offers one;
 - every point keeps its status: a failed solve or a point outside the model's validity range
   gets NaN observables and its status code, and never stops the other points;
 - results go to memory or, chunk by chunk, to a Zarr store that an interrupted scan resumes
@@ -21,7 +24,6 @@ r"""Batched parameter scans: many points, one compiled chunk function, a status 
 
 import dataclasses
 import hashlib
-import inspect
 import json
 import logging
 import math
@@ -37,23 +39,12 @@ import numpy as np
 import xarray as xr
 from jaxtyping import Array, Float
 
-from jaxcogen._status import status_name
-from jaxcogen.model._cogenesis import CogenesisModel
-from jaxcogen.model._parameters import COMPLEX_FIELDS, check_parameter_name, set_parameters
-from jaxcogen.models._families import COGENESIS, ModelFamily, family_of
-from jaxcogen.production._boltzmann import relaxation_rates
-from jaxcogen.production._solve import (
-    AUTO_STIFFNESS_THRESHOLD,
-    STATUS_INVALID_INPUT,
-    SolveSettings,
-    solve_unjitted,
-    stiffness_ratio,
-)
+from jaxcogen._interface import AbstractModel, model_type_of
+from jaxcogen._status import STATUS_INVALID_INPUT, status_name
 from jaxcogen.production._validity import RESONANT_RATIO_LIMIT, S_OVER_M2_LIMIT
 from jaxcogen.scanning._io import (
     DIAGNOSTICS,
     OBSERVABLES,
-    RESULT_VARIABLES,
     BlockLayout,
     MemoryResults,
     ZarrResults,
@@ -61,10 +52,8 @@ from jaxcogen.scanning._io import (
     choose_block_shape,
     coordinate_attributes,
     dataset_attributes,
-    family_dataset_attributes,
-    family_variable_attributes,
-    model_card,
-    settings_record,
+    result_variables,
+    variable_attributes,
 )
 
 __all__ = [
@@ -81,8 +70,6 @@ __all__ = [
     "scan_summary",
     "stiffness_proxy",
 ]
-
-_POSITIVE = ("M1", "M2", "m_chi", "m_phi", "T_RH")
 
 _log = logging.getLogger(__name__)
 
@@ -108,8 +95,8 @@ class ScanPoints:
 
     kind: str
     axes: dict[str, np.ndarray]
-    #: units of the parameters of a validation-model family (None: the cogenesis parameters)
-    units: Mapping[str, str] | None = None
+    #: the unit of each parameter (from the model's registry)
+    units: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -155,19 +142,17 @@ class ScanPoints:
             coords["point"] = ("point", np.arange(self.n_points), {"long_name": "sample index"})
         for name, axis in self.axes.items():
             dim = name if self.kind == "grid" else "point"
-            units = None if self.units is None else self.units[name]
+            units = self.units.get(name, "1")
             coords[name] = (dim, axis, coordinate_attributes(name, self.logarithmic(name), units))
         return coords
 
 
-def _checked_axis(role: str, name: str, values: Any, family: ModelFamily = COGENESIS) -> np.ndarray:
+def _checked_axis(
+    role: str, name: str, values: Any, model_type: type[AbstractModel]
+) -> np.ndarray:
     """One parameter's values as a validated 1-D array (``ValueError`` naming the problem)."""
-    if family is COGENESIS:
-        field, part = check_parameter_name(name)
-        positive = _POSITIVE
-    else:
-        field, part = family.check_parameter_name(name)
-        positive = family.positive
+    field, part = model_type.check_parameter_name(name)
+    parameter = model_type.parameters[field]
     label = f"{role}[{name!r}]"
     try:
         array = np.asarray(values)
@@ -182,7 +167,7 @@ def _checked_axis(role: str, name: str, values: Any, family: ModelFamily = COGEN
         )
     if array.size == 0:
         raise ValueError(f"{label}: empty range (no values)")
-    whole_coupling = family is COGENESIS and field in COMPLEX_FIELDS and part is None
+    whole_coupling = parameter.complex and part is None
     if array.dtype.kind == "c" and not whole_coupling:
         if np.any(array.imag != 0):
             raise ValueError(f"{label}: must be real")
@@ -190,48 +175,38 @@ def _checked_axis(role: str, name: str, values: Any, family: ModelFamily = COGEN
     array = array.astype(np.complex128 if whole_coupling else np.float64)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{label}: non-finite value {array[~np.isfinite(array)][0].item()!r}")
-    if field in positive and np.any(array.real <= 0):
-        what = "masses and temperatures must be > 0 GeV" if family is COGENESIS else "must be > 0"
-        raise ValueError(f"{label}: {what}, got {float(array.real.min())!r}")
-    if (name == "kappa" or part == "abs") and np.any(array.real < 0):
+    if parameter.positive and np.any(array.real <= 0):
+        unit = f" {parameter.unit}" if parameter.unit != "1" else ""
+        raise ValueError(f"{label}: must be > 0{unit}, got {float(array.real.min())!r}")
+    non_negative = parameter.non_negative and part is None
+    if (non_negative or part == "abs") and np.any(array.real < 0):
         raise ValueError(f"{label}: must be >= 0, got {float(array.real.min())!r}")
     return array
-
-
-def _check_compatible(names: tuple[str, ...]) -> None:
-    """A coupling is scanned whole, or by polar parts, or by cartesian parts — not a mixture."""
-    parts_of: dict[str, list[str | None]] = {}
-    for name in names:
-        field, part = check_parameter_name(name)
-        parts_of.setdefault(field, []).append(part)
-    for field, parts in parts_of.items():
-        if None in parts and len(parts) > 1:
-            raise ValueError(f"{field!r} is scanned both whole and by parts; choose one")
-        if {"abs", "arg"} & set(parts) and {"re", "im"} & set(parts):
-            raise ValueError(f"{field!r}: scan either .abs/.arg or .re/.im, not both")
 
 
 def scan_points(
     grid: Mapping[str, Any] | None = None,
     samples: Mapping[str, Any] | None = None,
-    family: ModelFamily = COGENESIS,
+    model_type: type[AbstractModel] | None = None,
 ) -> ScanPoints:
     """Validate a scan specification; ``ValueError`` with a clear message before any work.
 
-    ``family``: whose parameter names are allowed (default the cogenesis model's; see
-    :mod:`jaxcogen.models._families`). Checks: exactly one of ``grid``/``samples``; known parameter names (with a suggestion);
-    1-D, non-empty, finite, real values (complex only for a whole coupling such as ``"y2"``);
-    masses and ``T_RH`` > 0; ``kappa`` and ``.abs`` parts >= 0; distinct grid values; equal
-    sample lengths; no coupling scanned in two incompatible ways.
+    ``model_type``: whose parameter names are allowed (default :class:`~jaxcogen.CogenesisModel`;
+    read off its ``parameters``). Checks: exactly one of ``grid``/``samples``; known parameter
+    names (with a suggestion); 1-D, non-empty, finite, real values (complex only for a whole
+    complex coupling such as ``"y2"``); positive parameters > 0; non-negative ones and ``.abs``
+    parts >= 0; distinct grid values; equal sample lengths; no coupling scanned in two
+    incompatible ways.
     """
+    if model_type is None:
+        from jaxcogen.model import CogenesisModel as model_type
     if (grid is None) == (samples is None):
         raise ValueError("give exactly one of grid= (outer product) or samples= (point list)")
     kind, spec = ("grid", grid) if grid is not None else ("samples", samples)
     if not isinstance(spec, Mapping) or not spec:
         raise ValueError(f"{kind}: give a mapping from parameter names to 1-D arrays")
-    axes = {name: _checked_axis(kind, name, values, family) for name, values in spec.items()}
-    if family is COGENESIS:
-        _check_compatible(tuple(axes))
+    axes = {name: _checked_axis(kind, name, values, model_type) for name, values in spec.items()}
+    model_type.check_scan_names(tuple(axes))
     if kind == "grid":
         for name, axis in axes.items():
             if len(np.unique(axis)) != len(axis):
@@ -242,32 +217,21 @@ def scan_points(
             raise ValueError(
                 f"samples: all parameters need the same number of values, got {lengths}"
             )
-    units = None if family is COGENESIS else {name: family.parameters[name] for name in axes}
+    units = {name: model_type.parameter_unit(name) for name in axes}
     return ScanPoints(kind, axes, units)
 
 
-def scan_settings(
-    solve_options: Mapping[str, Any] | SolveSettings | None, family: ModelFamily = COGENESIS
-):
-    """Solver settings of a scan: :meth:`SolveSettings.create` options (or the ``family``'s
-    solver options) with ``n_save = 2``.
+def scan_settings(solve_options, model_type: type[AbstractModel] | None = None):
+    """Solver settings of a scan: the model's :meth:`solve_settings` from ``solve_options``
+    (keyword options, or a settings object of the model) with ``n_save = 2``.
 
-    Only the final observables are kept, so the evolution grid is the smallest allowed.
+    Only the final observables are kept, so the evolution grid is the smallest the model allows.
     """
-    if family is not COGENESIS:
-        if solve_options is not None and "n_save" in solve_options:
-            raise ValueError("solve_options: n_save is fixed to 2 in scans (only final values kept)")
-        return family.settings(solve_options, n_save=2)
-    if isinstance(solve_options, SolveSettings):
-        return dataclasses.replace(solve_options, n_save=2)
-    options = dict(solve_options or {})
-    if "n_save" in options:
+    if model_type is None:
+        from jaxcogen.model import CogenesisModel as model_type
+    if isinstance(solve_options, Mapping) and "n_save" in solve_options:
         raise ValueError("solve_options: n_save is fixed to 2 in scans (only final values kept)")
-    allowed = [p for p in inspect.signature(SolveSettings.create).parameters if p != "n_save"]
-    for key in options:
-        if key not in allowed:
-            raise ValueError(f"solve_options: unknown setting {key!r}; allowed: {allowed}")
-    return SolveSettings.create(**options, n_save=2)
+    return model_type.solve_settings(solve_options, n_save=2)
 
 
 def default_chunk_size() -> int:
@@ -286,11 +250,6 @@ def _checked_chunk_size(chunk_size: int | None) -> int:
     return int(chunk_size)
 
 
-def result_variables(family: ModelFamily) -> tuple[str, ...]:
-    """The per-point variables of a scan of ``family``'s models: observables, then diagnostics."""
-    return (*family.observables, *DIAGNOSTICS)
-
-
 # ---- the compiled chunk function -----------------------------------------------------------------
 
 
@@ -300,31 +259,20 @@ def _pad(values: Mapping[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
 
 
 @eqx.filter_jit
-def _solve_chunk(
-    base_model: CogenesisModel, settings: SolveSettings, values: dict[str, Array]
-) -> dict[str, Array]:
+def _solve_chunk(base_model: AbstractModel, settings, values: dict[str, Array]) -> dict[str, Array]:
     """Solve every point of a chunk (``vmap``); invalid points are flagged, not solved.
 
     A point outside the validity range would still be integrated by a vmapped solve, possibly
     to ``max_steps``, and hold up its whole chunk; so it is replaced by a valid point of the
     chunk for the solve and its results are then overwritten by NaN and ``invalid_input``.
     """
-    family = family_of(base_model)
-    if family is COGENESIS:
-        models = jax.vmap(lambda v: set_parameters(base_model, v))(values)
-        observables = OBSERVABLES
-    else:
-        models = jax.vmap(lambda v: family.set_parameters(base_model, v))(values)
-        observables = family.observables
-    valid = jax.vmap(family.is_valid)(models)
+    models = jax.vmap(base_model.with_parameters)(values)
+    valid = jax.vmap(lambda m: m.is_valid())(models)
     donor = jnp.argmax(valid)  # first valid point (0 if there is none)
     solvable = jax.tree.map(lambda x: jnp.where(valid, x, x[donor]), models)
-    if family is COGENESIS:
-        solutions = jax.vmap(lambda m: solve_unjitted(m, settings))(solvable)
-        results = {name: getattr(solutions, name) for name in (*OBSERVABLES, *DIAGNOSTICS)}
-    else:
-        results = jax.vmap(lambda m: family.solve(m, settings))(solvable)
-    out = {name: jnp.where(valid, results[name], jnp.nan) for name in observables}
+    results = jax.vmap(lambda m: m.solve_point(settings))(solvable)
+    kept = (*base_model.observables, *base_model.diagnostics)
+    out = {name: jnp.where(valid, results[name], jnp.nan) for name in kept}
     out["status"] = jnp.where(valid, results["status"], STATUS_INVALID_INPUT).astype(jnp.int32)
     out["num_steps"] = jnp.where(valid, results["num_steps"], 0).astype(jnp.int32)
     out["num_rejected_steps"] = jnp.where(valid, results["num_rejected_steps"], 0).astype(
@@ -359,20 +307,14 @@ class ChunkRunner:
         n_devices = len(self.devices)
         self.chunk_size = -(-int(chunk_size) // n_devices) * n_devices
         self._models = [jax.device_put(base_model, d) for d in self.devices]
-        family = family_of(base_model)
-        self.variables = RESULT_VARIABLES if family is COGENESIS else result_variables(family)
-        self.auto = family is COGENESIS and settings.solver == "auto"
-        if family is COGENESIS:
-            passes = ("Tsit5", "Kvaerno5") if self.auto else (settings.solver,)
-            self._settings = {
-                name: [
-                    jax.device_put(dataclasses.replace(settings, solver=name), d)
-                    for d in self.devices
-                ]
-                for name in passes
-            }
-        else:
-            self._settings = {"family": [jax.device_put(settings, d) for d in self.devices]}
+        self.variables = result_variables(model_type_of(base_model))
+        # the model's explicit-then-implicit capability (None: one pass with the settings)
+        passes = base_model.solver_passes(settings)
+        self.auto = passes is not None
+        named = {"explicit": passes[0], "implicit": passes[1]} if self.auto else {"one": settings}
+        self._settings = {
+            name: [jax.device_put(s, d) for d in self.devices] for name, s in named.items()
+        }
 
     def _run(self, solver: str, padded: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         per_device = self.chunk_size // len(self.devices)
@@ -391,11 +333,12 @@ class ChunkRunner:
     def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Observables and diagnostics of the points ``values`` (at most ``chunk_size``).
 
-        With ``solver="auto"`` the chunk is solved in two vmapped passes (a per-point
-        ``lax.cond`` would run both solvers on every point under ``vmap``): the explicit Tsit5
-        on the points whose :func:`~jaxcogen.production.stiffness_ratio` is below the threshold (the
-        stiff ones are swapped for a non-stiff point of the chunk meanwhile), then Kvaerno5 on
-        the stiff points and those Tsit5 failed, if any.
+        When the model splits its solver (``solver_passes``, e.g. the cogenesis model's
+        ``solver="auto"``) the chunk is solved in two vmapped passes (a per-point ``lax.cond``
+        would run both solvers on every point under ``vmap``): the explicit pass on the points
+        the model does not flag with ``needs_implicit`` (the flagged ones are swapped for another
+        point of the chunk meanwhile), then the implicit pass on the flagged points and those the
+        explicit pass failed, if any.
         """
         n_points = len(next(iter(values.values())))
         if not 0 < n_points <= self.chunk_size:
@@ -405,12 +348,12 @@ class ChunkRunner:
             return {
                 k: v[:n_points] for k, v in self._run(next(iter(self._settings)), padded).items()
             }
-        stiff = np.asarray(_stiffness_ratios(self._models[0], padded)) >= AUTO_STIFFNESS_THRESHOLD
+        stiff = np.asarray(_needs_implicit(self._models[0], padded))
         out = None
         if not stiff.all():
             donor = int(np.argmin(stiff))
             explicit = {k: np.where(stiff, v[donor], v) for k, v in padded.items()}
-            out = self._run("Tsit5", explicit)
+            out = self._run("explicit", explicit)
             redo = stiff | ((out["status"] != 0) & (out["status"] != STATUS_INVALID_INPUT))
         else:
             redo = np.ones(self.chunk_size, dtype=bool)
@@ -418,7 +361,7 @@ class ChunkRunner:
         if redo.any():
             first = int(np.argmax(redo))
             implicit = {k: np.where(redo, v, v[first]) for k, v in padded.items()}
-            second = self._run("Kvaerno5", implicit)
+            second = self._run("implicit", implicit)
             out = (
                 second if out is None else {k: np.where(redo, second[k], v) for k, v in out.items()}
             )
@@ -426,8 +369,8 @@ class ChunkRunner:
 
 
 def solve_chunk_task(
-    base_model: CogenesisModel,
-    settings: SolveSettings,
+    base_model: AbstractModel,
+    settings,
     values: Mapping[str, np.ndarray],
     chunk_size: int,
 ) -> dict[str, np.ndarray]:
@@ -440,28 +383,20 @@ def solve_chunk_task(
 # ---- stiffness bucketing -------------------------------------------------------------------------
 
 
-def stiffness_proxy(model: CogenesisModel) -> Float[Array, ""]:
-    r"""Cheap predictor of the step count: :math:`\sum_k\ln(1+|\partial f_k/\partial y_k|)` at :math:`T_{\rm RH}`.
-
-    :math:`f` is the vector field in :math:`\tau=\ln(T_{\rm RH}/T)`, so each diagonal Jacobian
-    entry is a relaxation rate per Hubble time: the lepton and dark wash-out rates (empty dark
-    sector) and the thermalisation rate of :math:`\xi` (at :math:`\xi=1`). Rates fall like
-    :math:`T^{1-3}` relative to :math:`H`, so :math:`T_{\rm RH}` is where the solve is stiffest.
-    Its rank correlation with the Kvaerno5 step count is 0.83 on the bucketing grid of
-    ``benchmarks/scan_throughput.py`` and 0.87 on a Sobol sample of seven parameters around the
-    default point.
-    """
-    return jnp.sum(jnp.log1p(relaxation_rates(model)))
+def stiffness_proxy(model: AbstractModel) -> Float[Array, ""]:
+    """The model's cheap predictor of the step count (its ``stiffness_proxy`` capability; for the
+    cogenesis model :meth:`jaxcogen.CogenesisModel.stiffness_proxy`)."""
+    return model.stiffness_proxy()
 
 
 @eqx.filter_jit
-def _stiffness_ratios(base_model: CogenesisModel, values: dict[str, Array]) -> Array:
-    return jax.vmap(lambda v: stiffness_ratio(set_parameters(base_model, v)))(values)
+def _needs_implicit(base_model: AbstractModel, values: dict[str, Array]) -> Array:
+    return jax.vmap(lambda v: base_model.with_parameters(v).needs_implicit())(values)
 
 
 @eqx.filter_jit
-def _stiffness_proxies(base_model: CogenesisModel, values: dict[str, Array]) -> Array:
-    return jax.vmap(lambda v: stiffness_proxy(set_parameters(base_model, v)))(values)
+def _stiffness_proxies(base_model: AbstractModel, values: dict[str, Array]) -> Array:
+    return jax.vmap(lambda v: base_model.with_parameters(v).stiffness_proxy())(values)
 
 
 def _chunk_order(
@@ -500,11 +435,9 @@ def _chunk_order(
 def _fingerprint(model, points: ScanPoints, settings) -> str:
     """Hash of everything that determines the results (not the chunking): resume checks it."""
     digest = hashlib.sha256()
-    family = family_of(model)
-    cogenesis = family is COGENESIS
     header = {
-        "model": model_card(model) if cogenesis else family.card(model),
-        "settings": settings_record(settings) if cogenesis else family.settings_record(settings),
+        "model": model.card(),
+        "settings": model.settings_record(settings),
         "kind": points.kind,
         "names": points.names,
     }
@@ -515,7 +448,7 @@ def _fingerprint(model, points: ScanPoints, settings) -> str:
 
 
 def scan(
-    base_model: CogenesisModel,
+    base_model: AbstractModel,
     grid: Mapping[str, Any] | None = None,
     *,
     samples: Mapping[str, Any] | None = None,
@@ -523,21 +456,22 @@ def scan(
     out: str | os.PathLike | None = None,
     resume: bool = False,
     progress: bool = True,
-    solve_options: Mapping[str, Any] | SolveSettings | None = None,
+    solve_options: Mapping[str, Any] | Any | None = None,
     dask_client=None,
     bucket: bool = True,
     dask_worker_timeout: float = DASK_WORKER_TIMEOUT,
 ) -> xr.Dataset:
     r"""Solve ``base_model`` at many parameter points; one dataset variable per observable.
 
-    ``base_model`` may be a :class:`~jaxcogen.CogenesisModel` or one of the validation models
+    ``base_model`` is any model of the interface (:class:`~jaxcogen._interface.AbstractModel`): a
+    :class:`~jaxcogen.CogenesisModel` or a validation model
     (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
     :class:`~jaxcogen.models.freeze_out.FreezeOutModel`,
-    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`): the same chunking, status flags, Zarr
-    output, resumption and Dask distribution apply; the parameter names, solver options and
-    observables are then the model family's (:mod:`jaxcogen.models._families`), e.g.
-    ``scan(LeptogenesisModel(...), grid={"mtilde_1": ..., "M_1": ...})`` gives ``eta_B``,
-    ``kappa_f``, … per point. Stiffness bucketing and ``solver="auto"`` are cogenesis-only.
+    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`). The parameter names, solver
+    options and observables are the model's (its ``parameters``, ``solve_settings`` and
+    ``observables``), e.g. ``scan(LeptogenesisModel(...), grid={"mtilde_1": ..., "M_1": ...})``
+    gives ``eta_B``, ``kappa_f``, … per point; stiffness bucketing and the two-pass automatic
+    solver choice apply where the model offers them (the cogenesis model does).
 
     Args:
         base_model: the point whose other parameters stay fixed.
@@ -553,8 +487,9 @@ def scan(
             false are computed). The stored scan must be the same (base model, points, solver
             settings); the chunk size may differ.
         progress: show a tqdm bar (points/s and ETA).
-        solve_options: options of :func:`jaxcogen.solve` (``rtol``, ``max_steps``, …) or a
-            :class:`~jaxcogen.SolveSettings`; ``n_save`` is fixed to 2.
+        solve_options: the model's solver options (for the cogenesis model those of
+            :func:`jaxcogen.solve`: ``rtol``, ``max_steps``, …, or a
+            :class:`~jaxcogen.SolveSettings`); ``n_save`` is fixed to 2.
         dask_client: a ``distributed.Client``: chunks run on its workers, which return the
             results to this process, the only writer. Chunks lost with a worker are rerun on
             the others, or on a worker that joins later.
@@ -563,7 +498,7 @@ def scan(
             (all lost, or none started) before it gives up with :class:`NoDaskWorkersError`.
 
     Returns:
-        An :class:`xarray.Dataset` with the variables of :data:`OBSERVABLES` (NaN where the
+        An :class:`xarray.Dataset` with the model's observables and diagnostics (NaN where the
         point failed), ``status`` (0 success, a diffrax code, 100 ``invalid_input``, -1 not
         computed), ``num_steps``, ``num_rejected_steps`` and ``done``; the scanned parameters
         as coordinates; attributes with the base model card, conventions, solver settings and
@@ -577,22 +512,16 @@ def scan(
         NoDaskWorkersError: the Dask cluster had no worker for ``dask_worker_timeout`` seconds
             (the finished chunks are in ``out``; resume later).
     """
-    family = family_of(base_model)  # TypeError naming the supported model types
-    points = scan_points(grid, samples, family)
-    settings = scan_settings(solve_options, family)
+    model_type = model_type_of(base_model)  # TypeError naming the supported model types
+    points = scan_points(grid, samples, model_type)
+    settings = scan_settings(solve_options, model_type)
     chunk_size = _checked_chunk_size(chunk_size)
     if resume and out is None:
         raise ValueError("resume=True needs out= (the store to continue)")
 
     fingerprint = _fingerprint(base_model, points, settings)
-    if family is COGENESIS:
-        attrs = dataset_attributes(base_model, settings, points.kind, points.names, fingerprint)
-        variables, variable_attrs = RESULT_VARIABLES, None
-    else:
-        attrs = family_dataset_attributes(
-            family, base_model, settings, points.kind, points.names, fingerprint
-        )
-        variables, variable_attrs = result_variables(family), family_variable_attributes(family)
+    attrs = dataset_attributes(base_model, settings, points.kind, points.names, fingerprint)
+    variables, variable_attrs = result_variables(model_type), variable_attributes(model_type)
     # before anything is allocated or written (a 10^10-point grid is refused here)
     check_scan_size(points.kind, points.shape, variables, out)
     if dask_client is not None and not dask_worker_timeout > 0:
@@ -620,7 +549,7 @@ def scan(
 
     done = results.done_mask()
     todo = int(np.count_nonzero(~done))
-    bucket = bucket and family is COGENESIS  # the stiffness proxy is the cogenesis model's
+    bucket = bucket and model_type.has_stiffness_proxy  # a capability of the model
     proxy = _proxy_function(base_model, points, layout.capacity) if bucket else None
     chunks = _chunk_order(layout, done, chunk_size, proxy)
     already = points.n_points - todo
@@ -651,7 +580,7 @@ def scan(
 
 
 def _proxy_function(
-    base_model: CogenesisModel, points: ScanPoints, capacity: int
+    base_model: AbstractModel, points: ScanPoints, capacity: int
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Stiffness proxies of flat point indices (padded to the block capacity: one compile)."""
 
@@ -684,6 +613,8 @@ class _ProgressBar:
         """Restart the clock (after the compiling first chunk), keeping the count."""
         old = self.bar
         total, count, disabled = old.total, old.n, old.disable
+        if count >= total:  # a one-chunk scan: nothing left to time, keep the finished line
+            return
         old.leave = False  # the new bar takes its line
         old.close()
         self.bar = self._tqdm(

@@ -75,6 +75,22 @@ general: :math:`\epsilon_L+\epsilon_\chi=0` holds only for the Q-conserving part
 cancellation (no asymmetry in full equilibrium) is a statement about decays plus RIS-subtracted
 scatterings, shown in :mod:`jaxcogen.production.dynamical._system`.
 
+**Split by the cut sector [D] (two baths; ``docs/dynamical.md`` §2).** Each term is the interference
+with a loop cut through on-shell pairs of one sector :math:`\beta`; writing
+:math:`A_{ij}=A^{(L)}_{ij}+A^{(\chi)}_{ij}`, :math:`A^{(L)}_{ij}=y_i^*y_j`, :math:`A^{(\chi)}_{ij}=\tfrac12\lambda_i^*\lambda_j` in both
+self-energy terms, and putting the vertex (cut through pairs of the final state's own sector) in
+:math:`\beta=\alpha`, gives :math:`\epsilon_{i\alpha}=\epsilon^{(L)}_{i\alpha}+\epsilon^{(\chi)}_{i\alpha}`. With two baths at different
+temperatures each piece is matched against the bath its cut runs through
+(:mod:`jaxcogen.production.dynamical._system`). The cross-sector pieces of :math:`N_1`,
+
+.. math::
+    \epsilon^{(\chi)}_{1L}&=-\frac{1}{16\pi A_{11}}\Big\{{\rm Im}[(y_1^*y_2)(\lambda_1^*\lambda_2)]f_S
+        +{\rm Im}[(y_1^*y_2)(\lambda_1\lambda_2^*)]f_C\Big\},\\
+    \epsilon^{(L)}_{1\chi}&=-\frac{1}{16\pi A_{11}}\Big\{{\rm Im}[(y_1^*y_2)(\lambda_1^*\lambda_2)]f_S
+        -{\rm Im}[(y_1^*y_2)(\lambda_1\lambda_2^*)]f_C\Big\},
+
+need all four couplings; every other piece is same-sector.
+
 **Degeneracy regulator.** :math:`1/(1-x_j)=M_i^2/(M_i^2-M_j^2)` is replaced in :math:`f_S`, :math:`f_C` by
 
 .. math:: R_{ij}=\frac{M_i^2(M_i^2-M_j^2)}{(M_i^2-M_j^2)^2+M_i^2\Gamma_j^2}
@@ -112,25 +128,51 @@ class DecayAsymmetry(eqx.Module):
     r"""The pieces of :math:`\Delta\Gamma_{i\alpha}=\Gamma(N_i\to\alpha)-\Gamma(N_i\to\bar\alpha)` [GeV].
 
     Attributes:
-        vertex, violating, conserving: the vertex, Q-violating and Q-conserving self-energy terms
-            of the module docstring (each including the overall factor).
+        vertex: the vertex term (its loop is always cut through the final-state sector ``sector``).
+        violating_cut, conserving_cut: the Q-violating and Q-conserving self-energy terms, split by
+            the sector :math:`\beta\in(L,\chi)` of the cut pair (index 0: :math:`LH`, 1: :math:`\chi\phi`),
+            i.e. with :math:`A_{ij}\to A^{(\beta)}_{ij}=\frac{g_\beta}{2}h_{\beta i}^*h_{\beta j}` (module docstring).
         width: the total tree width :math:`\Gamma_i` [GeV].
+        sector: 0 for the final state :math:`LH`, 1 for :math:`\chi\phi` (static).
     """
 
     vertex: Float[Array, ""]
-    violating: Float[Array, ""]
-    conserving: Float[Array, ""]
+    violating_cut: Float[Array, "2"]
+    conserving_cut: Float[Array, "2"]
     width: Float[Array, ""]
+    sector: int = eqx.field(static=True, default=0)
+
+    @property
+    def violating(self) -> Float[Array, ""]:
+        return jnp.sum(self.violating_cut)
+
+    @property
+    def conserving(self) -> Float[Array, ""]:
+        return jnp.sum(self.conserving_cut)
 
     @property
     def total(self) -> Float[Array, ""]:
         return self.vertex + self.violating + self.conserving
 
     @property
+    def by_cut(self) -> Float[Array, "2"]:
+        r""":math:`\Delta\Gamma^{(\beta)}_{i\alpha}` for :math:`\beta=(L,\chi)`, the vertex in the final-state sector."""
+        own = jnp.zeros(2).at[self.sector].set(1.0)
+        return self.violating_cut + self.conserving_cut + own * self.vertex
+
+    def _per_width(self, x):
+        w = self.width
+        return jnp.where(w > 0, x / jnp.where(w > 0, w, 1.0), 0.0)
+
+    @property
     def epsilon(self) -> Float[Array, ""]:
         r""":math:`\epsilon_{i,\alpha}=\Delta\Gamma_{i\alpha}/\Gamma_i` (0 if :math:`\Gamma_i=0`)."""
-        w = self.width
-        return jnp.where(w > 0, self.total / jnp.where(w > 0, w, 1.0), 0.0)
+        return self._per_width(self.total)
+
+    @property
+    def epsilon_cut(self) -> Float[Array, "2"]:
+        r""":math:`(\epsilon^{(L)}_{i\alpha},\epsilon^{(\chi)}_{i\alpha})`, summing to :attr:`epsilon`."""
+        return self._per_width(self.by_cut)
 
 
 def decay_asymmetry(
@@ -139,18 +181,25 @@ def decay_asymmetry(
     r""":math:`\Delta\Gamma` of :math:`N_i` into ``channel`` (``"L"`` or ``"chi"``), :math:`N_j` in the loops.
 
     Arguments are scalars (masses in GeV, complex couplings); ``regulate`` applies the degeneracy
-    regulator :func:`degeneracy_regulator` (else the bare :math:`1/(1-x)`).
+    regulator :func:`degeneracy_regulator` (else the bare :math:`1/(1-x)`). The self-energy terms
+    are returned split by the sector of their cut (:class:`DecayAsymmetry`).
     """
     y_i, y_j = jnp.asarray(y_i, jnp.complex128), jnp.asarray(y_j, jnp.complex128)
     lambda_i = jnp.asarray(lambda_i, jnp.complex128)
     lambda_j = jnp.asarray(lambda_j, jnp.complex128)
     if channel == "L":
-        h_i, h_j, g = y_i, y_j, g_lepton_channel
+        h_i, h_j, g, sector = y_i, y_j, g_lepton_channel, 0
     elif channel == "chi":
-        h_i, h_j, g = lambda_i, lambda_j, g_dark_channel
+        h_i, h_j, g, sector = lambda_i, lambda_j, g_dark_channel, 1
     else:
         raise ValueError(f"channel={channel!r}: allowed values are 'L', 'chi'")
-    A_ij = jnp.conj(y_i) * y_j + 0.5 * jnp.conj(lambda_i) * lambda_j
+    # A^(beta)_ij = (g_beta/2) h*_{beta i} h_{beta j}, cut through LH (beta = L) or chi phi (beta = chi)
+    A_ij = jnp.stack(
+        [
+            0.5 * g_lepton_channel * jnp.conj(y_i) * y_j,
+            0.5 * g_dark_channel * jnp.conj(lambda_i) * lambda_j,
+        ]
+    )
     A_ji = jnp.conj(A_ij)
     Gamma_i = width_lepton(y_i, M_i) + width_dark(lambda_i, M_i)
     Gamma_j = width_lepton(y_j, M_j) + width_dark(lambda_j, M_j)
@@ -163,23 +212,28 @@ def decay_asymmetry(
     prefactor = -0.5 * g * M_i / (64.0 * jnp.pi**2)
     return DecayAsymmetry(
         vertex=prefactor * jnp.imag(hh**2) * vertex_function(x),
-        violating=prefactor * jnp.imag(hh * A_ij) * jnp.sqrt(x) * propagator,
-        conserving=prefactor * jnp.imag(hh * A_ji) * propagator,
+        violating_cut=prefactor * jnp.imag(hh * A_ij) * jnp.sqrt(x) * propagator,
+        conserving_cut=prefactor * jnp.imag(hh * A_ji) * propagator,
         width=Gamma_i,
+        sector=sector,
     )
 
 
 class CPAsymmetries(eqx.Module):
-    r"""The four decay asymmetries of a parameter point (module docstring).
+    r"""The decay asymmetries of a parameter point (module docstring), total and cut-resolved.
 
     Attributes:
         epsilon_1_L, epsilon_1_chi, epsilon_2_L, epsilon_2_chi: :math:`\epsilon_{i,\alpha}` per total width.
+        lepton_cut, dark_cut: :math:`\epsilon^{(\beta)}_{i,L}`, :math:`\epsilon^{(\beta)}_{i,\chi}`, shape
+            (2, 2) = (:math:`N_i`, cut sector :math:`\beta=L,\chi`); each row sums to the total.
     """
 
     epsilon_1_L: Float[Array, ""]
     epsilon_1_chi: Float[Array, ""]
     epsilon_2_L: Float[Array, ""]
     epsilon_2_chi: Float[Array, ""]
+    lepton_cut: Float[Array, "2 2"]
+    dark_cut: Float[Array, "2 2"]
 
     @property
     def lepton(self) -> Float[Array, "2"]:
@@ -194,9 +248,16 @@ def cp_asymmetries(model, regulate: bool = True) -> CPAsymmetries:
     r""":class:`CPAsymmetries` of a :class:`~jaxcogen.CogenesisModel` (or anything with its fields)."""
     args1 = (model.M1, model.M2, model.y1, model.y2, model.lambda1, model.lambda2)
     args2 = (model.M2, model.M1, model.y2, model.y1, model.lambda2, model.lambda1)
+    parts = {
+        (i, ch): decay_asymmetry(ch, *args, regulate=regulate)
+        for i, args in ((1, args1), (2, args2))
+        for ch in ("L", "chi")
+    }
     return CPAsymmetries(
-        epsilon_1_L=decay_asymmetry("L", *args1, regulate=regulate).epsilon,
-        epsilon_1_chi=decay_asymmetry("chi", *args1, regulate=regulate).epsilon,
-        epsilon_2_L=decay_asymmetry("L", *args2, regulate=regulate).epsilon,
-        epsilon_2_chi=decay_asymmetry("chi", *args2, regulate=regulate).epsilon,
+        epsilon_1_L=parts[(1, "L")].epsilon,
+        epsilon_1_chi=parts[(1, "chi")].epsilon,
+        epsilon_2_L=parts[(2, "L")].epsilon,
+        epsilon_2_chi=parts[(2, "chi")].epsilon,
+        lepton_cut=jnp.stack([parts[(1, "L")].epsilon_cut, parts[(2, "L")].epsilon_cut]),
+        dark_cut=jnp.stack([parts[(1, "chi")].epsilon_cut, parts[(2, "chi")].epsilon_cut]),
     )

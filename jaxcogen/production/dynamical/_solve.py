@@ -41,6 +41,7 @@ from jaxcogen.production._solve import (
     STATUS_INVALID_INPUT,
     Solution,
     SolveSettings,
+    _runtime_errors_as_nan,
     implicit_solver,
     production_solution,
     with_late_universe,
@@ -108,11 +109,27 @@ def _adjoint(name: str):
 
 
 def solve_dynamical_unjitted(
-    model: CogenesisModel, settings: SolveSettings, regulate: bool = True
+    model: CogenesisModel,
+    settings: SolveSettings,
+    regulate: bool = True,
+    dark_occupancy: bool = True,
 ) -> DynamicalSolution:
-    """Traceable body of :func:`solve_dynamical_detailed` (for an outer ``jit``/``vmap``/``grad``)."""
+    """Traceable body of :func:`solve_dynamical_detailed` (for an outer ``jit``/``vmap``/``grad``).
+
+    Traced with equinox's runtime errors as NaN (as the EFT solve): diffrax's checks of the save
+    times would otherwise be host callbacks, which keep the compiled solve out of JAX's cache;
+    failures are reported by ``status``."""
+    with _runtime_errors_as_nan():
+        return _solve_dynamical_body(model, settings, regulate, dark_occupancy)
+
+
+def _solve_dynamical_body(
+    model: CogenesisModel, settings: SolveSettings, regulate: bool, dark_occupancy: bool
+) -> DynamicalSolution:
     rtol, atol = settings.rtol, settings.atol
-    system = DynamicalSystem(model, settings.fixed_xi, regulate=regulate)
+    system = DynamicalSystem(
+        model, settings.fixed_xi, regulate=regulate, dark_occupancy=dark_occupancy
+    )
     tau_sph = jnp.log(model.T_RH / constants.T_sph)
     tau_end = jnp.minimum(-jnp.log(settings.T_end_ratio), tau_sph)
     tau_baryon = jnp.clip(tau_sph, 0.0, tau_end)
@@ -168,30 +185,49 @@ def solve_dynamical_unjitted(
 
 
 @eqx.filter_jit
-def _solve_jit(model, settings, regulate):
-    return solve_dynamical_unjitted(model, settings, regulate)
+def _solve_jit(model, settings, regulate, dark_occupancy):
+    return solve_dynamical_unjitted(model, settings, regulate, dark_occupancy)
 
 
 def solve_dynamical_detailed(
-    model: CogenesisModel, regulate: bool = True, *, late_universe: bool = True, **settings
+    model: CogenesisModel,
+    regulate: bool = True,
+    *,
+    late_universe: bool = True,
+    dark_occupancy: bool = True,
+    **settings,
 ):
     r""":class:`DynamicalSolution` of ``model``; keyword settings as :func:`jaxcogen.solve`.
 
     ``regulate`` (static) switches the degeneracy regulator of the CP asymmetries
-    (:mod:`jaxcogen.production.dynamical._asymmetries`).
+    (:mod:`jaxcogen.production.dynamical._asymmetries`); ``dark_occupancy`` (static) the actual
+    :math:`\chi\phi` occupancy in the dark inverse decays (:mod:`jaxcogen.production.dynamical._system`).
     """
     return _solve_jit(
-        model, SolveSettings.create(late_universe=late_universe, **settings), regulate
+        model,
+        SolveSettings.create(late_universe=late_universe, **settings),
+        regulate,
+        dark_occupancy,
     )
 
 
-def solve_dynamical(model: CogenesisModel, *, late_universe: bool = True, **settings) -> Solution:
+def solve_dynamical(
+    model: CogenesisModel,
+    *,
+    late_universe: bool = True,
+    dark_occupancy: bool = True,
+    **settings,
+) -> Solution:
     r"""The :class:`~jaxcogen.Solution` of ``model`` with dynamical heavy neutrinos.
 
     Same observables and settings as :func:`jaxcogen.solve`, including the late-universe
     stage (default on, as there; ``late_universe=False`` stops after production). Heavy
     neutrinos that have not decayed by the end of production (tiny couplings) are reported by
-    :func:`solve_dynamical_detailed` and not carried into the late stage. Jittable through
+    :func:`solve_dynamical_detailed` and not carried into the late stage. ``dark_occupancy``
+    (static, default on): dark inverse decays with the actual :math:`\chi\phi` occupancy rather than
+    a dark bath in chemical equilibrium at :math:`\xi T` (:mod:`jaxcogen.production.dynamical._system`). Jittable through
     :func:`solve_dynamical_unjitted`, differentiable in every model field.
     """
-    return solve_dynamical_detailed(model, late_universe=late_universe, **settings).solution
+    return solve_dynamical_detailed(
+        model, late_universe=late_universe, dark_occupancy=dark_occupancy, **settings
+    ).solution

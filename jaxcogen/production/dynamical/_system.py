@@ -12,65 +12,105 @@ Y_{N_1},\ Y_{N_2}]`, all zero at :math:`T_{\rm RH}` (reheating to the SM only; n
   :math:`D_i=sY_{N_i}\Gamma_i\langle M/E\rangle` (= :math:`r_i\gamma_{D,i}(T)`,
   :math:`r_i=Y_{N_i}/Y^{\rm eq}_{N_i}(T)`), split :math:`\Gamma(N_i\to\alpha)=\Gamma_i(B_{i\alpha}+\epsilon_{i\alpha})/2`;
 - inverse decays from the SM bath, :math:`\gamma(LH\to N_i)=\gamma_{D,i}(T)(B_{iL}-\epsilon_{iL})/2` (CPT:
-  :math:`|\mathcal M(LH\to N)|=|\mathcal M(N\to\bar LH^\dagger)|`), and from the dark bath at
-  :math:`T_\chi`, :math:`\gamma(\chi\phi\to N_i)=\gamma_{D,i}(\xi T)(B_{i\chi}-\epsilon_{i\chi})/2`;
-- 2→2 scatterings through :math:`N` with the real intermediate state removed (below).
+  :math:`|\mathcal M(LH\to N)|=|\mathcal M(N\to\bar LH^\dagger)|`), and from the dark bath,
+  :math:`\gamma(\chi\phi\to N_i)=\tilde\gamma_{D,i}(B_{i\chi}-\epsilon_{i\chi})/2` with the **actual**
+  :math:`\chi\phi` occupancy (below);
+- 2→2 scatterings through :math:`N` with the real intermediate state (RIS) removed (below).
 
-**RIS subtraction [D] (narrow width, Kolb–Wolfram; Giudice et al. hep-ph/0310123 App. A).** The
-on-shell part of an :math:`s`-channel scattering :math:`a\to f` is the inverse decay followed by the
-decay, :math:`\gamma^{\rm RIS}(a\to f)=\gamma_D(T_a)\Gamma(N\to\bar a)\Gamma(N\to f)/\Gamma^2`, which
-the decay terms already count. Its CP-odd part,
-:math:`\Delta\gamma^{\rm RIS}(a\to f)=\gamma_D(T_a)[\Gamma(N\to\bar a)\Gamma(N\to f)-\Gamma(N\to a)\Gamma(N\to\bar f)]/\Gamma^2`,
-violates the unitarity sum rule by :math:`\sum_f\Delta\gamma^{\rm RIS}(a\to f)=-\gamma_D(T_a)\Delta\Gamma_a/\Gamma`,
-while the full leading-order scattering asymmetry obeys it. The scheme used here:
+**Dark occupancy [D].** The dark bath is taken in kinetic equilibrium at :math:`T_\chi=\xi T` (from its
+energy density) but not necessarily in chemical equilibrium: freeze-in and :math:`N` decays fill it
+with :math:`\Sigma Y_\chi` pairs, not with the zero-chemical-potential number at :math:`T_\chi`. With MB
+statistics a pseudo-chemical potential multiplies each distribution by the occupancy
+:math:`\rho_D=\Sigma Y_\chi/\Sigma Y_\chi^{\rm eq}(T_\chi)`, :math:`\Sigma Y_\chi^{\rm eq}=2g_\chi T_\chi^3/(\pi^2s)`
+(:math:`g_\chi=g_\phi=1`: the Weyl component :math:`\chi`, the complex :math:`\phi`; :math:`\chi` and
+:math:`\phi` are made in pairs, so both have :math:`\rho_D`). Every rate with a :math:`\chi\phi` initial
+state then carries :math:`\rho_D^2`:
 
-.. math:: \Delta\gamma^{\rm sub}(a\to f)=\Delta\gamma^{\rm EFT}(a\to f)-\Delta\gamma^{\rm RIS}(a\to f),
-    \qquad \gamma^{\rm sub}_{\rm CP\text{-}even}=\gamma^{\rm off\text{-}shell}
+.. math:: \tilde\gamma_{D,i}=\rho_D^2\,\gamma_{D,i}(\xi T),
 
-i.e. the full leading-order CP-odd scattering rate is taken to be the EFT one of physics notes §2.4
-(which satisfies the sum rule and CPT by itself and vanishes at :math:`\xi=1`, the Hook cancellation;
-in SM-only leptogenesis it is zero and this reduces to the standard :math:`\Delta\gamma^{\rm sub}=-\Delta\gamma^{\rm RIS}`).
-The CP-even off-shell rates are the model's rate network (:func:`jaxcogen.production._boltzmann.make_network`):
-the analytic EFT by default (no pole, nothing to subtract), or the quadrature network with
-``propagator="full"``, whose kept rate is exactly the off-shell remainder
-:math:`{\rm Re}(D^2)` after removing :math:`2({\rm Im}D)^2\to\frac{\pi}{M\Gamma}\delta(s-M^2)`, the same RIS
-(``docs/collisions.md`` §3). Its CP-odd rates are EFT in both modes, consistent with the scheme.
+and the linear response to the dark asymmetry, whose chemical potential is measured against the
+actual (not the equilibrium) density, carries one power: :math:`\rho_D\,\gamma_{D,i}(\xi T)\hat\mu_D`.
+``dark_occupancy=False`` restores :math:`\rho_D=1` (a dark bath in chemical equilibrium at :math:`\xi T`).
+In a nearly empty dark sector :math:`\rho_D\ll1` and the dark inverse decays are negligible even when
+:math:`\gamma_{D}(\xi T)` is not.
 
-Summing the SM lepton number :math:`L` changed by each RIS channel from the SM bath
-(:math:`\bar LH^\dagger`: −2, :math:`\chi\phi,\bar\chi\phi^*`: −1) gives
-:math:`\gamma_D(T)\epsilon_L(1+B_L)`, from the dark bath :math:`\gamma_D(\xi T)\epsilon_LB_\chi`. With the
-decays (:math:`+D\epsilon_L`) and SM inverse decays (:math:`+\gamma_D(T)\epsilon_L`):
+**CP sources with two baths [D] (``/work/shared/physics/two_bath_sources.md``; derivation in
+``docs/dynamical.md`` §2).** Narrow width: the on-shell part of an :math:`s`-channel scattering
+:math:`a\to b` is inverse decay then decay, :math:`\gamma^{\rm RIS}(a\to b)=\gamma_D(T_a)\beta_{\bar a}\beta_b`,
+:math:`\beta_c=\Gamma(N\to c)/\Gamma` (Kolb & Wolfram, Nucl. Phys. B172 (1980) 224; Giudice et al.,
+hep-ph/0310123 App. A), which the decay terms already count, so the Boltzmann equations use
+:math:`\gamma^{\rm sub}=\gamma^{\rm full}-\gamma^{\rm RIS}`. What is *not* true with two baths is that the full
+CP-odd rate :math:`\Delta\gamma^{\rm full}(a\to b)=\gamma(a\to b)-\gamma(\bar a\to\bar b)` has no part at the
+pole. Resumming the :math:`N` propagator (absorptive self-energy; Pilaftsis & Underwood,
+hep-ph/0309342) and expanding :math:`|\mathcal T(a\to b)|^2` around :math:`s=M_i^2` to
+:math:`O(h^4)`, the CP-odd pole term has the RIS piece and a width-interference piece
+:math:`-4\,{\rm Im}\Delta_{ii}\,{\rm Im}[R\,\mathcal T_{\rm nr}^*]` between the resonant product :math:`R` and the
+off-shell exchange of :math:`N_j` (same coupling structure as the decay loop cut through :math:`a`):
+
+.. math:: \Delta\gamma^{\rm full}(a\to b)\big|_{\rm pole}=\gamma_{D,i}(T_a)\big[\beta_{\bar a}\beta_b-\beta_a\beta_{\bar b}
+    -\epsilon_b^{[a]}\big],
+
+with :math:`\epsilon_b^{[a]}` the part of the decay asymmetry of :math:`N_i\to b` whose loop is cut through
+the state :math:`a` (for :math:`a=\alpha_c`, :math:`b=\alpha_d`: the Q-conserving self-energy piece with
+:math:`A\to A^{(c)}`; for :math:`b=\bar\alpha_d`: minus the Q-violating one; vertex pieces when
+:math:`c=d`). Unitarity and CPT give :math:`\sum_b\epsilon_b^{[a]}=-\epsilon_a` (the full pole obeys the
+sum rule). Summing the charge :math:`Q_\alpha` moved by decays (:math:`+\epsilon_{i\alpha}D_i`), inverse
+decays (:math:`+\epsilon_{i\alpha}\gamma_{D,i}(T_\alpha)`) and the subtracted scatterings (whose pole
+part is the interference term alone, :math:`-\epsilon_{i\alpha}\gamma_{D,i}(T_\alpha)
+-\sum_\beta\epsilon^{(\beta)}_{i\alpha}\gamma_{D,i}(T_\beta)`):
 
 .. math::
-    S^N_L&=\sum_i\epsilon_{iL}\big[D_i+\gamma_{D,i}(T)-\gamma_{D,i}(T)(1+B_{iL})-\gamma_{D,i}(\xi T)B_{i\chi}\big]
-        =\sum_i\epsilon_{iL}W_i,\\
-    S^N_\chi&=\sum_i\epsilon_{i\chi}\big[D_i+\gamma_{D,i}(\xi T)-\gamma_{D,i}(\xi T)(1+B_{i\chi})-\gamma_{D,i}(T)B_{iL}\big]
-        =\sum_i\epsilon_{i\chi}W_i,\\
-    W_i&=D_i-B_{iL}\gamma_{D,i}(T)-B_{i\chi}\gamma_{D,i}(\xi T),
+    S^N_\alpha=\sum_i\Big[\epsilon_{i\alpha}D_i-\epsilon^{(L)}_{i\alpha}\gamma_{D,i}(T)
+        -\epsilon^{(\chi)}_{i\alpha}\tilde\gamma_{D,i}\Big],\qquad\alpha=L,\chi,
 
-:math:`W_i` being the net (CP-even) decay rate of :math:`N_i`: the source is the CP asymmetry times
-the departure of :math:`N_i` from equilibrium with *both* baths. **In full equilibrium**
-(:math:`\xi=1`, :math:`Y_N=Y_N^{\rm eq}`, zero chemical potentials) :math:`D_i=\gamma_{D,i}(T)` and
-:math:`W_i=\gamma_{D,i}(1-B_{iL}-B_{i\chi})=0`, and the EFT part carries :math:`1-\xi^8=0`: every
-asymmetry source vanishes. Without the subtraction the decay terms alone would leave
-:math:`2\epsilon_{iL}\gamma_{D,i}`. Note the new out-of-equilibrium source: even with
-:math:`Y_N=Y_N^{\rm eq}(T)`, :math:`W_i=B_{i\chi}[\gamma_{D,i}(T)-\gamma_{D,i}(\xi T)]\neq0` while the dark
-bath is colder.
+each piece of :math:`\epsilon_{i\alpha}=\epsilon^{(L)}_{i\alpha}+\epsilon^{(\chi)}_{i\alpha}` matched against
+the bath its loop is cut through (:class:`~jaxcogen.production.dynamical._asymmetries.CPAsymmetries`,
+``lepton_cut``/``dark_cut``). Off the pole the CP-odd scattering rates stay the EFT ones of physics
+notes §2.4 (sum rule and CPT hold, zero at :math:`\xi=1`), :math:`S^{\rm EFT}_\alpha(1-\xi^8)`. Limits:
+:math:`\xi=1`, :math:`Y_N=Y^{\rm eq}`, :math:`\rho_D=1`: :math:`S^N_\alpha=\sum_i\gamma_{D,i}
+(\epsilon_{i\alpha}-\epsilon^{(L)}_{i\alpha}-\epsilon^{(\chi)}_{i\alpha})=0`; :math:`\lambda=0`: the standard
+:math:`\epsilon_L(D-\gamma_D)`; :math:`y_2=0`: :math:`\epsilon_{1L}=0` and
+:math:`S_\chi=\epsilon_{1\chi}(D_1-\tilde\gamma_{D,1})` — :math:`N_1` made from the SM bath and decaying into
+an empty dark sector leaves :math:`\epsilon_{1\chi}` per decay. The previous scheme,
+:math:`\Delta\gamma^{\rm full}=\Delta\gamma^{\rm EFT}` (no pole asymmetry), gave
+:math:`\sum_i\epsilon_{i\alpha}W_i` instead, which vanishes in steady state (zero dark asymmetry at
+:math:`y_2=0`); it is right only if :math:`\epsilon^{(L)}:\epsilon^{(\chi)}=B_L:B_\chi`. Both forms agree at
+one bath. Checked against an exact resummed-propagator model (``tests/test_two_bath_sources.py``):
+pole coefficients of all 16 channels and the thermal sources at :math:`\xi\ne1`, error :math:`O(h^2)`.
 
 **Equations** (:math:`\gamma` at :math:`T` unless marked; EFT part as in :mod:`jaxcogen.production._boltzmann`):
 
 .. math::
-    \frac{dY_{N_i}}{d\tau}&=-\frac{W_i}{Hs},\qquad
-    \frac{d\Sigma Y_\chi}{d\tau}=\frac{1}{Hs}\Big[P^{\rm off}+\sum_iB_{i\chi}\big(D_i-\gamma_{D,i}(\xi T)\big)\Big],\\
-    \frac{du}{d\tau}&\ni\frac{30}{\pi^2g_DT^4H}\sum_iB_{i\chi}\Gamma_iM_i\big[n_{N_i}\,-n^{\rm eq}_{N_i}(\xi T)\big],\\
+    \frac{dY_{N_i}}{d\tau}&=-\frac{W_i}{Hs},\qquad W_i=D_i-B_{iL}\gamma_{D,i}(T)-B_{i\chi}\tilde\gamma_{D,i},\qquad
+    \frac{d\Sigma Y_\chi}{d\tau}=\frac{1}{Hs}\Big[P^{\rm off}+\sum_iB_{i\chi}\big(D_i-\tilde\gamma_{D,i}\big)\Big],\\
+    \frac{du}{d\tau}&\ni\frac{30}{\pi^2g_DT^4H}\sum_iB_{i\chi}\Gamma_iM_i\big[n_{N_i}-\rho_D^2n^{\rm eq}_{N_i}(\xi T)\big],\\
     Hs\frac{d\Delta Y_L}{d\tau}&=S_L^{\rm EFT}(1-\xi^8)+S_L^N-\big(R+R^N\big)_{L\cdot}\,\mu,\qquad
     Hs\frac{d\Delta Y_\chi}{d\tau}=S_\chi^{\rm EFT}(1-\xi^8)+S_\chi^N-\big(R+R^N\big)_{\chi\cdot}\,\mu,
 
 with the inverse-decay wash-out (MB, linear in :math:`\hat\mu`; decays do not depend on :math:`\mu`)
-:math:`R^N={\rm diag}\big(\sum_iB_{iL}\gamma_{D,i}(T),\ \sum_iB_{i\chi}\gamma_{D,i}(\xi T)/\xi^3\big)`
+:math:`R^N={\rm diag}\big(\sum_iB_{iL}\gamma_{D,i}(T),\ \rho_D\sum_iB_{i\chi}\gamma_{D,i}(\xi T)/\xi^3\big)`
 acting on :math:`(\mu_{\rm SM},\xi^3\mu_D)` — the :math:`\xi^{-3}` is finite (:math:`\gamma_D(\xi T)\propto e^{-M/\xi T}`).
 :math:`N` energy is left out of the Hubble rate (≤ 2 % of :math:`g_*` when relativistic), and
 :math:`\epsilon\times\mu` terms are second order and dropped.
+
+**Step-size control.** The state is rescaled by characteristic sizes that only set the solver's
+absolute tolerance. For :math:`Y_{N_i}` that is :math:`Y^{\rm eq}_{N_i}(T_{\rm RH})\sqrt{\max(1,K_i)}` with the
+wash-out parameter :math:`K_i=\Gamma_i/H(T=M_i)`. Why the :math:`\sqrt{K_i}`: at :math:`M_1=7\times10^9` GeV,
+:math:`T_{\rm RH}=M_1/5.5` (default couplings otherwise, :math:`K_1=2\times10^5`) the scale
+:math:`Y^{\rm eq}_{N}(T_{\rm RH})` alone took 4 915 steps (1 375 rejected; beyond 20 000 before the two-bath
+sources). Loosening one component's tolerance at a time by 1e4 located it: :math:`Y_N` → 708 steps
+(16 rejected), the asymmetries → 1 533, :math:`u` or :math:`\Sigma Y_\chi` → no gain.
+:math:`Y_{N}` is then a stiff component (relaxation :math:`\lambda\sim K_iz^3K_1(z)` per
+e-fold) tracking :math:`Y^{\rm eq}\propto e^{-M/T}` far below its scale, and the embedded error
+estimate :math:`h\sum_j(b_j-\hat b_j)f(Z_j)` of the ESDIRK pair multiplies the stage iterates' Newton
+error by :math:`h\lambda\gg1` (diffrax does not filter it with :math:`(1-\gamma hJ)^{-1}`; Hairer & Wanner,
+*Solving ODEs II*, IV.8): noise, not the solution, set the step (a tighter Newton tolerance does not
+converge, the residual's rounding being :math:`\propto h\lambda` too). An error in a stiff :math:`Y_N`
+relaxes at the rate :math:`\lambda` and reaches the asymmetries only through :math:`\epsilon\,\delta Y_N`,
+washed out at the same rate, so the looser tolerance costs nothing measurable: 762 steps (18
+rejected) at that point, asymmetries unchanged to 3e-7 (the wash-out leaves :math:`\Delta Y_B\sim10^{-16}`);
+at the default couplings with :math:`M_1/T_{\rm RH}=5,10,20` they move by < 1e-9 and the step
+counts drop by ~20 %.
 """
 
 import equinox as eqx
@@ -99,13 +139,14 @@ class NeutrinoRates(eqx.Module):
 
     Attributes:
         decays: :math:`D_i`, all decays of the actual :math:`N_i` population.
-        inverse_sm, inverse_dark: CP-even inverse decays :math:`B_{iL}\gamma_{D,i}(T)`, :math:`B_{i\chi}\gamma_{D,i}(\xi T)`.
+        inverse_sm, inverse_dark: CP-even inverse decays :math:`B_{iL}\gamma_{D,i}(T)`, :math:`B_{i\chi}\tilde\gamma_{D,i}`.
         net_decay: :math:`W_i=D_i-` inverse decays.
-        source_lepton, source_dark: :math:`S^N_{L}`, :math:`S^N_\chi` (scalars), RIS-subtracted.
+        source_lepton, source_dark: :math:`S^N_{L}`, :math:`S^N_\chi` (scalars), RIS-subtracted, two baths.
         unsubtracted_lepton, unsubtracted_dark: the same from decays and inverse decays only.
         production: net :math:`\chi+\bar\chi` production by :math:`N` (scalar).
         energy_transfer: net energy into the dark bath [GeV^5] (scalar).
         washout: :math:`R^N` (2×2 diagonal, against :math:`(\mu_{\rm SM},\xi^3\mu_D)`).
+        occupancy: :math:`\rho_D` (scalar; 1 with ``dark_occupancy=False`` or no :math:`\Sigma Y_\chi` given).
     """
 
     decays: Float[Array, "2"]
@@ -119,6 +160,7 @@ class NeutrinoRates(eqx.Module):
     production: Float[Array, ""]
     energy_transfer: Float[Array, ""]
     washout: Float[Array, "2 2"]
+    occupancy: Float[Array, ""]
 
 
 class DynamicalSystem(eqx.Module):
@@ -128,8 +170,10 @@ class DynamicalSystem(eqx.Module):
         off_shell: the EFT/off-shell production-stage system (its rate network, :math:`T_{\rm RH}`,
             conventions, ``fixed_xi`` and dark-bath dilution are reused).
         M, Gamma, B_L, B_chi: masses [GeV], total tree widths [GeV], branching ratios of :math:`N_{1,2}`.
-        epsilon_L, epsilon_chi: decay CP asymmetries :math:`\epsilon_{i,L}`, :math:`\epsilon_{i,\chi}`.
+        epsilon_L_cut, epsilon_chi_cut: cut-resolved decay asymmetries :math:`\epsilon^{(\beta)}_{i,L}`,
+            :math:`\epsilon^{(\beta)}_{i,\chi}`, shape (2, 2) = (:math:`N_i`, :math:`\beta=L,\chi`).
         sigma_scale, asymmetry_scale, N_scale: rescaling of :math:`\Sigma Y_\chi`, the asymmetries, :math:`Y_{N_i}`.
+        dark_occupancy: dark inverse decays with the actual :math:`\chi\phi` occupancy (static; module docstring).
     """
 
     off_shell: BoltzmannSystem
@@ -137,13 +181,21 @@ class DynamicalSystem(eqx.Module):
     Gamma: Float[Array, "2"]
     B_L: Float[Array, "2"]
     B_chi: Float[Array, "2"]
-    epsilon_L: Float[Array, "2"]
-    epsilon_chi: Float[Array, "2"]
+    epsilon_L_cut: Float[Array, "2 2"]
+    epsilon_chi_cut: Float[Array, "2 2"]
     sigma_scale: Float[Array, ""]
     asymmetry_scale: Float[Array, ""]
     N_scale: Float[Array, "2"]
+    dark_occupancy: bool = eqx.field(static=True, default=True)
 
-    def __init__(self, model: CogenesisModel, fixed_xi=None, regulate: bool = True):
+    def __init__(
+        self,
+        model: CogenesisModel,
+        fixed_xi=None,
+        regulate: bool = True,
+        dark_occupancy: bool = True,
+    ):
+        self.dark_occupancy = dark_occupancy
         self.off_shell = BoltzmannSystem(model, fixed_xi)
         self.M = jnp.stack([model.M1, model.M2])
         width_L = jnp.stack([width_lepton(model.y1, model.M1), width_lepton(model.y2, model.M2)])
@@ -156,7 +208,7 @@ class DynamicalSystem(eqx.Module):
         self.B_L = jnp.where(live, width_L / safe, 0.0)
         self.B_chi = jnp.where(live, width_chi / safe, 0.0)
         eps = cp_asymmetries(model, regulate=regulate)
-        self.epsilon_L, self.epsilon_chi = eps.lepton, eps.dark
+        self.epsilon_L_cut, self.epsilon_chi_cut = eps.lepton_cut, eps.dark_cut
 
         # characteristic sizes (only set the solver's absolute tolerance; never enter the physics)
         T = model.T_RH
@@ -170,10 +222,16 @@ class DynamicalSystem(eqx.Module):
             jnp.abs(rates.cp_source_lepton(couplings, T))
             + jnp.abs(rates.cp_source_dark(couplings, T))
         )
-        asym = asym / 3.0 + jnp.sum((jnp.abs(self.epsilon_L) + jnp.abs(self.epsilon_chi)) * Y_N)
+        eps_size = jnp.sum(jnp.abs(self.epsilon_L_cut) + jnp.abs(self.epsilon_chi_cut), axis=-1)
+        asym = asym / 3.0 + jnp.sum(eps_size * Y_N)
         self.sigma_scale = jnp.where(sigma > 0, sigma, 1.0)
         self.asymmetry_scale = jnp.where(asym > 0, asym, 1.0)
-        self.N_scale = Y_N
+        # Stiff N: an absolute tolerance on Y_N loosened by sqrt(K_i), K_i = Gamma_i/H(T = M_i) the
+        # washout parameter (module docstring, "Step-size control"). Without it the strongly
+        # coupled points (K ~ 1e5) spend thousands of steps on the noise of the stiff component's
+        # error estimate.
+        washout_parameter = self.Gamma / cosmology.hubble_rate(self.M)
+        self.N_scale = Y_N * jnp.sqrt(jnp.maximum(washout_parameter, 1.0))
 
     # ---- state bookkeeping ---------------------------------------------------------------------
 
@@ -221,59 +279,88 @@ class DynamicalSystem(eqx.Module):
         r""":math:`Y^{\rm eq}_{N_i}(T)=n^{\rm eq}_{N_i}(T)/s(T)`."""
         return number_density_eq(self.M, T) / cosmology.entropy_density(T)
 
+    @property
+    def epsilon_L(self) -> Float[Array, "2"]:
+        r""":math:`\epsilon_{i,L}=\epsilon^{(L)}_{i,L}+\epsilon^{(\chi)}_{i,L}`."""
+        return jnp.sum(self.epsilon_L_cut, axis=-1)
+
+    @property
+    def epsilon_chi(self) -> Float[Array, "2"]:
+        r""":math:`\epsilon_{i,\chi}=\epsilon^{(L)}_{i,\chi}+\epsilon^{(\chi)}_{i,\chi}`."""
+        return jnp.sum(self.epsilon_chi_cut, axis=-1)
+
     # ---- the heavy-neutrino collision terms ---------------------------------------------------
 
-    def neutrino_rates(self, T, u, Y_N: Float[Array, "2"]) -> NeutrinoRates:
-        """:class:`NeutrinoRates` at SM temperature ``T``, :math:`u=\\xi^4` and yields ``Y_N``."""
+    def dark_equilibrium_yield(self, T, u) -> Float[Array, ""]:
+        r""":math:`\Sigma Y_\chi^{\rm eq}(\xi T)=2g_\chi(\xi T)^3/(\pi^2 s(T))` (MB, :math:`g_\chi=1`; module docstring)."""
+        return 2.0 * u**0.75 * T**3 / (jnp.pi**2 * cosmology.entropy_density(T))
+
+    def neutrino_rates(self, T, u, Y_N: Float[Array, "2"], SigmaY_chi=None) -> NeutrinoRates:
+        r""":class:`NeutrinoRates` at SM temperature ``T``, :math:`u=\xi^4`, yields ``Y_N`` and :math:`\Sigma Y_\chi`.
+
+        Without ``SigmaY_chi`` (or with ``dark_occupancy=False``) the dark bath is taken in chemical
+        equilibrium at :math:`\xi T` (:math:`\rho_D=1`).
+        """
         M, Gamma, B_L, B_chi = self.M, self.Gamma, self.B_L, self.B_chi
-        eps_L, eps_chi = self.epsilon_L, self.epsilon_chi
+        eps_L, eps_chi = self.epsilon_L_cut, self.epsilon_chi_cut
         s = cosmology.entropy_density(T)
         n_N = s * Y_N
         decays = n_N * Gamma * time_dilation(M, T)
         gamma_sm = decay_density(M, Gamma, T)
-        # dark bath at T_chi = xi T; "double where" keeps derivatives finite at u = 0
-        warm = u > 0
-        xi = jnp.where(warm, jnp.where(warm, u, 1.0) ** 0.25, 1.0)
-        gamma_dark_bath = jnp.where(warm, decay_density(M, Gamma, xi * T), 0.0)
-        gamma_dark_per_xi3 = jnp.where(warm, decay_density(M, Gamma, xi * T) / xi**3, 0.0)
+        # dark bath at T_chi = xi T. "Double where": only where exp(-M/xi T) is representable (the
+        # same cut as decays.py), so that rho_D = SigmaY/SigmaY_eq ~ xi^-3 never meets 0/0 and the
+        # derivatives stay finite at u -> 0.
+        T_chi_min = jnp.min(M) / 700.0
+        warm = u > (T_chi_min / T) ** 4
+        u_safe = jnp.where(warm, u, 1.0)
+        xi = u_safe**0.25
+        gamma_dark = jnp.where(warm, decay_density(M, Gamma, xi * T), 0.0)
         n_eq_dark = jnp.where(warm, number_density_eq(M, xi * T), 0.0)
+        if self.dark_occupancy and SigmaY_chi is not None:
+            rho = SigmaY_chi / self.dark_equilibrium_yield(T, u_safe)
+            rho = jnp.where(warm, rho, 0.0)
+        else:
+            rho = jnp.asarray(1.0)
+        # tilde gamma_D: the actual chi phi -> N density over B_chi
+        gamma_dark_actual = rho**2 * gamma_dark
+        washout_dark = jnp.where(warm, rho * gamma_dark / xi**3, 0.0)
 
         inverse_sm = B_L * gamma_sm
-        inverse_dark = B_chi * gamma_dark_bath
+        inverse_dark = B_chi * gamma_dark_actual
         net = decays - inverse_sm - inverse_dark
-        # CP-odd pieces (module docstring): decays + inverse decays, then the RIS subtraction
-        unsub_L = eps_L * (decays + gamma_sm)
-        unsub_chi = eps_chi * (decays + gamma_dark_bath)
-        ris_L = eps_L * (gamma_sm * (1.0 + B_L) + gamma_dark_bath * B_chi)
-        ris_chi = eps_chi * (gamma_dark_bath * (1.0 + B_chi) + gamma_sm * B_L)
-        washout = jnp.diag(
-            jnp.stack([jnp.sum(B_L * gamma_sm), jnp.sum(B_chi * gamma_dark_per_xi3)])
-        )
+        # CP-odd (module docstring): each cut-resolved piece of epsilon against its own bath
+        baths = jnp.stack([gamma_sm, gamma_dark_actual], axis=-1)  # (N_i, beta)
+        eps_L_tot, eps_chi_tot = jnp.sum(eps_L, axis=-1), jnp.sum(eps_chi, axis=-1)
+        source_L = jnp.sum(eps_L_tot * decays - jnp.sum(eps_L * baths, axis=-1))
+        source_chi = jnp.sum(eps_chi_tot * decays - jnp.sum(eps_chi * baths, axis=-1))
+        washout = jnp.diag(jnp.stack([jnp.sum(B_L * gamma_sm), jnp.sum(B_chi * washout_dark)]))
         return NeutrinoRates(
             decays=decays,
             inverse_sm=inverse_sm,
             inverse_dark=inverse_dark,
             net_decay=net,
-            source_lepton=jnp.sum(unsub_L - ris_L),
-            source_dark=jnp.sum(unsub_chi - ris_chi),
-            unsubtracted_lepton=jnp.sum(unsub_L),
-            unsubtracted_dark=jnp.sum(unsub_chi),
-            production=jnp.sum(B_chi * (decays - gamma_dark_bath)),
-            energy_transfer=jnp.sum(B_chi * Gamma * M * (n_N - n_eq_dark)),
+            source_lepton=source_L,
+            source_dark=source_chi,
+            unsubtracted_lepton=jnp.sum(eps_L_tot * (decays + gamma_sm)),
+            unsubtracted_dark=jnp.sum(eps_chi_tot * (decays + gamma_dark_actual)),
+            production=jnp.sum(B_chi * (decays - gamma_dark_actual)),
+            energy_transfer=jnp.sum(B_chi * Gamma * M * (n_N - rho**2 * n_eq_dark)),
             washout=washout,
+            occupancy=rho,
         )
 
     def vector_field(self, tau, y, args=None):
         """d(state)/dτ of the module docstring's equations."""
         base = self.off_shell
         T = self.temperature(tau)
+        SigmaY_chi = y[1] * self.sigma_scale
         DeltaY_L = y[2] * self.asymmetry_scale
         DeltaY_chi = y[3] * self.asymmetry_scale
         Y_N = y[4:] * self.N_scale
         dilution = base.entropy_dilution(T)
         u = y[0] * dilution if base.fixed_xi is None else y[0]
         r = base.network(T, u)
-        n = self.neutrino_rates(T, u, Y_N)
+        n = self.neutrino_rates(T, u, Y_N, SigmaY_chi)
         heating = cosmology.entropy_heating_factor(T)
         per_Hs = heating * cosmology.yield_rate_factor(T)
 
@@ -285,7 +372,7 @@ class DynamicalSystem(eqx.Module):
             du = jnp.zeros_like(u)
 
         c_sm, c_dark = chemical_potential_coefficients(
-            base.conventions.spectators, cosmology.g_star_s(T)
+            base.conventions.spectators, cosmology.g_star_s(T), T
         )
         potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])
         washout = (r.response + n.washout) @ potentials

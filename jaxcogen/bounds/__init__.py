@@ -1,0 +1,26 @@
+"""The viable region as bounds: gradient-based extremes of a quantity under observable
+constraints (:func:`bound`), and posteriors of free parameters by NUTS (:func:`posterior`).
+
+Generic over the model interface (:class:`~jaxcogen._interface.AbstractModel`); see
+``docs/bounds.md``.
+"""
+
+from jaxcogen.bounds._bounds import BoundCheck, BoundResult, LocalCheck, StartResults, bound
+from jaxcogen.bounds._posterior import (
+    PosteriorResult,
+    effective_sample_size,
+    posterior,
+    split_rhat,
+)
+
+__all__ = [
+    "BoundCheck",
+    "BoundResult",
+    "LocalCheck",
+    "PosteriorResult",
+    "StartResults",
+    "bound",
+    "effective_sample_size",
+    "posterior",
+    "split_rhat",
+]

@@ -1,0 +1,695 @@
+r""":func:`bound`: the smallest or largest value of a quantity over the viable region of a model.
+
+The viable region is every point of the free parameters, within their limits, whose observables
+satisfy the constraints :math:`|O_k/t_k-1|\le r_k`. :func:`bound` minimises (or maximises) the
+quantity — a free parameter or an observable — over that region by an augmented Lagrangian
+(:mod:`jaxcogen.bounds._problem`): per outer iteration, each start runs ``inner_steps`` optax
+L-BFGS (or Adam) steps on :math:`\mathcal L_A(\theta;\lambda,\mu)` through the solver's exact
+gradients (``jax.vmap`` over starts, ``lax.scan`` over steps, the step of
+:mod:`jaxcogen.fitting._optimize`), then the multipliers and penalty are updated. Every start's
+final point is re-solved at ``solve_options`` and judged there; the bound is the most extreme
+*feasible* start. Two checks follow: the fresh solve of that point (``check``), and a dense grid
+of its neighbourhood (``local``), which should hold no feasible point beyond the bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import itertools
+import math
+import time
+from collections.abc import Mapping, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxcogen._interface import AbstractModel, model_type_of
+from jaxcogen.bounds._problem import (
+    DEFAULT_MARGIN,
+    BoundProblem,
+    band_edges,
+    evaluate_parts,
+    solve_at,
+    valid_at,
+    with_multipliers,
+)
+from jaxcogen.bounds._space import (
+    Coordinate,
+    coordinates,
+    model_u,
+    theta_of_u,
+    u_bounds,
+)
+from jaxcogen.fitting._loss import DEFAULT_SOFTNESS
+from jaxcogen.fitting._optimize import OptimizerConfig, init_state, step
+
+#: A parameter within this relative distance of a limit counts as on it (active).
+ACTIVE_LIMIT_RTOL = 1e-3
+#: A constraint is active when the observable is within this fraction of the band's half-width
+#: from an edge.
+ACTIVE_CONSTRAINT_FRACTION = 1e-2
+#: Starts agree when their bounds differ by less than this (relative).
+AGREE_RTOL = 1e-3
+#: Multipliers are clipped to this size (a far-off start must not build up a huge one).
+LAMBDA_MAX = 1e6
+#: A start has settled when its largest violation (in band half-widths) is below this and its
+#: objective and multipliers no longer move.
+SETTLED_VIOLATION = 1e-5
+#: A neighbouring point is "beyond" the bound when it is more extreme by this much (relative).
+BEYOND_RTOL = 1e-9
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundCheck:
+    """The fresh solve of the bound point at ``solve_options``.
+
+    Attributes:
+        status: the solve's status (0: success).
+        observables: every observable there.
+        ratios: :math:`O_k/t_k` per constraint.
+        satisfied: per constraint, :math:`|O_k/t_k-1|\\le r_k`.
+        feasible: the solve succeeded, the point is valid and every constraint is satisfied.
+    """
+
+    status: int
+    observables: dict[str, float]
+    ratios: dict[str, float]
+    satisfied: dict[str, bool]
+    feasible: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalCheck:
+    """A dense look around the bound point: no feasible point should lie beyond the bound.
+
+    Attributes:
+        width: half-width of the neighbourhood (in :math:`\\ln p` for log parameters, relative
+            for linear ones).
+        n_points: points solved (a product grid, or random points when the grid is too big),
+            limits respected.
+        n_feasible: of those, the feasible ones.
+        n_beyond: feasible points more extreme than the bound (expected 0).
+        max_excess: the largest relative excess of a feasible point beyond the bound (0 if none).
+    """
+
+    width: float
+    n_points: int
+    n_feasible: int
+    n_beyond: int
+    max_excess: float
+
+
+@dataclasses.dataclass(frozen=True)
+class StartResults:
+    """Each start's final point, judged at ``solve_options`` (arrays over starts).
+
+    Attributes:
+        values: the quantity at each start's final point.
+        feasible: whether it satisfies the constraints on a fresh solve.
+        violation: the largest :math:`|O_k/t_k-1|/r_k` (≤ 1 when feasible).
+        parameters: the free parameters, by name.
+        status: the fresh solve's status per start.
+        outer_iterations: augmented-Lagrangian iterations run.
+    """
+
+    values: np.ndarray
+    feasible: np.ndarray
+    violation: np.ndarray
+    parameters: dict[str, np.ndarray]
+    status: np.ndarray
+    outer_iterations: int
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundResult:
+    """The outcome of :func:`bound`.
+
+    Attributes:
+        quantity, sense: what was bounded (``"min"`` or ``"max"``).
+        value: the bound (NaN if no start found a feasible point).
+        found: a feasible point was found.
+        model: the point attaining it.
+        parameters: its free parameters, by name.
+        observables: every observable there (fresh solve at ``solve_options``).
+        constraints: ``{observable: (target, rel_tol)}``.
+        limits: the limits used, ``{name: (low, high)}`` (physical range ∩ user limits).
+        active_constraints, active_limits: which constraints sit on a band edge and which
+            parameters on a limit (plain words).
+        check: the fresh solve of the bound point (:class:`BoundCheck`).
+        local: the neighbourhood check (:class:`LocalCheck`).
+        starts: every start's result (:class:`StartResults`).
+        best_start: the start that gave the bound.
+        n_agree: feasible starts within 0.1 % of the bound.
+        verdict: one paragraph in plain words.
+        wall_time_s: wall time of the whole call.
+    """
+
+    quantity: str
+    sense: str
+    value: float
+    found: bool
+    model: AbstractModel
+    parameters: dict[str, float]
+    observables: dict[str, float]
+    constraints: dict[str, tuple[float, float]]
+    limits: dict[str, tuple[float, float]]
+    active_constraints: tuple[str, ...]
+    active_limits: tuple[str, ...]
+    check: BoundCheck
+    local: LocalCheck
+    starts: StartResults
+    best_start: int
+    n_agree: int
+    verdict: str
+    wall_time_s: float
+
+
+# ---- input checks ---------------------------------------------------------------------------------
+
+
+def _check_constraints(model_type, constraints) -> dict[str, tuple[float, float]]:
+    constraints = dict(constraints or {})
+    out = {}
+    for name, pair in constraints.items():
+        if name not in model_type.observables:
+            close = difflib.get_close_matches(str(name), list(model_type.observables), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"constraint {name!r}{hint}: not an observable of the {model_type.name} model; "
+                f"allowed: {list(model_type.observables)}"
+            )
+        try:
+            target, rel_tol = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"constraints[{name!r}]={pair!r}: give (target, relative tolerance)"
+            ) from None
+        if not (math.isfinite(target) and target != 0.0):
+            raise ValueError(f"constraints[{name!r}]: target {target!r} must be finite, non-zero")
+        if not model_type.observables[name].signed and target < 0:
+            raise ValueError(f"constraints[{name!r}]: target {target!r}; {name} is positive")
+        if not (0.0 < rel_tol < 1.0):
+            raise ValueError(
+                f"constraints[{name!r}]: relative tolerance {rel_tol!r}; allowed range is (0, 1)"
+            )
+        out[name] = (target, rel_tol)
+    return out
+
+
+def _check_quantity(model_type, quantity, free) -> tuple[int, str]:
+    """``(free index or -1, "parameter" | "observable")``."""
+    if not isinstance(quantity, str):
+        raise ValueError(f"quantity={quantity!r}: give a free parameter or an observable name")
+    if quantity in free:
+        return free.index(quantity), "parameter"
+    if quantity in model_type.observables:
+        return -1, "observable"
+    if quantity in model_type.parameter_names():
+        raise ValueError(
+            f"quantity {quantity!r} is a fixed parameter: add it to free={list(free)} to bound it"
+        )
+    candidates = list(free) + list(model_type.observables)
+    close = difflib.get_close_matches(quantity, candidates, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(
+        f"unknown quantity {quantity!r}{hint}; allowed: a free parameter {list(free)} or an "
+        f"observable {list(model_type.observables)}"
+    )
+
+
+def _positive_int(name, value, minimum=1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}={value!r}: must be an integer >= {minimum}")
+    return value
+
+
+# ---- the optimiser --------------------------------------------------------------------------------
+
+
+@eqx.filter_jit
+def _inner(problem: BoundProblem, config: OptimizerConfig, thetas, lam, mu, n_steps: int):
+    """``n_steps`` optimiser steps of every start on its own :math:`\\mathcal L_A` (vmapped)."""
+    goal = jnp.asarray(-jnp.inf)
+
+    def one(theta, lam_s, mu_s):
+        p = with_multipliers(problem, lam_s, mu_s)
+        state = init_state(p, config, theta)
+
+        def body(carry, _):
+            return step(p, config, carry, goal)
+
+        state, losses = jax.lax.scan(body, state, None, length=n_steps)
+        return state.best_theta, state.best_loss, losses
+
+    return jax.vmap(one)(thetas, lam, mu)
+
+
+def _draw_starts(problem, coords, model, n_starts, rng, include_model) -> np.ndarray:
+    """Start coordinates ``u``: uniform in the box, valid points first (no solve needed)."""
+    u_lo, u_hi = u_bounds(coords)
+    n_candidates = max(16 * n_starts, 64)
+    candidates = rng.uniform(u_lo, u_hi, size=(n_candidates, len(coords)))
+    valid = np.asarray(valid_at(problem, jnp.asarray(candidates)))
+    order = np.argsort(~valid, kind="stable")
+    starts = candidates[order[:n_starts]]
+    if include_model:
+        own = model_u(model, coords)
+        if np.all(np.isfinite(own)) and bool(
+            np.asarray(valid_at(problem, jnp.asarray(own[None])))[0]
+        ):
+            starts[0] = own
+    return starts
+
+
+def _run(problem, config, thetas, outer_iterations, inner_steps, mu0, mu_max):
+    """The outer augmented-Lagrangian loop (:mod:`jaxcogen.bounds._problem`); returns the final
+    θ (free coordinates then slacks) and the iterations run."""
+    n_starts = thetas.shape[0]
+    n_c = len(problem.constraint_names)
+    thetas = jnp.asarray(thetas)
+    half = np.asarray(problem.half)
+    if n_c:
+        # start each slack where the point's band coordinate is (no initial violation inside it)
+        _, c0, ok = (np.asarray(a) for a in evaluate_parts(problem, thetas))
+        g = np.where(ok[:, None], c0 / half, 0.0)
+        eta = np.arctanh(np.clip(g / float(problem.band), -0.95, 0.95))
+        thetas = thetas.at[:, -n_c:].set(jnp.asarray(eta))
+    lam = np.zeros((n_starts, n_c))
+    mu = np.full((n_starts,), float(mu0))
+    viol_prev = np.full(n_starts, np.inf)
+    J_prev = np.full(n_starts, np.nan)
+    it = 0
+    for it in range(1, outer_iterations + 1):
+        new, best_loss, _ = _inner(
+            problem, config, thetas, jnp.asarray(lam), jnp.asarray(mu), inner_steps
+        )
+        moved = np.isfinite(np.asarray(best_loss))
+        thetas = jnp.where(jnp.asarray(moved)[:, None], new, thetas)
+        J, c, ok = (np.asarray(a) for a in evaluate_parts(problem, thetas))
+        viol = np.where(ok, np.max(np.abs(c) / half, axis=1, initial=0.0), np.inf)
+        lam_new = np.where(
+            ok[:, None], np.clip(lam + mu[:, None] * c, -LAMBDA_MAX, LAMBDA_MAX), lam
+        )
+        stalled = ok & (viol > 0.25 * viol_prev) & (viol > 10.0 * SETTLED_VIOLATION)
+        mu = np.where(stalled, np.minimum(10.0 * mu, mu_max), mu)
+        settled = ~ok | (
+            (viol <= SETTLED_VIOLATION)
+            & (np.abs(J - J_prev) <= 1e-8 * np.maximum(1.0, np.abs(J)))
+            & np.all(np.abs(lam_new - lam) <= 1e-6 * (1.0 + np.abs(lam)), axis=1)
+        )
+        lam, J_prev, viol_prev = lam_new, J, np.where(ok, viol, np.inf)
+        if it >= 2 and settled.all():
+            break
+    return thetas, it
+
+
+# ---- judging --------------------------------------------------------------------------------------
+
+
+def _quantity_values(quantity, index, us, outs, log_mask) -> np.ndarray:
+    if index >= 0:
+        u = us[:, index]
+        return np.exp(u) if log_mask[index] else u
+    return np.asarray(outs[quantity], dtype=float)
+
+
+def _violations(outs, constraints, n) -> np.ndarray:
+    """The largest :math:`|O_k/t_k-1|/r_k` per point (∞ where a value is not finite)."""
+    worst = np.zeros(n)
+    for name, (target, rel_tol) in constraints.items():
+        q = np.asarray(outs[name], dtype=float) / target
+        v = np.where(np.isfinite(q), np.abs(q - 1.0) / rel_tol, np.inf)
+        worst = np.maximum(worst, v)
+    return worst
+
+
+def _feasible(outs, constraints, n) -> np.ndarray:
+    ok = (np.asarray(outs["status"]) == 0) & np.asarray(outs["valid"], dtype=bool)
+    for name, (target, rel_tol) in constraints.items():
+        q = np.asarray(outs[name], dtype=float) / target
+        ok &= np.isfinite(q) & (q >= 1.0 - rel_tol) & (q <= 1.0 + rel_tol)
+    return ok
+
+
+def _grid(center, coords, width, points, max_points, rng) -> np.ndarray:
+    """Neighbourhood of ``center`` (coordinates u) within the limits."""
+    half = np.array(
+        [
+            width if c.scale == "log" else width * max(abs(center[j]), 1e-6 * (c.upper - c.lower))
+            for j, c in enumerate(coords)
+        ]
+    )
+    d = len(coords)
+    if points**d <= max_points:
+        axes = [np.linspace(-1.0, 1.0, points)] * d
+        offsets = np.array(list(itertools.product(*axes)))
+    else:
+        offsets = rng.uniform(-1.0, 1.0, size=(max_points, d))
+        offsets[0] = 0.0
+    us = center + offsets * half
+    u_lo, u_hi = u_bounds(coords)
+    inside = np.all((us >= u_lo) & (us <= u_hi), axis=1)
+    return us[inside]
+
+
+def _local_check(
+    problem,
+    coords,
+    constraints,
+    quantity,
+    index,
+    sign,
+    center,
+    value,
+    width,
+    points,
+    max_points,
+    rng,
+) -> LocalCheck:
+    us = _grid(center, coords, width, points, max_points, rng)
+    outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
+    feasible = _feasible(outs, constraints, len(us))
+    values = _quantity_values(quantity, index, us, outs, problem.log_mask)
+    scale = max(abs(value), 1e-300)
+    excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
+    beyond = excess > BEYOND_RTOL
+    return LocalCheck(
+        width=float(width),
+        n_points=len(us),
+        n_feasible=int(feasible.sum()),
+        n_beyond=int(beyond.sum()),
+        max_excess=float(excess[beyond].max()) if beyond.any() else 0.0,
+    )
+
+
+def _active_limits(coords: Sequence[Coordinate], params: dict[str, float]) -> tuple[str, ...]:
+    out = []
+    for c in coords:
+        p = params[c.name]
+        for side, lim in (("lower", c.lower), ("upper", c.upper)):
+            if c.scale == "log":
+                near = p > 0 and abs(math.log(p / lim)) <= ACTIVE_LIMIT_RTOL
+            else:
+                ref = abs(lim) if lim != 0 else (c.upper - c.lower)
+                near = abs(p - lim) <= ACTIVE_LIMIT_RTOL * ref
+            if near:
+                out.append(f"{c.name} at its {side} limit {lim:.6g}")
+    return tuple(out)
+
+
+def _active_constraints(ratios, constraints) -> tuple[str, ...]:
+    out = []
+    for name, (target, rel_tol) in constraints.items():
+        q = ratios[name]
+        if not math.isfinite(q):
+            continue
+        if (1.0 + rel_tol) - q <= ACTIVE_CONSTRAINT_FRACTION * rel_tol:
+            out.append(f"{name} at its upper edge {target * (1 + rel_tol):.6g}")
+        elif q - (1.0 - rel_tol) <= ACTIVE_CONSTRAINT_FRACTION * rel_tol:
+            out.append(f"{name} at its lower edge {target * (1 - rel_tol):.6g}")
+    return tuple(out)
+
+
+def _verdict(result_fields) -> str:
+    f = result_fields
+    what = f"{f['sense']} {f['quantity']}"
+    if not f["found"]:
+        return (
+            f"No bound: none of the {f['n_starts']} starts reached a point satisfying every "
+            f"constraint (closest: worst constraint off by {f['closest']:.3g} of its tolerance). "
+            f"The viable region may be empty within the limits, or more starts or iterations "
+            f"are needed."
+        )
+    where = []
+    if f["active_constraints"]:
+        where.append(", ".join(f["active_constraints"]))
+    if f["active_limits"]:
+        where.append(", ".join(f["active_limits"]))
+    where_text = f", attained with {' and '.join(where)}" if where else " (an interior point)"
+    check = (
+        "the point satisfies every constraint on a fresh solve"
+        if f["check_ok"]
+        else "but the fresh solve of the point does NOT satisfy every constraint"
+    )
+    local = f["local"]
+    local_text = (
+        f"local check: {local.n_beyond} of {local.n_points} neighbouring points "
+        f"({local.n_feasible} feasible) go beyond the bound"
+    )
+    if local.n_beyond:
+        local_text += f" (by up to {local.max_excess:.2g} relative: the bound is not tight there)"
+    return (
+        f"{what} = {f['value']:.6g}{where_text}; {check}; {f['n_feasible']} of {f['n_starts']} "
+        f"starts feasible, {f['n_agree']} agree within {AGREE_RTOL:.1%}; {local_text}."
+    )
+
+
+# ---- the public function ------------------------------------------------------------------------
+
+
+def make_problem(
+    model: AbstractModel,
+    quantity: str,
+    sense: str,
+    constraints: Mapping[str, tuple[float, float]],
+    coords: Sequence[Coordinate],
+    settings,
+    *,
+    mu0: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
+) -> BoundProblem:
+    """The :class:`~jaxcogen.bounds._problem.BoundProblem` of a bound (checked inputs: see
+    :func:`bound`); multipliers zero, penalty ``mu0``."""
+    model_type = model_type_of(model)
+    free = tuple(c.name for c in coords)
+    index, kind = _check_quantity(model_type, quantity, free)
+    log_mask = tuple(c.scale == "log" for c in coords)
+    if kind == "parameter":
+        quantity_log = log_mask[index]
+        obj_scale = 1.0 if quantity_log else coords[index].upper - coords[index].lower
+    else:
+        quantity_log = not model_type.observables[quantity].signed
+        obj_scale = 1.0
+    names = tuple(constraints)
+    signed = tuple(model_type.observables[n].signed for n in names)
+    bands = [band_edges(constraints[n][1], s) for n, s in zip(names, signed, strict=True)]
+    u_lo, u_hi = u_bounds(coords)
+    sign = 1.0 if sense == "min" else -1.0
+    problem = BoundProblem(
+        base_model=model,
+        settings=settings,
+        u_lo=jnp.asarray(u_lo),
+        u_hi=jnp.asarray(u_hi),
+        targets=jnp.asarray([constraints[n][0] for n in names], dtype=float).reshape(-1),
+        mid=jnp.asarray([b[0] for b in bands], dtype=float).reshape(-1),
+        half=jnp.asarray([b[1] for b in bands], dtype=float).reshape(-1),
+        lam=jnp.zeros((len(names),)),
+        mu=jnp.asarray(float(mu0)),
+        band=jnp.asarray(1.0 - margin),
+        sign=jnp.asarray(sign),
+        obj_scale=jnp.asarray(obj_scale),
+        names=free,
+        log_mask=log_mask,
+        constraint_names=names,
+        signed=signed,
+        quantity=quantity,
+        quantity_index=index,
+        quantity_log=quantity_log,
+        softness=DEFAULT_SOFTNESS,
+    )
+    return problem
+
+
+def bound(
+    model: AbstractModel,
+    quantity: str,
+    sense: str = "min",
+    constraints: Mapping[str, tuple[float, float]] | None = None,
+    free: Sequence[str] | None = None,
+    limits: Mapping[str, tuple[float, float]] | None = None,
+    *,
+    n_starts: int = 8,
+    seed: int = 0,
+    include_model: bool = True,
+    optimizer: str = "lbfgs",
+    outer_iterations: int = 20,
+    inner_steps: int = 30,
+    mu0: float = 1.0,
+    mu_max: float = 1e4,
+    margin: float = DEFAULT_MARGIN,
+    solve_options: Mapping[str, object] | None = None,
+    inner_solve_options: Mapping[str, object] | None = None,
+    check_width: float = 0.02,
+    check_points: int = 7,
+    check_max_points: int = 729,
+) -> BoundResult:
+    r"""The minimum or maximum of ``quantity`` over the viable region (module docstring).
+
+    Args:
+        model: the base point (any :class:`~jaxcogen._interface.AbstractModel`); parameters
+            not in ``free`` stay at its values.
+        quantity: a free parameter or an observable of the model.
+        sense: ``"min"`` or ``"max"``.
+        constraints: ``{observable: (target, rel_tol)}``: :math:`|O/t-1|\le r` (default: none).
+        free: the parameters moved (default: the model's ``default_free``).
+        limits: ``{name: (low, high)}`` intersected with each parameter's physical range (the
+            result must be finite).
+        n_starts, seed, include_model: multi-start set-up: uniform draws in the coordinates
+            :math:`u` within the limits (valid points first), the model's own point as start 0
+            when ``include_model`` and valid.
+        optimizer: the inner optimiser, ``"lbfgs"`` or ``"adam"``.
+        outer_iterations, inner_steps, mu0, mu_max: augmented-Lagrangian budget and penalty.
+        margin: the band the optimiser aims for is shrunk by this fraction of its half-width.
+        solve_options: solver settings of the final judgement and the checks (model defaults).
+        inner_solve_options: solver settings inside the optimisation (default: ``solve_options``).
+        check_width, check_points, check_max_points: the neighbourhood check (:class:`LocalCheck`).
+
+    Returns:
+        a :class:`BoundResult`. ``ValueError`` on bad input (unknown names, empty or infinite
+        limits, tolerances outside (0, 1), …).
+    """
+    wall_start = time.perf_counter()
+    model_type = model_type_of(model)
+    if sense not in ("min", "max"):
+        raise ValueError(f"sense={sense!r}: allowed values are 'min', 'max'")
+    free = tuple(model_type.default_free if free is None else free)
+    coords = coordinates(model, free, limits)
+    constraints = _check_constraints(model_type, constraints)
+    index, kind = _check_quantity(model_type, quantity, free)
+    n_starts = _positive_int("n_starts", n_starts)
+    outer_iterations = _positive_int("outer_iterations", outer_iterations)
+    inner_steps = _positive_int("inner_steps", inner_steps)
+    check_points = _positive_int("check_points", check_points, 2)
+    check_max_points = _positive_int("check_max_points", check_max_points)
+    if not (0.0 <= margin < 1.0):
+        raise ValueError(f"margin={margin!r}: allowed range is [0, 1)")
+    if not (check_width > 0 and math.isfinite(check_width)):
+        raise ValueError(f"check_width={check_width!r}: must be a positive number")
+    if not (mu0 > 0 and mu_max >= mu0):
+        raise ValueError(f"mu0={mu0!r}, mu_max={mu_max!r}: need 0 < mu0 <= mu_max")
+    config = OptimizerConfig(name=optimizer, decay_steps=inner_steps)
+    config.build()  # validates the name
+    final_settings = model_type.solve_settings(solve_options, n_save=2)
+    inner_settings = model_type.solve_settings(
+        solve_options if inner_solve_options is None else inner_solve_options, n_save=2
+    )
+
+    problem = make_problem(
+        model, quantity, sense, constraints, coords, inner_settings, mu0=mu0, margin=margin
+    )
+    names, log_mask, sign = problem.constraint_names, problem.log_mask, float(problem.sign)
+    u_lo, u_hi = u_bounds(coords)
+    quantity_log = problem.quantity_log
+    final_problem = eqx.tree_at(lambda p: p.settings, problem, final_settings)
+
+    rng = np.random.default_rng(seed)
+    u_starts = _draw_starts(problem, coords, model, n_starts, rng, include_model)
+    if kind == "observable" and not quantity_log:
+        # a signed observable is optimised in units of its typical size at the starts
+        first = np.abs(np.asarray(solve_at(final_problem, jnp.asarray(u_starts))[quantity]))
+        typical = float(np.median(first[np.isfinite(first)])) if np.isfinite(first).any() else 1.0
+        scale = jnp.asarray(typical if typical > 0 else 1.0)
+        problem = eqx.tree_at(lambda p: p.obj_scale, problem, scale)
+        final_problem = eqx.tree_at(lambda p: p.obj_scale, final_problem, scale)
+
+    thetas0 = np.concatenate(
+        [theta_of_u(u_starts, u_lo, u_hi), np.zeros((n_starts, len(names)))], axis=1
+    )
+    thetas, n_outer = _run(problem, config, thetas0, outer_iterations, inner_steps, mu0, mu_max)
+
+    # judge every start at the final settings
+    us = np.asarray(jax.vmap(problem.u)(thetas))
+    outs = {k: np.asarray(v) for k, v in solve_at(final_problem, jnp.asarray(us)).items()}
+    values = _quantity_values(quantity, index, us, outs, log_mask)
+    feasible = _feasible(outs, constraints, n_starts) & np.isfinite(values)
+    violation = _violations(outs, constraints, n_starts)
+    params = {c.name: (np.exp(us[:, j]) if log_mask[j] else us[:, j]) for j, c in enumerate(coords)}
+    if feasible.any():
+        ranked = np.where(feasible, sign * values, np.inf)
+        best = int(np.argmin(ranked))
+    else:
+        best = int(np.argmin(np.where(np.isfinite(violation), violation, np.inf)))
+    found = bool(feasible[best])
+    value = float(values[best]) if found else math.nan
+    best_params = {name: float(arr[best]) for name, arr in params.items()}
+    best_model = jax.device_get(problem.model_at_u(jnp.asarray(us[best])))
+    observables = {name: float(outs[name][best]) for name in model_type.observables}
+    ratios = {name: observables[name] / t for name, (t, _) in constraints.items()}
+    check = BoundCheck(
+        status=int(outs["status"][best]),
+        observables=observables,
+        ratios=ratios,
+        satisfied={
+            name: bool(math.isfinite(ratios[name]) and abs(ratios[name] - 1.0) <= r)
+            for name, (_, r) in constraints.items()
+        },
+        feasible=found,
+    )
+    if found:
+        agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
+        n_agree = int(agree.sum())
+        local = _local_check(
+            final_problem,
+            coords,
+            constraints,
+            quantity,
+            index,
+            sign,
+            us[best],
+            value,
+            check_width,
+            check_points,
+            check_max_points,
+            rng,
+        )
+    else:
+        n_agree = 0
+        local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
+    active_constraints = _active_constraints(ratios, constraints) if found else ()
+    active_limits = _active_limits(coords, best_params) if found else ()
+    verdict = _verdict(
+        dict(
+            sense=sense,
+            quantity=quantity,
+            found=found,
+            n_starts=n_starts,
+            closest=float(violation[best]),
+            value=value,
+            active_constraints=active_constraints,
+            active_limits=active_limits,
+            check_ok=check.feasible,
+            local=local,
+            n_feasible=int(feasible.sum()),
+            n_agree=n_agree,
+        )
+    )
+    return BoundResult(
+        quantity=quantity,
+        sense=sense,
+        value=value,
+        found=found,
+        model=best_model,
+        parameters=best_params,
+        observables=observables,
+        constraints=constraints,
+        limits={c.name: (c.lower, c.upper) for c in coords},
+        active_constraints=active_constraints,
+        active_limits=active_limits,
+        check=check,
+        local=local,
+        starts=StartResults(
+            values=values,
+            feasible=feasible,
+            violation=violation,
+            parameters=params,
+            status=np.asarray(outs["status"]),
+            outer_iterations=n_outer,
+        ),
+        best_start=best,
+        n_agree=n_agree,
+        verdict=verdict,
+        wall_time_s=time.perf_counter() - wall_start,
+    )

@@ -1,0 +1,180 @@
+r"""The augmented-Lagrangian problem of a bound: objective, constraints and the penalty (traceable).
+
+With :math:`x` the free parameters (coordinates :math:`u(\theta)`, :mod:`jaxcogen.bounds._space`),
+the objective is :math:`f(x)=s\,J(x)`, :math:`s=+1` for a minimum and :math:`-1` for a maximum, with
+:math:`J=\ln q` for a log-scale parameter or a positive observable :math:`q` and :math:`J=q/S` for a
+linear one (:math:`S`: the parameter's range, or the observable's typical size). Each constraint
+:math:`|O_k/t_k-1|\le r_k` is written :math:`|g_k|\le1` with
+
+.. math::
+    g_k=\frac{\ell(O_k/t_k)-m_k}{h_k},\qquad m_k=\tfrac12[\ell(1+r_k)+\ell(1-r_k)],\quad
+    h_k=\tfrac12[\ell(1+r_k)-\ell(1-r_k)],
+
+:math:`\ell=\ln` for a positive observable and the signed logarithm of
+:func:`jaxcogen.fitting._loss.signed_log` for a signed one (both strictly increasing, so
+:math:`|g_k|\le1` is exactly :math:`|O_k/t_k-1|\le r_k`). The band becomes an equality with a
+bounded slack,
+
+.. math:: c_k=h_k\,(g_k-\varsigma\tanh\eta_k)=0,
+
+the slack :math:`\eta_k` an extra unconstrained variable and :math:`\varsigma=1-\delta` the band
+shrunk by the margin :math:`\delta` (default :math:`10^{-3}`), so that the point found is strictly
+inside the band when re-solved at the final settings; :math:`c_k` is in units of :math:`\ell`
+(natural-log units), like :math:`J`, which keeps the penalty well scaled. The augmented Lagrangian
+(Hestenes–Powell; Nocedal & Wright, *Numerical Optimization*, §17.3) of :math:`\min f` subject to
+:math:`c=0` is
+
+.. math::
+    \mathcal L_A(\theta,\eta;\lambda,\mu)=f+\sum_k\lambda_kc_k+\frac\mu2\sum_kc_k^2,
+
+smooth in :math:`(\theta,\eta)` (a one-sided :math:`\max(0,\cdot)^2` penalty for the inequalities
+leaves a kink at each band edge and a flat band interior, on which L-BFGS stalls). The outer loop
+(:func:`jaxcogen.bounds._bounds.bound`) updates the multipliers by the first-order rule
+:math:`\lambda_k\leftarrow\lambda_k+\mu c_k` (exact when the inner problem is solved:
+stationarity of :math:`\mathcal L_A` reads :math:`\nabla f+\sum_k(\lambda_k+\mu c_k)\nabla c_k=0`),
+clipped to :math:`|\lambda_k|\le10^6`, and raises :math:`\mu\leftarrow10\mu` (up to
+:math:`\mu_{\max}`) whenever the largest violation :math:`v=\max_k|c_k|/h_k` did not fall by 4× (and
+:math:`v>10^{-4}`).
+A failed solve gives
+:math:`\mathcal L_A=+\infty` (the line search backs off).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from jaxcogen.bounds._space import physical, set_free, u_of_theta
+from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, log_ratio
+
+#: Default margin δ: the optimiser aims at the band shrunk by this fraction of its half-width.
+DEFAULT_MARGIN = 1e-3
+
+
+def band_edges(rel_tol: float, signed: bool, softness: float = DEFAULT_SOFTNESS):
+    """``(mid, half)`` of the band :math:`[\\ell(1-r),\\ell(1+r)]` (module docstring)."""
+    lo = float(log_ratio(jnp.float64(1.0 - rel_tol), signed, softness))
+    hi = float(log_ratio(jnp.float64(1.0 + rel_tol), signed, softness))
+    return 0.5 * (hi + lo), 0.5 * (hi - lo)
+
+
+def penalty(c: Float[Array, " m"], lam: Float[Array, " m"], mu) -> Float[Array, ""]:
+    r""":math:`\sum_k\lambda_kc_k+\tfrac\mu2\sum_kc_k^2`."""
+    return jnp.sum(lam * c) + 0.5 * mu * jnp.sum(c**2)
+
+
+class BoundProblem(eqx.Module):
+    r""":math:`\mathcal L_A(\theta)` of one bound (module docstring); jittable and vmappable.
+
+    Arrays (traced, so a new bound with the same structure reuses the compiled code): the base
+    model, solver settings, limits ``u_lo``/``u_hi``, constraint targets and bands ``mid``/``half``,
+    multipliers ``lam`` (:math:`m`), penalty ``mu``, band factor
+    ``band`` (:math:`\varsigma`), objective sign and scale. Static: names and kinds.
+    """
+
+    base_model: Any
+    settings: Any
+    u_lo: Float[Array, " p"]
+    u_hi: Float[Array, " p"]
+    targets: Float[Array, " m"]
+    mid: Float[Array, " m"]
+    half: Float[Array, " m"]
+    lam: Float[Array, " m"]
+    mu: Float[Array, ""]
+    band: Float[Array, ""]
+    sign: Float[Array, ""]
+    obj_scale: Float[Array, ""]
+    names: tuple[str, ...] = eqx.field(static=True)
+    log_mask: tuple[bool, ...] = eqx.field(static=True)
+    constraint_names: tuple[str, ...] = eqx.field(static=True)
+    signed: tuple[bool, ...] = eqx.field(static=True)
+    quantity: str = eqx.field(static=True)
+    quantity_index: int = eqx.field(static=True)  # free-parameter index, -1 for an observable
+    quantity_log: bool = eqx.field(static=True)
+    softness: float = eqx.field(static=True)
+
+    # ---- points ------------------------------------------------------------------------------
+
+    def u(self, theta: Float[Array, " q"]) -> Float[Array, " p"]:
+        """The coordinates :math:`u` of the free parameters (θ's first p entries)."""
+        return u_of_theta(theta[: len(self.names)], self.u_lo, self.u_hi)
+
+    def slack(self, theta: Float[Array, " q"]) -> Float[Array, " m"]:
+        r"""The band positions :math:`\varsigma\tanh\eta_k` (θ's last m entries)."""
+        return self.band * jnp.tanh(theta[len(self.names) :])
+
+    def model_at_u(self, u: Float[Array, " p"]):
+        return set_free(self.base_model, self.names, physical(u, self.log_mask))
+
+    def solve_u(self, u: Float[Array, " p"]) -> dict[str, Array]:
+        """Observables and status at coordinates ``u`` (no transform; used by the checks)."""
+        model = self.model_at_u(u)
+        out = dict(model.solve_point(self.settings))
+        out["valid"] = model.is_valid()
+        return out
+
+    # ---- objective and constraints -----------------------------------------------------------
+
+    def objective(self, u: Float[Array, " p"], out: dict[str, Array]) -> Float[Array, ""]:
+        r""":math:`J` (module docstring; not yet multiplied by the sign)."""
+        if self.quantity_index >= 0:
+            value = u[self.quantity_index]
+            return value if self.quantity_log else value / self.obj_scale
+        value = out[self.quantity]
+        if self.quantity_log:
+            return jnp.log(jnp.maximum(value, 1e-300))
+        return value / self.obj_scale
+
+    def band_coordinates(self, out: dict[str, Array]) -> Float[Array, " m"]:
+        r""":math:`g_k` for every constraint (:math:`|g_k|\le1` inside the band)."""
+        if not self.constraint_names:
+            return jnp.zeros((0,))
+        g = [
+            (log_ratio(out[name] / self.targets[k], self.signed[k], self.softness) - self.mid[k])
+            / self.half[k]
+            for k, name in enumerate(self.constraint_names)
+        ]
+        return jnp.stack(g)
+
+    def parts(self, theta: Float[Array, " q"]):
+        r"""``(J, c, ok)``: objective, the :math:`m` constraints :math:`c_k` (in units of
+        :math:`\ell`, i.e. :math:`h_k(g_k-\varsigma\tanh\eta_k)`) and solve success."""
+        u = self.u(theta)
+        out = self.model_at_u(u).solve_point(self.settings)
+        J = self.objective(u, out)
+        c = self.half * (self.band_coordinates(out) - self.slack(theta))
+        ok = (out["status"] == 0) & jnp.isfinite(J) & jnp.all(jnp.isfinite(c))
+        return jnp.where(ok, J, 0.0), jnp.where(ok, c, 0.0), ok
+
+    def loss(self, theta: Float[Array, " q"]) -> Float[Array, ""]:
+        r""":math:`\mathcal L_A(\theta;\lambda,\mu)`, :math:`+\infty` where the solve fails."""
+        J, c, ok = self.parts(theta)
+        value = self.sign * J + penalty(c, self.lam, self.mu)
+        return jnp.where(ok, value, jnp.inf)
+
+
+def with_multipliers(problem: BoundProblem, lam, mu) -> BoundProblem:
+    """``problem`` with new multipliers and penalty (traceable)."""
+    return eqx.tree_at(lambda p: (p.lam, p.mu), problem, (lam, mu))
+
+
+@eqx.filter_jit
+def evaluate_parts(problem: BoundProblem, thetas: Float[Array, "s p"]):
+    """``(J, c, ok)`` at each start's θ (vmapped; θ = free coordinates then slacks)."""
+    return jax.vmap(problem.parts)(thetas)
+
+
+@eqx.filter_jit
+def solve_at(problem: BoundProblem, us: Float[Array, "n p"]) -> dict[str, Array]:
+    """Observables, status and validity at each row of ``us`` (vmapped, the problem's settings)."""
+    return jax.vmap(problem.solve_u)(us)
+
+
+@eqx.filter_jit
+def valid_at(problem: BoundProblem, us: Float[Array, "n p"]):
+    """Whether each row of ``us`` is a valid model point (no solve)."""
+    return jax.vmap(lambda u: problem.model_at_u(u).is_valid())(us)

@@ -1,0 +1,242 @@
+r"""Bounds on the viable region (:func:`jaxcogen.bounds.bound`) against a closed form.
+
+Toy problem: freeze-in from decays with a constant :math:`g_*=g_{*s}` (HJMW's closed form is then
+exact, :func:`jaxcogen.models.closed_form_yield`):
+
+.. math::
+    \Omega_Xh^2=m_X\,Y_\infty\,\frac{s_0}{\rho_c/h^2},\qquad
+    Y_\infty=\frac{135\,g_B\,\Gamma\,m_{\rm Pl}}{8\pi^3c_Hg_*^{3/2}m_B^2},
+
+so :math:`\Omega_Xh^2=K\,m_X\Gamma` with :math:`K` fixed by :math:`m_B,g_B,g_*`. The smallest
+:math:`m_X` with :math:`\Omega h^2=0.12\,(1\pm1\%)` and :math:`\Gamma\le\Gamma_{\max}` sits at
+:math:`\Gamma=\Gamma_{\max}`, :math:`\Omega h^2=0.12\times0.99`:
+:math:`m_X^{\min}=0.1188/(K\Gamma_{\max})`; the largest at :math:`\Gamma=\Gamma_{\min}`,
+:math:`\Omega h^2=0.1212`. The optimiser aims at the band shrunk by the margin
+:math:`\delta=10^{-3}` of its half-width :math:`h` (in :math:`\ln\Omega`), so it reports
+:math:`m_X^{\min}e^{\delta h}` (:math:`\approx1+10^{-5}`): a bound that is conservative by a known
+amount, compared here to :math:`10^{-6}`.
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxcogen import observables
+from jaxcogen.bounds import bound
+from jaxcogen.bounds._bounds import _local_check, make_problem
+from jaxcogen.bounds._problem import DEFAULT_MARGIN, band_edges, solve_at
+from jaxcogen.bounds._space import coordinates
+from jaxcogen.models import FreezeInDecayModel, closed_form_yield, solve_freeze_in_decay
+
+M_B = 1e3  # GeV
+G_STAR = 106.75
+GAMMA_LIMITS = (1e-20, 1e-15)  # GeV
+M_X_LIMITS = (1e-8, 1e2)  # GeV
+TARGET, REL_TOL = 0.12, 0.01
+FREE = ["m_X", "Gamma"]
+LIMITS = {"m_X": M_X_LIMITS, "Gamma": GAMMA_LIMITS}
+CONSTRAINTS = {"Omega_h2": (TARGET, REL_TOL)}
+
+
+def _model(**kw):
+    fields = dict(m_B=M_B, Gamma=1e-17, m_X=1e-3, g_star_constant=G_STAR) | kw
+    return FreezeInDecayModel(**fields)
+
+
+def _omega_per_mx_gamma() -> float:
+    """K = Omega h^2 / (m_X Gamma) from the closed form (independent of the solver)."""
+    y = float(closed_form_yield(_model(Gamma=1.0e-16, m_X=1.0)))
+    return float(observables.relic_density(1.0, y)) / 1.0e-16
+
+
+def _edge_factor(side: int) -> float:
+    """exp(mid ± ς h): the band edge the optimiser aims at, relative to the target."""
+    mid, half = band_edges(REL_TOL, signed=False)
+    return math.exp(mid + side * (1.0 - DEFAULT_MARGIN) * half)
+
+
+@pytest.fixture(scope="module")
+def minimum():
+    return bound(_model(), "m_X", "min", CONSTRAINTS, free=FREE, limits=LIMITS, seed=0)
+
+
+def test_minimum_matches_closed_form(minimum):
+    K = _omega_per_mx_gamma()
+    exact = TARGET * (1.0 - REL_TOL) / (K * GAMMA_LIMITS[1])
+    aimed = TARGET * _edge_factor(-1) / (K * GAMMA_LIMITS[1])
+    assert minimum.found
+    # the optimiser's point: the shrunk band edge at Gamma_max, to the solver's precision
+    assert minimum.value == pytest.approx(aimed, rel=1e-6)
+    # conservative: never below the true minimum
+    assert minimum.value >= exact
+    assert minimum.parameters["Gamma"] == pytest.approx(GAMMA_LIMITS[1], rel=1e-6)
+    assert any(s.startswith("Gamma at its upper limit") for s in minimum.active_limits)
+    assert any(s.startswith("Omega_h2 at its lower edge") for s in minimum.active_constraints)
+    assert "min m_X" in minimum.verdict
+
+
+def test_bound_point_satisfies_constraints_on_fresh_solve(minimum):
+    assert minimum.check.feasible and minimum.check.status == 0
+    assert minimum.check.satisfied == {"Omega_h2": True}
+    # an independent solve through the public function, default settings
+    solution = solve_freeze_in_decay(minimum.model)
+    assert solution.succeeded
+    assert abs(float(solution.Omega_h2) / TARGET - 1.0) <= REL_TOL
+    assert float(minimum.model.m_X) == pytest.approx(minimum.value, rel=1e-12)
+
+
+def test_multistart_bound_is_stable_across_seeds(minimum):
+    values = [minimum.value]
+    for seed in (1, 2):
+        other = bound(
+            _model(),
+            "m_X",
+            "min",
+            CONSTRAINTS,
+            free=FREE,
+            limits=LIMITS,
+            seed=seed,
+            include_model=False,
+        )
+        assert other.found
+        values.append(other.value)
+    # each is within 1e-6 of the aimed-at point (test above), so they agree to 2e-6
+    assert max(values) / min(values) - 1.0 <= 2e-6
+    assert minimum.n_agree >= minimum.starts.feasible.sum() // 2
+
+
+def test_local_check_finds_nothing_beyond_the_bound(minimum):
+    local = minimum.local
+    assert local.n_points >= 20 and local.n_feasible > 0
+    assert local.n_beyond == 0 and local.max_excess == 0.0
+
+
+def test_local_check_has_power():
+    """A point that is *not* the bound (centre of the band, Gamma below its limit) fails it."""
+    model = _model()
+    coords = coordinates(model, FREE, LIMITS)
+    problem = make_problem(model, "m_X", "min", CONSTRAINTS, coords, model.solve_settings(n_save=2))
+    K = _omega_per_mx_gamma()
+    gamma = 0.5 * GAMMA_LIMITS[1]
+    m_x = TARGET / (K * gamma)
+    center = np.array([math.log(m_x), math.log(gamma)])
+    local = _local_check(
+        problem,
+        coords,
+        CONSTRAINTS,
+        "m_X",
+        0,
+        1.0,
+        center,
+        m_x,
+        0.02,
+        7,
+        729,
+        np.random.default_rng(0),
+    )
+    assert local.n_beyond > 0 and local.max_excess > 1e-3
+
+
+def test_maximum_matches_closed_form():
+    K = _omega_per_mx_gamma()
+    result = bound(_model(), "m_X", "max", CONSTRAINTS, free=FREE, limits=LIMITS, seed=0)
+    aimed = TARGET * _edge_factor(+1) / (K * GAMMA_LIMITS[0])
+    assert result.found and result.check.feasible
+    assert result.value == pytest.approx(aimed, rel=1e-6)
+    assert result.value <= TARGET * (1.0 + REL_TOL) / (K * GAMMA_LIMITS[0])
+    assert any(s.startswith("Gamma at its lower limit") for s in result.active_limits)
+    assert any(s.startswith("Omega_h2 at its upper edge") for s in result.active_constraints)
+    assert result.local.n_beyond == 0
+
+
+@pytest.mark.slow
+def test_bound_on_an_observable():
+    """max Y_inf with Omega h^2 = 0.12 ± 1 % and m_X >= 1e-3 GeV: Y = Omega/(m_X s0/rho_c)
+    is largest at the smallest m_X and the upper edge of the band (there Gamma ~ 1.2e-16 GeV,
+    inside its limits)."""
+    m_x_lo = 1e-3
+    limits = {"m_X": (m_x_lo, 1e2), "Gamma": GAMMA_LIMITS}
+    result = bound(_model(), "Y_inf", "max", CONSTRAINTS, free=FREE, limits=limits, seed=0)
+    per_yield = float(observables.relic_density(1.0, 1.0))  # Omega h^2 per (m_X Y) [1/GeV]
+    aimed = TARGET * _edge_factor(+1) / (per_yield * m_x_lo)
+    assert result.found and result.check.feasible
+    assert result.value == pytest.approx(aimed, rel=1e-6)
+    assert result.local.n_beyond == 0
+
+
+def test_augmented_lagrangian_gradient_matches_central_differences():
+    """jax.grad of L_A through the diffrax solve vs central differences, with the SM g_*(T)
+    table and m_B free so that the solve itself depends on θ (m_B/T sets where g_* is read)."""
+    model = FreezeInDecayModel(m_B=M_B, Gamma=1e-17, m_X=1e-3)
+    free = ["m_X", "Gamma", "m_B"]
+    limits = {"m_X": (1e-6, 1e1), "Gamma": GAMMA_LIMITS, "m_B": (1e2, 1e4)}
+    coords = coordinates(model, free, limits)
+    problem = make_problem(model, "m_X", "min", CONSTRAINTS, coords, model.solve_settings(n_save=2))
+    problem = eqx.tree_at(lambda p: (p.lam, p.mu), problem, (jnp.asarray([0.7]), jnp.asarray(3.0)))
+    # a point off the band (penalty and multiplier terms both act); last entry: the slack
+    theta = jnp.asarray([0.3, -0.4, 0.5, 0.2])
+    _, c, ok = problem.parts(theta)
+    assert bool(ok) and abs(float(c[0])) > 1e-2
+    value_and_grad = eqx.filter_jit(lambda p, t: jax.value_and_grad(p.loss)(t))
+    grad = np.asarray(value_and_grad(problem, theta)[1])
+
+    def loss(t):  # the same compiled function, so one compilation
+        return value_and_grad(problem, t)[0]
+
+    # error budget: truncation h^2 |L'''|/6 ~ 1e-9, solver noise ~ rtol |L| / h ~ 1e-6
+    h = 1e-4
+    fd = np.array(
+        [
+            (float(loss(theta.at[j].add(h))) - float(loss(theta.at[j].add(-h)))) / (2 * h)
+            for j in range(theta.size)
+        ]
+    )
+    print("grad", grad, "central differences", fd)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+    assert np.all(np.abs(grad) > 1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(quantity="m_Y"), "unknown quantity 'm_Y'"),
+        (dict(quantity="m_B"), "is a fixed parameter"),
+        (dict(constraints={"Omega": (0.12, 0.01)}), "did you mean 'Omega_h2'"),
+        (dict(free=["m_X", "Gama"]), "unknown parameter 'Gama'"),
+        (dict(limits={"Gamma": (1e-15, 1e-20)}), "low < high"),
+        (dict(limits={"Gamma": (1e-15, 1e-15)}), "low < high"),
+        (dict(limits={"m_B": (1.0, 2.0)}), "not a free parameter"),
+        (dict(constraints={"Omega_h2": (0.12, 0.0)}), "relative tolerance 0.0"),
+        (dict(constraints={"Omega_h2": (0.12, -0.01)}), "relative tolerance -0.01"),
+        (dict(constraints={"Omega_h2": (0.12, 1.5)}), "allowed range is \\(0, 1\\)"),
+        (dict(constraints={"Omega_h2": (-0.12, 0.01)}), "is positive"),
+        (dict(sense="least"), "sense='least'"),
+        (dict(n_starts=0), "n_starts=0"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, message):
+    args = dict(quantity="m_X", sense="min", constraints=CONSTRAINTS, free=FREE, limits=LIMITS)
+    args |= kwargs
+    with pytest.raises(ValueError, match=message):
+        bound(_model(), **args)
+
+
+def test_infinite_range_needs_limits():
+    from jaxcogen.models import LeptogenesisModel
+
+    model = LeptogenesisModel(M_1=1e10, epsilon_1=-1e-6, mtilde_1=0.05)
+    with pytest.raises(ValueError, match="not finite"):
+        bound(model, "M_higgs", "min", {"Y_B": (8.7e-11, 0.01)}, free=["M_higgs"])
+
+
+def test_solve_at_reports_validity():
+    """Points outside the model's validity (m_X >= m_B) are never counted feasible."""
+    model = _model()
+    coords = coordinates(model, FREE, {"m_X": (1e-8, 1e4), "Gamma": GAMMA_LIMITS})
+    problem = make_problem(model, "m_X", "min", CONSTRAINTS, coords, model.solve_settings(n_save=2))
+    out = solve_at(problem, jnp.asarray([[math.log(2e3), math.log(1e-17)]]))
+    assert not bool(out["valid"][0]) and int(out["status"][0]) != 0
