@@ -478,3 +478,19 @@ def test_log_sampling_is_uniform_in_the_logarithm():
 def test_sampling_rejects_bad_bounds(bounds, log, n, message):
     with pytest.raises(ValueError, match=message):
         latin_hypercube(bounds, n, seed=0, log=log)
+
+
+def test_full_chain_scan_carries_todays_observables():
+    """Issue 18: with the late-universe stage on, a scan stores today's relic, its asymmetric
+    fraction, Delta N_eff and the N_eff flag — equal to single full-chain solves — where the
+    stage's outputs used to be dropped; a production-only scan has them as NaN, never stale."""
+    grid = {"m_chi": np.array([0.05, 0.0874])}
+    full = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options={"late_universe": True})
+    for k, m_chi in enumerate(grid["m_chi"]):
+        single = jaxcogen.solve(set_parameters(BASE, {"m_chi": m_chi}))
+        for name in ("Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff", "N_eff_ok"):
+            expected = float(getattr(single, name))
+            assert float(full[name].values[k]) == pytest.approx(expected, rel=1e-9), name
+    production = scan(BASE, grid, chunk_size=CHUNK, progress=False)
+    assert np.all(np.isnan(production["Omega_chi_h2"].values))
+    assert np.all(np.isfinite(production["Omega_chi_h2_asymmetric"].values))
