@@ -56,6 +56,10 @@ _LAZY = {
     "latin_hypercube": ("jaxcogen.scanning", "latin_hypercube"),
     "sobol": ("jaxcogen.scanning", "sobol"),
     "plot_evolution": ("jaxcogen._plotting", "plot_evolution"),
+    "bound": ("jaxcogen.bounds", "bound"),
+    "BoundResult": ("jaxcogen.bounds", "BoundResult"),
+    "posterior": ("jaxcogen.bounds", "posterior"),
+    "PosteriorResult": ("jaxcogen.bounds", "PosteriorResult"),
     "spectators": ("jaxcogen.production._spectators", None),
     "sampling": ("jaxcogen.scanning._sampling", None),
 }
@@ -77,6 +81,10 @@ def __dir__():
 
 __all__ = [
     "BoltzmannSystem",
+    "BoundResult",
+    "PosteriorResult",
+    "bound",
+    "posterior",
     "CogenesisModel",
     "Conventions",
     "EFTValidity",
