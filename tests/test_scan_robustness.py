@@ -348,6 +348,7 @@ def _kill_after_first_chunk(monkeypatch, client, worker, then=None) -> dict:
     return state
 
 
+@pytest.mark.slow  # ~20 s: waits out the stated timeout with a live scheduler
 def test_dask_scan_without_workers_stops_after_the_stated_time(
     tmp_path, monkeypatch, cluster, reference
 ):

@@ -230,6 +230,7 @@ def test_conventions_accept_temperature_regime_with_analytic_rates_only():
         jaxcogen.Conventions(spectators="temperature_regime", rates="quadrature")
 
 
+@pytest.mark.slow  # ~30 s: three full solves; the coefficients are tested above
 def test_full_solve_with_temperature_regime():
     """Built-in point: finite ΔY_B, and the change from ``"sm_equilibrium"`` bounded by the change
     of the lepton wash-out rate per e-fold at T_RH (production and wash-out are UV-dominated and
