@@ -500,3 +500,22 @@ def test_full_chain_scan_carries_todays_observables():
     production = scan(BASE, grid, chunk_size=CHUNK, progress=False)
     assert np.all(np.isnan(production["Omega_chi_h2"].values))
     assert np.all(np.isfinite(production["Omega_chi_h2_asymmetric"].values))
+
+
+@pytest.mark.parametrize(
+    "option", [["--cluster", "local:1"], ["--dask-scheduler", "tcp://127.0.0.1:1"]]
+)
+def test_cli_dask_option_without_distributed_says_how_to_install(tmp_path, monkeypatch, option):
+    """Issue 17 (packaging): Dask's distributed scheduler is the optional extra
+    ``jaxcogen[distributed]``; a Dask option without it is refused up front (exit 2, one line
+    naming the option and the install command), before any work."""
+    cli_scan = importlib.import_module("jaxcogen.cli._scan")
+    monkeypatch.setattr(cli_scan, "_distributed_available", lambda: False)
+    monkeypatch.setattr(scan_module, "_solve_chunk", lambda *a, **k: pytest.fail("work started"))
+    scan_file = _write_scan_file(tmp_path, "[grid]\nT_RH = [1e10]\n")
+    out = tmp_path / "x.zarr"
+    result = CliRunner().invoke(_cli(), ["scan", str(scan_file), "--out", str(out), *option])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    assert option[0] in result.output and 'pip install "jaxcogen[distributed]"' in result.output
+    assert not out.exists()

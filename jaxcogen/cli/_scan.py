@@ -237,6 +237,13 @@ def _local_workers(cluster: str) -> int:
     return int(count)
 
 
+def _distributed_available() -> bool:
+    """Whether the optional ``distributed`` package (extra ``jaxcogen[distributed]``) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
+
+
 @contextlib.contextmanager
 def _dask_client(address: str | None, n_local: int | None):
     """A Dask client for ``--dask-scheduler`` or ``--cluster local:N`` (process workers), or None."""
@@ -304,6 +311,12 @@ def scan_command(
         if dask_scheduler is not None and cluster is not None:
             raise ValueError("give at most one of --dask-scheduler and --cluster")
         n_local = _local_workers(cluster) if cluster is not None else None
+        if (dask_scheduler is not None or cluster is not None) and not _distributed_available():
+            option = "--dask-scheduler" if dask_scheduler is not None else "--cluster"
+            raise ValueError(
+                f"{option} needs Dask's distributed scheduler, which is not installed: "
+                'pip install "jaxcogen[distributed]"'
+            )
         scan_points(spec.grid, spec.samples)
         scan_settings(spec.solve_options)
         if chunk_size is not None and chunk_size < 1:
