@@ -136,6 +136,20 @@ class AbstractModel(eqx.Module):
         return field, (part or None)
 
     @classmethod
+    def check_observable_name(cls, name: str, role: str = "observable") -> str:
+        """``name`` if it is one of the model's observables; ``ValueError`` naming ``role``, a
+        suggestion and the allowed names otherwise."""
+        names = list(cls.observables)
+        if name not in cls.observables:
+            close = difflib.get_close_matches(str(name), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"{role} {name!r}{hint}: not an observable of the {cls.name} model; "
+                f"allowed: {names}"
+            )
+        return name
+
+    @classmethod
     def parameter_unit(cls, name: str) -> str:
         """Unit of a parameter name (a complex part: ``"rad"`` for ``arg``, else the field's)."""
         field, part = cls.check_parameter_name(name)

@@ -174,13 +174,7 @@ def _check_constraints(model_type, constraints) -> dict[str, tuple[float, float]
     constraints = dict(constraints or {})
     out = {}
     for name, pair in constraints.items():
-        if name not in model_type.observables:
-            close = difflib.get_close_matches(str(name), list(model_type.observables), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(
-                f"constraint {name!r}{hint}: not an observable of the {model_type.name} model; "
-                f"allowed: {list(model_type.observables)}"
-            )
+        model_type.check_observable_name(name, "constraint")
         try:
             target, rel_tol = (float(v) for v in pair)
         except (TypeError, ValueError):

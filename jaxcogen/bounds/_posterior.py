@@ -43,7 +43,6 @@ of the sampling phase alone (compiled ahead of time, so no compilation is counte
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -179,13 +178,7 @@ def _check_observed(model_type, observed) -> dict[str, tuple[float, float]]:
         raise ValueError("observed: give at least one {observable: (value, sigma)}")
     out = {}
     for name, pair in dict(observed).items():
-        if name not in model_type.observables:
-            close = difflib.get_close_matches(str(name), list(model_type.observables), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(
-                f"observed {name!r}{hint}: not an observable of the {model_type.name} model; "
-                f"allowed: {list(model_type.observables)}"
-            )
+        model_type.check_observable_name(name, "observed")
         try:
             value, sigma = (float(v) for v in pair)
         except (TypeError, ValueError):
