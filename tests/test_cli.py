@@ -351,6 +351,77 @@ def test_stored_executables_are_reused_and_keyed_on_static_settings(tmp_path):
     assert len(said) == 3 and (again["y"] == first["y"]).all()
 
 
+class PassOutcome(eqx.Module):
+    """What a toy pass returns: a status (0 success) and which pass ran."""
+
+    status: jax.Array
+    ran: jax.Array
+
+
+class TwoPassToy(eqx.Module):
+    """A model with the automatic solver choice of the interface: ``needs_implicit`` when
+    ``stiffness > 1``; its explicit pass fails (status 4) when ``explicit_fails``."""
+
+    stiffness: jax.Array
+    explicit_fails: jax.Array
+
+    def solver_passes(self, settings):
+        return ("explicit", "implicit") if settings == "auto" else None
+
+    def needs_implicit(self):
+        return self.stiffness > 1.0
+
+
+def _toy_pass(model, settings):
+    if settings == "explicit":
+        return PassOutcome(jnp.where(model.explicit_fails, 4, 0), jnp.asarray(1))
+    return PassOutcome(jnp.asarray(0), jnp.asarray(2))
+
+
+@pytest.mark.parametrize(
+    "stiffness, explicit_fails, passes_run, ran",
+    [(0.5, False, ["explicit"], 1), (3.0, False, ["implicit"], 2), (0.5, True, None, 2)],
+)
+def test_cli_chooses_the_solver_on_the_host_like_auto(
+    tmp_path, monkeypatch, stiffness, explicit_fails, passes_run, ran
+):
+    """The CLI resolves ``solver="auto"`` on the host (one integrator compiled per run) with
+    the rule of the compiled ``auto``: the explicit pass unless ``needs_implicit``, the implicit
+    pass when the explicit one fails. A toy model with the interface's two capabilities checks
+    each branch: which pass ran, and which executables were compiled."""
+    from jaxcogen.cli import _main
+
+    monkeypatch.setattr(_main, "_executable_cache", tmp_path)
+    said = []
+    monkeypatch.setattr(_main, "_announce", said.append)
+    model = TwoPassToy(jnp.asarray(stiffness), jnp.asarray(explicit_fails))
+    outcome = _main._run_passes("toy_pass", _toy_pass, model, "auto")
+    assert int(outcome.status) == 0 and int(outcome.ran) == ran
+    compiled = 1 if passes_run is not None else 2  # the explicit pass, then the implicit one
+    assert len(said) == compiled
+    assert len(list(tmp_path.glob("toy_pass-*.pkl"))) == compiled
+    assert len(list(tmp_path.glob("needs_implicit-*.pkl"))) == 1
+    # another setting than auto: one pass, no stiffness check
+    outcome = _main._run_passes("toy_pass", _toy_pass, model, "implicit")
+    assert int(outcome.ran) == 2
+
+
+def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_model):
+    """The command's solve (host-side solver choice, an executable built at XLA's CPU
+    optimisation level 0) gives the library's ``solve`` to rounding (production stage)."""
+    from jaxcogen.cli import _main
+    from jaxcogen.production._solve import SolveSettings, solve
+
+    monkeypatch.setattr(_main, "_executable_cache", tmp_path)
+    monkeypatch.setattr(_main, "_announce", lambda message: None)
+    settings = SolveSettings.create(late_universe=False)
+    mine = _main._solve_point(default_model, settings, {"late_universe": False}, False)
+    library = solve(default_model, late_universe=False)
+    for name in ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final"):
+        assert float(getattr(mine, name)) == pytest.approx(float(getattr(library, name)), rel=1e-12)
+    assert len(list(tmp_path.glob("solve-*.pkl"))) == 1  # Tsit5 only: not stiff, and it succeeded
+
+
 def _start(args: list[str], cache: Path) -> subprocess.Popen:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONUNBUFFERED": "1"}
     env.pop("JAX_COMPILATION_CACHE_DIR", None)

@@ -38,6 +38,7 @@ import typer
 from typer.core import TyperGroup
 
 from jaxcogen import __version__
+from jaxcogen._status import STATUS_INVALID_INPUT
 from jaxcogen.cli import _interrupt as interrupt
 from jaxcogen.cli._compiled import executable_cache_dir, run_compiled
 from jaxcogen.cli._paths import check_output_file, image_formats
@@ -76,6 +77,7 @@ EXIT_BAD_INPUT = 2
 
 #: Keys of the observables in ``jaxcogen solve --json`` (those of :meth:`Solution.summary`).
 OBSERVABLE_KEYS: tuple[str, ...] = (*OBSERVABLES, "T_end", "status", "num_steps", *EFT_DIAGNOSTICS)
+
 
 def _row(name: str, observable) -> tuple[str, str, str]:
     return (name, "" if observable.unit == "1" else observable.unit, observable.description)
@@ -406,6 +408,38 @@ _executable_cache: Path | None = None
 _compiled_here: set[tuple[str, str]] = set()
 
 
+def _run_passes(name: str, body, model, settings) -> Solution:
+    """``body(model, settings)`` from a stored executable, with ``solver="auto"`` decided here.
+
+    ``solver="auto"`` compiled as one program holds both integrators (Tsit5 and Kvaerno5) behind a
+    ``lax.cond``, which doubles what a first run traces and compiles. For one point the choice can
+    be made on the host instead, with the same rule as the compiled one (the model's
+    ``solver_passes``/``needs_implicit`` capabilities: the explicit pass where the model is not
+    stiff, the implicit pass where it is or where the explicit pass failed), so each run compiles
+    and stores only the integrator it uses — the same answer, half the compilation.
+    """
+    passes = model.solver_passes(settings)
+    if passes is None:
+        return run_compiled(
+            name, body, (model, settings), announce=_announce, cache_dir=_executable_cache
+        )
+    explicit, implicit = passes
+    stiff = bool(
+        run_compiled(
+            "needs_implicit", type(model).needs_implicit, (model,), cache_dir=_executable_cache
+        )
+    )
+    chosen = implicit if stiff else explicit
+    solution = run_compiled(
+        name, body, (model, chosen), announce=_announce, cache_dir=_executable_cache
+    )
+    if not stiff and int(solution.status) not in (0, int(STATUS_INVALID_INPUT)):
+        solution = run_compiled(
+            name, body, (model, implicit), announce=_announce, cache_dir=_executable_cache
+        )
+    return solution
+
+
 def _solve_point(
     model: CogenesisModel, settings: SolveSettings, options: Mapping[str, Any], dynamical: bool
 ) -> Solution:
@@ -421,9 +455,7 @@ def _solve_point(
     else:
         body, name = solve_unjitted, "solve"
     if _executable_cache is not None:
-        solution = run_compiled(
-            name, body, (model, settings), announce=_announce, cache_dir=_executable_cache
-        )
+        solution = _run_passes(name, body, model, settings)
         warn_if_eft_untrustworthy(solution)
         return solution
     # in process: announce the first compilation of these static settings in this process
