@@ -39,15 +39,23 @@ def entropy_heating_factor(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
     return 1.0 + thermodynamics.dlng_star_s_dlnT(T) / 3.0
 
 
-def hubble_rate(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def hubble_rate(
+    T: Float[ArrayLike, "..."], dark_radiation_dof: Float[ArrayLike, "..."] = 0.0
+) -> Float[Array, "..."]:
     r"""Hubble rate in radiation domination [GeV].
 
-    .. math:: H(T)=\sqrt{\frac{4\pi^3}{45}}\,\sqrt{g_*(T)}\,\frac{T^2}{m_{\rm Pl}}
+    .. math:: H(T)=\sqrt{\frac{4\pi^3}{45}}\,\sqrt{g_*(T)+g_D\xi^4}\,\frac{T^2}{m_{\rm Pl}}
 
-    (Kolb & Turner eq. 3.59; physics notes §3.2, non-reduced :math:`m_{\rm Pl}`).
+    (Kolb & Turner eq. 3.59; physics notes §3.2, non-reduced :math:`m_{\rm Pl}`): Friedmann's
+    :math:`H^2=\frac{8\pi}{3m_{\rm Pl}^2}(\rho_{\rm SM}+\rho_D)` with
+    :math:`\rho_{\rm SM}=\frac{\pi^2}{30}g_*T^4` and a dark radiation bath
+    :math:`\rho_D=\frac{\pi^2}{30}g_DT_\chi^4`, :math:`T_\chi=\xi T`
+    (:math:`\frac{8\pi}{3}\frac{\pi^2}{30}=\frac{4\pi^3}{45}`). ``dark_radiation_dof`` is
+    :math:`g_D\xi^4=\rho_D/(\frac{\pi^2}{30}T^4)`; 0 (default) is the SM alone.
     """
     T = jnp.asarray(T, dtype=float)
-    return constants.hubble_coefficient * jnp.sqrt(g_star(T)) * T**2 / constants.m_Pl
+    g = g_star(T) + dark_radiation_dof
+    return constants.hubble_coefficient * jnp.sqrt(g) * T**2 / constants.m_Pl
 
 
 def entropy_density(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:

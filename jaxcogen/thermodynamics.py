@@ -324,3 +324,52 @@ def mb_number_density(m, T, g) -> Float[Array, "..."]:
     r"""Maxwell–Boltzmann equilibrium number density :math:`n=\frac{g}{2\pi^2}m^2TK_2(m/T)` [GeV^3]."""
     T = jnp.asarray(T, dtype=jnp.float64)
     return g * T**3 / (2 * jnp.pi**2) * jnp.exp(log_z2_K2(jnp.asarray(m) / T))
+
+
+# ---- the dark bath: which species, how many degrees of freedom ---------------------------------
+
+#: Dark-sector species as two-component fields, each ``name: (internal dof, is_fermion)``:
+#: the left-handed Weyl component :math:`\chi_L` of the Dirac χ (the one that couples to
+#: :math:`N_i`), its right-handed partner :math:`\xi` (:math:`\chi_{\rm Dirac}=(\chi_L,\xi^\dagger)`),
+#: the complex scalar φ, and the sink fermion η (one Weyl field :math:`\eta_1`; a Dirac η adds
+#: :math:`\eta_2`). "dof" counts particle and antiparticle (physics notes §1.2).
+DARK_FIELDS: dict[str, tuple[int, bool]] = {
+    "chi_L": (2, True),
+    "xi": (2, True),
+    "phi": (2, False),
+    "eta_1": (2, True),
+    "eta_2": (2, True),
+}
+
+#: The fields the :math:`N`-portal fills during production (massless χ: no chirality flip, so
+#: :math:`\xi` is reached only through the sink coupling κ).
+PORTAL_FIELDS: tuple[str, ...] = ("chi_L", "phi")
+
+
+def sink_fields(eta: str) -> tuple[str, ...]:
+    r"""The fields that join the dark bath only through :math:`\kappa\,\phi\chi^c\eta`: :math:`\xi`, :math:`\eta_1`
+    (Weyl η), and :math:`\eta_2` for a Dirac η."""
+    if eta not in ("weyl", "dirac"):
+        raise ValueError(f"eta={eta!r}: allowed values are ('weyl', 'dirac')")
+    return ("xi", "eta_1") if eta == "weyl" else ("xi", "eta_1", "eta_2")
+
+
+def massless_dof(fields) -> float:
+    r"""Effective dof :math:`g=\sum_B g_B+\frac78\sum_F g_F` of massless ``fields`` (keys of
+    :data:`DARK_FIELDS`), the same for :math:`\rho` and :math:`s` (Kolb & Turner eq. 3.61)."""
+    return sum(
+        g * (7.0 / 8.0 if fermion else 1.0) for g, fermion in (DARK_FIELDS[f] for f in fields)
+    )
+
+
+def dark_radiation_dof(eta: str, sink_in_bath: bool = True) -> float:
+    r"""Massless dark-bath dof :math:`g_D` in :math:`\rho_D=\frac{\pi^2}{30}g_DT_\chi^4` [D].
+
+    With the sink in the bath (``sink_in_bath``: χ both chiralities, φ, η):
+    :math:`g_D=\frac78\cdot4+2+\frac78g_\eta`, i.e. 9 for a Dirac η (:math:`g_\eta=4`; the talk's
+    value, notes §2.3) and 7.25 for a Weyl η (:math:`g_\eta=2`) — the massless limit of the
+    late-universe bath (:func:`jaxcogen.late_universe.dark_dof`). Without it only the
+    portal's :math:`\chi_L` and φ: :math:`g_D=\frac78\cdot2+2=3.75`.
+    """
+    fields = PORTAL_FIELDS + (sink_fields(eta) if sink_in_bath else ())
+    return massless_dof(fields)

@@ -14,6 +14,7 @@ Rates = Literal["analytic", "quadrature"]
 Statistics = Literal["maxwell_boltzmann", "quantum"]
 Propagator = Literal["eft", "full"]
 EtaKind = Literal["weyl", "dirac"]
+SinkReactions = Literal["ignored", "equilibrium", "rate"]
 
 _ENERGY_TRANSFER = ("exact", "talk")
 _SPECTATORS = ("none", "sm_equilibrium", "temperature_regime")
@@ -21,6 +22,7 @@ _RATES = ("analytic", "quadrature")
 _STATISTICS = ("maxwell_boltzmann", "quantum")
 _PROPAGATOR = ("eft", "full")
 _ETA = ("weyl", "dirac")
+_SINK_REACTIONS = ("ignored", "equilibrium", "rate")
 
 
 class Conventions(eqx.Module):
@@ -37,8 +39,12 @@ class Conventions(eqx.Module):
               channel per process, which reproduces the talk's constants 150 and 35/4
               (notes §2.3, tag [H]). It transfers :math:`45\pi/192\simeq0.368` of the exact
               dim-5 energy and :math:`0.322` of the exact dim-6 energy.
-        g_dark: effective dof of the dark radiation in :math:`\rho_D=\frac{\pi^2}{30}g_D T_\chi^4`.
-            Default 9 = 7/8·4 (Dirac χ) + 2 (complex φ) + 7/8·4 (Dirac η) (notes §2.3 [H]).
+        g_dark: effective dof of the dark radiation in :math:`\rho_D=\frac{\pi^2}{30}g_D T_\chi^4`
+            with every dark species in the bath. 0 (default) derives it from the particle content
+            and ``eta`` (:func:`jaxcogen.thermodynamics.dark_radiation_dof`, the same count as the
+            late-universe bath): 9 = 7/8·4 (Dirac χ) + 2 (complex φ) + 7/8·4 (Dirac η), the talk's
+            value (notes §2.3 [H]), or 7.25 with a Weyl η. A positive value overrides it (both
+            stages). The constructed ``Conventions`` holds the resolved number.
         mixed_processes: include the crossed SM+dark processes
             (:math:`L\chi\leftrightarrow\bar H\bar\phi`, …) in wash-out and wash-in; the leading
             channels at :math:`\xi\ll1` (notes §0.1 item 1, §3.4(c′)). Default on.
@@ -68,16 +74,44 @@ class Conventions(eqx.Module):
         eta: the dark-sink fermion :math:`\eta`: ``"dirac"`` (default, the 7/8·4 dof counted in
             ``g_dark = 9``, non-chiral coupling) or ``"weyl"`` (chiral coupling; 4× smaller
             :math:`\langle\sigma v\rangle`, notes §4).
+        sink_reactions: the sink's reactions (:math:`\kappa\,\phi\chi^c\eta`) during production
+            (``docs/physics.md``, "Dark bookkeeping during production").
+
+            - ``"ignored"`` (default): :math:`\Delta Y_\phi=\Delta Y_\chi` (no asymmetry moves into
+              :math:`\xi`, η) and the dark bath holds ``g_dark`` dof throughout.
+            - ``"equilibrium"``: the sink's reactions in chemical equilibrium throughout
+              production: :math:`\hat\mu_\chi+\hat\mu_\phi` from the conserved dark charges
+              (:func:`jaxcogen.production._spectators.dark_charge_coefficient`), all of ``g_dark``
+              in the bath.
+            - ``"rate"``: between the two, weighted by :math:`\Gamma/(\Gamma+H)` for the sink's
+              rate at :math:`(\kappa,T_\chi)` (:func:`jaxcogen.production._boltzmann.sink_weights`):
+              the bath holds the portal's :math:`\chi_L,\phi` (3.75 dof) plus the weighted
+              rest, and the dark chemical potential is interpolated between the two limits.
+
+            ``"equilibrium"`` and ``"rate"`` need ``rates="analytic"`` (the quadrature network
+            splits :math:`\mu_D` into :math:`\mu_\chi:\mu_\phi` with fixed shares).
+        dark_radiation_in_hubble: include the dark radiation in the Hubble rate during production,
+            :math:`H^2\propto g_*T^4+g_D\,T_\chi^4`, and the SM entropy the energy transfer
+            removes, :math:`d(s_{\rm SM}a^3)/dt=-a^3C_E/T` (``docs/physics.md``). Default off.
     """
 
     energy_transfer: EnergyTransfer = eqx.field(static=True, default="exact")
-    g_dark: float = eqx.field(static=True, default=9.0)
+    g_dark: float = eqx.field(static=True, default=0.0)
     mixed_processes: bool = eqx.field(static=True, default=True)
     spectators: Spectators = eqx.field(static=True, default="none")
     rates: Rates = eqx.field(static=True, default="analytic")
     statistics: Statistics = eqx.field(static=True, default="maxwell_boltzmann")
     propagator: Propagator = eqx.field(static=True, default="eft")
     eta: EtaKind = eqx.field(static=True, default="dirac")
+    sink_reactions: SinkReactions = eqx.field(static=True, default="ignored")
+    dark_radiation_in_hubble: bool = eqx.field(static=True, default=False)
+
+    def __post_init__(self):
+        g = self.g_dark
+        if self.eta in _ETA and not isinstance(g, bool) and isinstance(g, (int, float)) and g == 0:
+            from jaxcogen.thermodynamics import dark_radiation_dof
+
+            self.g_dark = dark_radiation_dof(self.eta)
 
     def __check_init__(self):
         if self.energy_transfer not in _ENERGY_TRANSFER:
@@ -91,6 +125,7 @@ class Conventions(eqx.Module):
             ("statistics", _STATISTICS),
             ("propagator", _PROPAGATOR),
             ("eta", _ETA),
+            ("sink_reactions", _SINK_REACTIONS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r}: allowed values are {allowed}")
@@ -106,8 +141,14 @@ class Conventions(eqx.Module):
                 "spectators='temperature_regime' needs rates='analytic' (the quadrature network "
                 "has no temperature-dependent chemical-potential shares)"
             )
-        if not isinstance(self.mixed_processes, bool):
-            raise ValueError(f"mixed_processes={self.mixed_processes!r}: must be True or False")
+        if self.sink_reactions != "ignored" and self.rates != "analytic":
+            raise ValueError(
+                f"sink_reactions={self.sink_reactions!r} needs rates='analytic' (the quadrature "
+                "network splits the dark chemical potential with fixed shares)"
+            )
+        for name in ("mixed_processes", "dark_radiation_in_hubble"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}={getattr(self, name)!r}: must be True or False")
         g = self.g_dark
         if isinstance(g, bool) or not isinstance(g, (int, float)) or not (g > 0 and g < 1e4):
             raise ValueError(f"g_dark={g!r}: must be a positive number of degrees of freedom")

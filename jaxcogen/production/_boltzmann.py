@@ -47,10 +47,15 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from jaxcogen import cosmology, rates
+from jaxcogen import cosmology, rates, thermodynamics
+from jaxcogen._special import bessel_k012e
 from jaxcogen.model._cogenesis import CogenesisModel, EffectiveCouplings
 from jaxcogen.model._conventions import Conventions
-from jaxcogen.production._spectators import sm_equilibrium_coefficients, spectator_factor
+from jaxcogen.production._spectators import (
+    dark_charge_coefficient,
+    sm_equilibrium_coefficients,
+    spectator_factor,
+)
 from jaxcogen.rates._network import AbstractRateNetwork, AnalyticRateNetwork, xi_power
 
 _SM = sm_equilibrium_coefficients()
@@ -64,7 +69,12 @@ g_phi = 1.0
 
 
 def chemical_potential_coefficients(
-    spectators: str, g_star_s: Float[Array, ""], T: Float[Array, ""] | None = None
+    spectators: str,
+    g_star_s: Float[Array, ""],
+    T: Float[Array, ""] | None = None,
+    *,
+    eta: str = "dirac",
+    sink_weight: Float[Array, ""] | None = None,
 ) -> tuple[Float[Array, ""], Float[Array, ""]]:
     r"""Linear-response coefficients :math:`(c_{\rm SM},c_D)` with
     :math:`\mu_{\rm SM}=c_{\rm SM}\,\Delta Y_L` and :math:`\mu_D\,\xi^3=c_D\,\Delta Y_\chi`.
@@ -77,6 +87,14 @@ def chemical_potential_coefficients(
       :math:`\hat\mu_B=\frac{2\pi^2g_{*s}}{15g}\frac{\Delta Y}{\xi^3}` (notes §3.5, crosscheck 4–5).
     - ``"temperature_regime"``: as ``"sm_equilibrium"`` with :math:`K=K(T)`
       (:func:`jaxcogen.production._spectators.spectator_factor`); needs the SM temperature ``T``.
+
+    The dark coefficient above is :math:`\Delta Y_\phi=\Delta Y_\chi`, i.e. the sink's reactions
+    ignored. With ``sink_weight`` :math:`w` (0 … 1) it is instead
+    :math:`c_D=c_0\,[K_D^{\rm off}+w\,(K_D^{\rm eq}-K_D^{\rm off})]`, with
+    :math:`c_0=4\pi^2g_{*s}/15` (quantum) or :math:`\pi^4g_{*s}/45` (MB) and the exact
+    :math:`K_D` of :func:`jaxcogen.production._spectators.dark_charge_coefficient` for ``eta``
+    (:math:`w=1`: the sink in chemical equilibrium; :math:`\Delta Y_\chi` then counts the
+    portal's :math:`\chi_L\phi` pairs, half the conserved :math:`N_\chi+N_\phi`).
     """
     if spectators in ("sm_equilibrium", "temperature_regime"):
         if spectators == "sm_equilibrium":
@@ -87,10 +105,80 @@ def chemical_potential_coefficients(
             K = spectator_factor(T)
         c_sm = K * 4.0 * jnp.pi**2 * g_star_s / 15.0
         c_dark = (4.0 / g_chi_weyl + 2.0 / g_phi) * jnp.pi**2 * g_star_s / 15.0
+        c_unit, susceptibilities = 4.0 * jnp.pi**2 * g_star_s / 15.0, "quantum"
     else:
         c_sm = jnp.pi**4 * g_star_s / (45.0 * g_lepton_doublet)
         c_dark = jnp.pi**4 * g_star_s / 45.0 * (1.0 / g_chi_weyl + 1.0 / g_phi)
+        c_unit, susceptibilities = jnp.pi**4 * g_star_s / 45.0, "maxwell_boltzmann"
+    if sink_weight is not None:
+        K_off = float(dark_charge_coefficient(eta, susceptibilities, False))
+        K_eq = float(dark_charge_coefficient(eta, susceptibilities, True))
+        c_dark = c_unit * (K_off + sink_weight * (K_eq - K_off))
     return c_sm, c_dark
+
+
+def sink_rates(
+    kappa: Float[Array, "..."],
+    T_chi: Float[Array, "..."],
+    m_chi: Float[Array, "..."],
+    m_phi: Float[Array, "..."],
+    eta: str,
+) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
+    r"""Rates per dark particle [GeV] of the sink :math:`\kappa\,\phi\chi^c\eta` in the dark bath at :math:`T_\chi`.
+
+    Returns :math:`(\Gamma_{2\to2},\Gamma_{1\leftrightarrow2})`:
+
+    - :math:`\Gamma_{2\to2}=\gamma(\chi\bar\chi\to\eta\bar\eta)/n_\eta^{\rm eq}
+      =\frac{c\,\kappa^4T_\chi}{128\pi^3g_\eta}`: the massless limit of
+      :math:`\Sigma|\mathcal M|^2=c\kappa^4(m_\chi^2-t)^2/(t-m_\phi^2)^2` (:math:`c=1` Weyl,
+      4 Dirac; :func:`jaxcogen.late_universe.sigma_v_chi`) is the constant :math:`c\kappa^4`, so
+      :math:`\hat\sigma=c\kappa^4/8\pi` and :math:`\gamma=\frac{T^4}{16\pi^4}\hat\sigma` (MB,
+      :math:`\int_0^\infty z^2K_1=2`), and :math:`n_\eta^{\rm eq}=g_\eta T_\chi^3/\pi^2`
+      (:math:`g_\eta=2,4`) [D]. It stands for every :math:`\kappa^4` two-body process (the
+      :math:`t`-channel fermion exchanges, :math:`\phi\phi^*\to\eta\bar\eta`, are larger by a
+      logarithm of the thermal mass, not computed): an order-of-magnitude rate.
+    - :math:`\Gamma_{1\leftrightarrow2}=\Gamma(\phi\to\chi\bar\eta)\,K_1(z)/K_2(z)`,
+      :math:`z=m_\phi/T_\chi`: φ decays with time dilation (vacuum masses; MB).
+    """
+    from jaxcogen.late_universe._dark_freezeout import phi_decay_width  # no import cycle
+
+    c_over_g_eta = 0.5 if eta == "weyl" else 1.0
+    gamma_2to2 = c_over_g_eta * kappa**4 * T_chi / (128.0 * jnp.pi**3)
+    z = m_phi / jnp.maximum(T_chi, 1e-300)
+    _, k1e, k2e = bessel_k012e(z)
+    gamma_1to2 = phi_decay_width(m_chi, m_phi, kappa, eta) * k1e / k2e
+    return gamma_2to2, gamma_1to2
+
+
+def sink_weights(
+    kappa: Float[Array, "..."],
+    T_chi: Float[Array, "..."],
+    H: Float[Array, "..."],
+    m_chi: Float[Array, "..."],
+    m_phi: Float[Array, "..."],
+    eta: str,
+) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
+    r"""Weights :math:`(w_{\rm bath},w_{\rm charge})\in[0,1]` of ``sink_reactions="rate"``, each :math:`\Gamma/(\Gamma+H)`.
+
+    - :math:`w_{\rm bath}`: :math:`\xi` and η in the dark bath, :math:`\Gamma=\Gamma_{2\to2}+\Gamma_{1\leftrightarrow2}`
+      (:func:`sink_rates`).
+    - :math:`w_{\rm charge}`: the sink's reactions in chemical equilibrium. For a Dirac η
+      (non-chiral: :math:`\phi\xi\eta_1` and :math:`\phi\chi_L^\dagger\eta_2^\dagger`) the
+      :math:`s`-channel φ scatterings :math:`\xi\eta_1\leftrightarrow\bar\chi_L\bar\eta_2` move charge at
+      :math:`O(\kappa^4)`: :math:`\Gamma=\Gamma_{2\to2}+\Gamma_{1\leftrightarrow2}`. For a Weyl η
+      (only :math:`\phi\xi\eta_1`) every tree-level two-body process with massless states
+      keeps :math:`N_\phi`, :math:`N_\xi`, :math:`N_{\eta}` separately (the two vertices of
+      a diagram must be conjugate, and the exchanged line then carries its own number), so
+      only :math:`\phi\leftrightarrow\bar\xi\bar\eta` moves charge:
+      :math:`\Gamma=\Gamma_{1\leftrightarrow2}`, negligible while :math:`T_\chi\gg m_\phi`.
+
+    The form :math:`\Gamma/(\Gamma+H)` is the crude model of partial equilibration used for
+    ``spectators="temperature_regime"``: exact in the limits, smooth in between.
+    """
+    gamma_2to2, gamma_1to2 = sink_rates(kappa, T_chi, m_chi, m_phi, eta)
+    bath = gamma_2to2 + gamma_1to2
+    charge = bath if eta == "dirac" else gamma_1to2
+    return bath / (bath + H), charge / (charge + H)
 
 
 def freeze_in_scales(
@@ -135,6 +223,8 @@ class BoltzmannSystem(eqx.Module):
         asymmetry_scale: scale of :math:`\Delta Y_L` and :math:`\Delta Y_\chi` in the state vector.
         fixed_xi: if not ``None``, :math:`\xi` is held at this value (no energy transfer is
             evolved); used to exhibit the Sakharov condition (:math:`\xi=1` kills every source).
+        kappa, m_chi, m_phi: the sink coupling and the dark masses (only
+            ``sink_reactions="rate"`` uses them, for the sink's rates).
     """
 
     network: AbstractRateNetwork
@@ -143,11 +233,15 @@ class BoltzmannSystem(eqx.Module):
     sigma_scale: Float[Array, ""]
     asymmetry_scale: Float[Array, ""]
     fixed_xi: Float[Array, ""] | None
+    kappa: Float[Array, ""]
+    m_chi: Float[Array, ""]
+    m_phi: Float[Array, ""]
 
     def __init__(self, model: CogenesisModel, fixed_xi=None, network=None):
         couplings = model.effective_couplings()
         self.network = make_network(model) if network is None else network
         self.T_RH = model.T_RH
+        self.kappa, self.m_chi, self.m_phi = model.kappa, model.m_chi, model.m_phi
         self.conventions = model.conventions
         self.sigma_scale, self.asymmetry_scale = freeze_in_scales(couplings, self.T_RH)
         self.fixed_xi = None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64)
@@ -169,9 +263,7 @@ class BoltzmannSystem(eqx.Module):
         self, y: Float[Array, "... 4"], tau: Float[Array, "..."]
     ) -> dict[str, Float[Array, "..."]]:
         """Undo the rescaling at ``tau``: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
-        u = y[..., 0]
-        if self.fixed_xi is None:
-            u = u * self.entropy_dilution(self.temperature(tau))
+        u = self.dark_bath(self.temperature(tau), y[..., 0])[0]
         return {
             "xi": xi_power(u, 1),
             "SigmaY_chi": y[..., 1] * self.sigma_scale,
@@ -179,37 +271,89 @@ class BoltzmannSystem(eqx.Module):
             "DeltaY_chi": y[..., 3] * self.asymmetry_scale,
         }
 
+    def dark_bath(
+        self, T: Float[Array, "..."], v: Float[Array, "..."]
+    ) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."] | None]:
+        r"""The dark bath at SM temperature ``T`` from the state's first component :math:`v`.
+
+        Returns :math:`(u=\xi^4,\ g_D,\ w_{\rm charge})`. :math:`v\,g_{\rm ref}` is the comoving
+        dark energy :math:`\propto g_D\,u\,(Ta)^4` (:math:`g_{\rm ref}=` ``g_dark``), so
+        :math:`u=v\,D(T)\,g_{\rm ref}/g_D` with :math:`D` the :meth:`entropy_dilution`. ``g_D`` is
+        ``g_dark`` except for ``sink_reactions="rate"``, where
+        :math:`g_D=g_{\rm portal}+w_{\rm bath}(g_{\rm ref}-g_{\rm portal})`
+        (:func:`sink_weights`, rates at the all-species temperature :math:`(vD)^{1/4}T`, so that
+        :math:`g_D` needs no iteration). :math:`w_{\rm charge}` is ``None`` for
+        ``"ignored"``, 1 for ``"equilibrium"``.
+        """
+        conv = self.conventions
+        g_ref = conv.g_dark
+        if self.fixed_xi is not None:
+            u = v
+            g_D = jnp.full_like(u, g_ref)
+        else:
+            u = v * self.entropy_dilution(T)
+            g_D = jnp.full_like(u, g_ref)
+        if conv.sink_reactions == "ignored":
+            return u, g_D, None
+        if conv.sink_reactions == "equilibrium":
+            return u, g_D, jnp.ones_like(u)
+        T_chi = xi_power(u, 1) * T
+        H = cosmology.hubble_rate(T)
+        w_bath, w_charge = sink_weights(self.kappa, T_chi, H, self.m_chi, self.m_phi, conv.eta)
+        if self.fixed_xi is not None:
+            return u, g_D, w_charge
+        g_portal = thermodynamics.massless_dof(thermodynamics.PORTAL_FIELDS)
+        g_D = g_portal + w_bath * (g_ref - g_portal)
+        return u * g_ref / g_D, g_D, w_charge
+
     def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
         """The right-hand side d(state)/dτ of the module docstring's equations."""
         T = self.temperature(tau)
+        conv = self.conventions
         DeltaY_L = y[2] * self.asymmetry_scale
         DeltaY_chi = y[3] * self.asymmetry_scale
+        SigmaY_chi = y[1] * self.sigma_scale
         dilution = self.entropy_dilution(T)
-        u = y[0] * dilution if self.fixed_xi is None else y[0]
+        u, g_D, sink_weight = self.dark_bath(T, y[0])
         r = self.network(T, u)
         heating = cosmology.entropy_heating_factor(T)  # 1 + (1/3) dln g_*s/dln T = H dt/dtau
-        per_Hs = heating * cosmology.yield_rate_factor(T)
-
-        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E with rho_D a^4 ∝ u (T a)^4 ∝ v
-        if self.fixed_xi is None:
-            H = cosmology.hubble_rate(T)
-            du = heating * 30.0 / (jnp.pi**2 * self.conventions.g_dark * T**4 * H * dilution)
-            du = du * r.energy_transfer
+        s = cosmology.entropy_density(T)
+        if conv.dark_radiation_in_hubble:
+            # H^2 ∝ rho_SM + rho_D; the SM loses entropy T d(s a^3) = -a^3 C_E dt, at the rate
+            # epsilon = C_E / (3 T s H) per e-fold of T a (docs/physics.md)
+            H = cosmology.hubble_rate(T, g_D * u)
+            drain = r.energy_transfer / (3.0 * T * s * H)
         else:
-            du = jnp.zeros_like(u)
+            H = cosmology.hubble_rate(T)
+            drain = jnp.zeros_like(u)
+        clock = heating / (1.0 + drain)  # H dt/dtau
+        if conv.dark_radiation_in_hubble:
+            per_Hs = clock / (H * s)
+        else:
+            per_Hs = heating * cosmology.yield_rate_factor(T)
+        dilute = 3.0 * clock * drain  # + 3 epsilon Y: Y = n / s_SM with s_SM a^3 falling
+
+        # (a) energy transfer: d(rho_D a^4)/dt = a^4 C_E with rho_D a^4 ∝ g_D u (T a)^4 ∝ v
+        if self.fixed_xi is None:
+            g_ref = conv.g_dark
+            dv = clock * 30.0 / (jnp.pi**2 * g_ref * T**4 * H * dilution) * r.energy_transfer
+            dv = dv + 4.0 * clock * drain * g_D * u / (g_ref * dilution)
+        else:
+            dv = jnp.zeros_like(u)
 
         # (c') asymmetries in linear response
         c_sm, c_dark = chemical_potential_coefficients(
-            self.conventions.spectators, cosmology.g_star_s(T), T
+            conv.spectators, cosmology.g_star_s(T), T, eta=conv.eta, sink_weight=sink_weight
         )
         potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])  # (mu_SM, xi^3 mu_D)
         washout = r.response @ potentials
-        dL = per_Hs * (r.source_lepton - washout[0])
-        dchi = per_Hs * (r.source_dark - washout[1])
+        dL = per_Hs * (r.source_lepton - washout[0]) + dilute * DeltaY_L
+        dchi = per_Hs * (r.source_dark - washout[1]) + dilute * DeltaY_chi
+        dsigma = per_Hs * r.production + dilute * SigmaY_chi
         return jnp.stack(
             [
-                du,
-                per_Hs * r.production / self.sigma_scale,
+                dv,
+                dsigma / self.sigma_scale,
                 dL / self.asymmetry_scale,
                 dchi / self.asymmetry_scale,
             ]

@@ -369,3 +369,83 @@ def spectator_factor(T: Float[Array, "..."]) -> Float[Array, "..."]:
     for j, lnTj in enumerate(_LN_T_BOUNDARIES):
         K = K + (_K_REGIMES[j] - _K_REGIMES[j + 1]) * sigmoid((lnT - lnTj) / REGIME_WIDTH_LN_T)
     return K
+
+
+# --- the dark sector: how the sink's reactions share the portal's charge ------------------------
+
+
+def _dark_sink_rows(eta: str, fields: tuple[str, ...]) -> list[list[Fraction]]:
+    r"""Equilibrium conditions of :math:`\kappa\,\phi\chi^c\eta+{\rm h.c.}` (rows over ``fields``).
+
+    In two-component fields (:math:`\chi_{\rm Dirac}=(\chi_L,\xi^\dagger)`,
+    :math:`\eta_{\rm Dirac}=(\eta_1,\eta_2^\dagger)`) the chiral coupling to a Weyl η is
+    :math:`\kappa\,\phi\,\xi\,\eta_1`, giving :math:`\mu_\phi+\mu_\xi+\mu_{\eta_1}=0`; the non-chiral
+    coupling to a Dirac η adds :math:`\kappa\,\phi\,\chi_L^\dagger\eta_2^\dagger`, giving
+    :math:`\mu_\phi-\mu_{\chi_L}-\mu_{\eta_2}=0`.
+    """
+    index = {f: i for i, f in enumerate(fields)}
+
+    def row(coeffs: dict[str, int]) -> list[Fraction]:
+        r = [Fraction(0)] * len(fields)
+        for name, value in coeffs.items():
+            r[index[name]] += Fraction(value)
+        return r
+
+    rows = [row({"phi": 1, "xi": 1, "eta_1": 1})]
+    if eta == "dirac":
+        rows.append(row({"phi": 1, "chi_L": -1, "eta_2": -1}))
+    return rows
+
+
+def dark_charge_coefficient(eta: str, susceptibilities: str, sink_in_equilibrium: bool) -> Fraction:
+    r"""Exact :math:`K_D` in :math:`\mu_D\equiv\hat\mu_{\chi_L}+\hat\mu_\phi=K_D\,\nu_D`, :math:`\nu_D=P/(T_\chi^3/6)`.
+
+    :math:`P` is the number density of :math:`\chi_L\phi` pairs made by the portal (net), the
+    production stage's :math:`\Delta Y_\chi\,s`. Every portal, mixed and dark-:math:`d` reaction
+    creates or destroys :math:`\chi_L` and φ together, so it changes the charges
+    :math:`q_a` conserved by the fast dark reactions by :math:`v_a=q_a(\chi_L)+q_a(\phi)` per pair,
+    and (the dark sector starting empty) :math:`Q_a=v_aP`. With :math:`n_X=k_X\mu_XT_\chi^2/6`,
+    :math:`\mu=\sum_a\lambda_aq_a`, :math:`G_{ab}=\sum_Xq_{aX}k_Xq_{bX}`: :math:`K_D=v^{\rm T}G^{-1}v`
+    — the method of :func:`regime_coefficients`, applied to the dark fields of
+    :data:`jaxcogen.thermodynamics.DARK_FIELDS`.
+
+    - ``sink_in_equilibrium=False``: no fast reaction, :math:`n_{\chi_L}=n_\phi=P`,
+      :math:`K_D=1/k_{\chi_L}+1/k_\phi` (3/2 quantum, 2 Maxwell–Boltzmann): the production
+      stage's :math:`\Delta Y_\phi=\Delta Y_\chi`.
+    - ``True``: the sink reactions of :func:`_dark_sink_rows` in chemical equilibrium. They conserve
+      :math:`A=N_{\chi_L}-N_\xi+N_\phi` (:math:`\chi_{\rm Dirac}` number plus φ number; η carries
+      none), so :math:`A=2P` whatever they do, and the dark charge
+      :math:`D=N_{\chi_L}-N_\xi-N_\phi+2(N_{\eta_1}-N_{\eta_2})=0`; but part of φ's (and, for a Dirac
+      η, :math:`\chi_L`'s) asymmetry moves into :math:`\xi`, η, which lowers :math:`\mu_D` at fixed
+      :math:`P`: Weyl η 7/5 (quantum), 5/3 (MB); Dirac η 5/4 (quantum), 13/8 (MB).
+
+    ``susceptibilities``: ``"quantum"`` (:math:`k=g` per Weyl fermion, :math:`2g` per boson, with
+    :math:`g=1` particle dof each) or ``"maxwell_boltzmann"`` (:math:`k=g`; the overall
+    :math:`12/\pi^2` is in the caller's prefactor).
+    """
+    if susceptibilities not in ("quantum", "maxwell_boltzmann"):
+        raise ValueError(
+            f"susceptibilities={susceptibilities!r}: allowed values are ('quantum', 'maxwell_boltzmann')"
+        )
+    from jaxcogen import thermodynamics  # light: no circular import at module load
+
+    fields = thermodynamics.PORTAL_FIELDS + thermodynamics.sink_fields(eta)
+    n = len(fields)
+    rows = _dark_sink_rows(eta, fields) if sink_in_equilibrium else []
+    charges = (
+        _null_space(rows, n)
+        if rows
+        else [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    )
+    k = []
+    for f in fields:
+        fermion = thermodynamics.DARK_FIELDS[f][1]
+        k.append(Fraction(2 if (not fermion and susceptibilities == "quantum") else 1))
+    gram = [
+        [sum((qa[x] * k[x] * qb[x] for x in range(n)), Fraction(0)) for qb in charges]
+        for qa in charges
+    ]
+    i_chi, i_phi = fields.index("chi_L"), fields.index("phi")
+    v = [qa[i_chi] + qa[i_phi] for qa in charges]
+    lam = _solve_exact(gram, v)
+    return sum((va * la for va, la in zip(v, lam, strict=True)), Fraction(0))
