@@ -651,6 +651,7 @@ def _register_scan_commands(application: typer.Typer) -> None:
 
 _register_scan_commands(app)
 __import__(f"{__package__}._fit", fromlist=["register"]).register(app)  # jaxcogen fit
+__import__(f"{__package__}._bound", fromlist=["register"]).register(app)  # jaxcogen bound
 
 
 def main() -> None:
