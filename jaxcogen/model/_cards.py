@@ -106,6 +106,9 @@ SOLVE_OPTION_TYPES: dict[str, type] = {
     "fixed_xi": float,
     "adjoint": str,
     "late_universe": bool,
+    "regime": str,
+    "eft_tolerance": float,
+    "eft_observables": str,
 }
 
 TABLES: tuple[str, ...] = ("model", "conventions", "solve")

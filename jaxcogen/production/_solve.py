@@ -33,11 +33,24 @@ from jaxcogen._status import STATUS_INVALID_INPUT, status_code, status_name
 from jaxcogen.late_universe._dark_freezeout import LateUniverse, late_universe
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.production._boltzmann import BoltzmannSystem, relaxation_rates
-from jaxcogen.production._validity import EFTValidity, EFTValidityWarning, eft_validity
+from jaxcogen.production._validity import (
+    EFT_ERROR_OBSERVABLES,
+    EFT_TOLERANCE,
+    EFTErrorEstimate,
+    EFTValidity,
+    EFTValidityWarning,
+    eft_error_estimate,
+    eft_trusted,
+    eft_validity,
+)
 
 SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
 AdjointName = Literal["recursive", "forward", "direct"]
-
+RegimeName = Literal["eft", "dynamical", "auto"]
+#: The values of ``regime`` (:func:`solve`).
+REGIMES: tuple[str, ...] = ("eft", "dynamical", "auto")
+#: ``Solution.regime_used``: which production system was integrated.
+REGIME_EFT, REGIME_DYNAMICAL = 0, 1
 
 
 class Evolution(eqx.Module):
@@ -111,7 +124,13 @@ class Solution(eqx.Module):
             :math:`T_{\rm RH}` (:func:`~jaxcogen.production._validity.eft_validity`): on-shell-:math:`N`
             production over the EFT rate, and :math:`s/M_1^2` at the 99th percentile of the
             dimension-6 rate; ``eft_trustworthy`` combines them. :func:`solve` warns when the
-            EFT is not trustworthy.
+            EFT is not trustworthy (and the EFT was integrated).
+        eft_error_estimate: upper estimate of the EFT's relative error per observable
+            (``DeltaY_B``, ``DeltaY_chi``, ``SigmaY_chi``, ``xi_final``) from on-shell :math:`N`
+            (:func:`~jaxcogen.production._validity.eft_error_estimate`, calibrated against the
+            dynamical mode); ``eft_trusted_for`` applies the per-observable criterion.
+        regime_used: which production system was integrated: 0 the EFT (:data:`REGIME_EFT`),
+            1 dynamical heavy neutrinos (:data:`REGIME_DYNAMICAL`; ``regime`` of :func:`solve`).
         Omega_chi_h2, asymmetric_fraction, Delta_N_eff, N_eff_ok: today's relic density
             :math:`\Omega_\chi h^2` (after the dark freeze-out and φ decays — the observed
             quantity, 0.12), its asymmetric fraction, :math:`\Delta N_{\rm eff}` at 1 MeV and
@@ -135,6 +154,8 @@ class Solution(eqx.Module):
     evolution: Evolution
     eft_resonant_ratio: Float[Array, ""]
     eft_s_over_M1_squared: Float[Array, ""]
+    eft_error_estimate: EFTErrorEstimate
+    regime_used: Int[Array, ""]
     # --- the late-universe stage (default); None with ``late_universe=False`` ------------------
     Omega_chi_h2: Float[Array, ""] | None = None
     asymmetric_fraction: Float[Array, ""] | None = None
@@ -152,6 +173,15 @@ class Solution(eqx.Module):
         """Whether the heavy-neutrino EFT holds at this point (:mod:`jaxcogen.production._validity`)."""
         return EFTValidity(self.eft_resonant_ratio, self.eft_s_over_M1_squared).trustworthy
 
+    def eft_trusted_for(
+        self, observables: tuple[str, ...] = EFT_ERROR_OBSERVABLES, tolerance: float = EFT_TOLERANCE
+    ) -> Bool[Array, "..."]:
+        """Whether the EFT holds to ``tolerance`` for every one of ``observables`` here (the
+        criterion ``regime="auto"`` applies; :func:`~jaxcogen.production._validity.eft_trusted`)."""
+        return eft_trusted(
+            self.eft_error_estimate, self.eft_s_over_M1_squared, observables, tolerance
+        )
+
     @property
     def status_name(self) -> str:
         return status_name(int(self.status))
@@ -162,6 +192,7 @@ class Solution(eqx.Module):
         out: dict[str, float | int | str] = {k: float(getattr(self, k)) for k in keys}
         out["status"] = self.status_name
         out["num_steps"] = int(self.num_steps)
+        out["regime_used"] = "dynamical" if int(self.regime_used) == REGIME_DYNAMICAL else "eft"
         if self.late_universe is not None:
             out["Omega_chi_h2"] = float(self.Omega_chi_h2)
             out["asymmetric_fraction"] = float(self.asymmetric_fraction)
@@ -280,6 +311,9 @@ class SolveSettings(eqx.Module):
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
     late_universe: bool = eqx.field(static=True, default=False)
+    eft_tolerance: Float[Array, ""] = eqx.field(default_factory=lambda: jnp.asarray(EFT_TOLERANCE))
+    regime: str = eqx.field(static=True, default="eft")
+    eft_observables: str = eqx.field(static=True, default=",".join(EFT_ERROR_OBSERVABLES))
 
     @classmethod
     def create(
@@ -296,6 +330,9 @@ class SolveSettings(eqx.Module):
         pcoeff: float = 0.3,
         icoeff: float = 0.4,
         late_universe: bool = False,
+        regime: RegimeName = "eft",
+        eft_tolerance: float = EFT_TOLERANCE,
+        eft_observables: str | tuple[str, ...] = EFT_ERROR_OBSERVABLES,
     ) -> "SolveSettings":
         """Validated settings; ``ValueError`` naming the setting and its allowed range."""
         for name, value, lo, hi in (
@@ -304,6 +341,7 @@ class SolveSettings(eqx.Module):
             ("T_end_ratio", T_end_ratio, 1e-14, 0.5),
             ("pcoeff", pcoeff, 0.0, 1.0),
             ("icoeff", icoeff, 0.0, 2.0),
+            ("eft_tolerance", eft_tolerance, 1e-12, 10.0),
         ):
             if isinstance(value, jax.Array):
                 continue
@@ -318,6 +356,11 @@ class SolveSettings(eqx.Module):
         if fixed_xi is not None and not (isinstance(fixed_xi, jax.Array) or 0.0 <= fixed_xi <= 1.0):
             raise ValueError(f"fixed_xi={fixed_xi!r}: allowed range is [0, 1]")
         _make_solver(solver), _make_adjoint(adjoint)
+        if regime not in REGIMES:
+            raise ValueError(
+                f"regime={regime!r}: allowed values are {', '.join(map(repr, REGIMES))}"
+            )
+        eft_observables = _observable_list(eft_observables)
 
         def f64(x):
             return jnp.asarray(x, dtype=jnp.float64)
@@ -334,7 +377,19 @@ class SolveSettings(eqx.Module):
             max_steps=max_steps,
             n_save=n_save,
             late_universe=late_universe,
+            eft_tolerance=f64(eft_tolerance),
+            regime=regime,
+            eft_observables=",".join(eft_observables),
         )
+
+
+def _observable_list(value) -> tuple[str, ...]:
+    """``eft_observables`` as a tuple of names: a sequence, or one string with comma-separated names."""
+    names = tuple(n.strip() for n in value.split(",")) if isinstance(value, str) else tuple(value)
+    allowed = ", ".join(EFT_ERROR_OBSERVABLES)
+    if not names or any(n not in EFT_ERROR_OBSERVABLES for n in names):
+        raise ValueError(f"eft_observables={value!r}: a non-empty selection of {allowed}")
+    return names
 
 
 def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> Solution:
@@ -372,6 +427,20 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
             ``DeltaY_B`` and ``Omega_chi_h2_asymmetric`` (today's relic when the dark sink
             removes the symmetric part) come from production alone, and a scan opts in with
             ``solve_options={"late_universe": True}``.
+        regime: which production system to integrate. ``"eft"`` (default): heavy neutrinos
+            integrated out (:class:`~jaxcogen.production._boltzmann.BoltzmannSystem`).
+            ``"dynamical"``: :math:`N_{1,2}` as species
+            (:func:`~jaxcogen.production.dynamical.solve_dynamical`, valid at any
+            :math:`M_1/T_{\rm RH}`, ~30x slower). ``"auto"``: per point, the EFT where the
+            per-observable criterion (:func:`~jaxcogen.production._validity.eft_trusted`) says
+            its error is below ``eft_tolerance`` for every one of ``eft_observables``, the
+            dynamical system elsewhere — a ``lax.cond``, so under ``jit`` only the chosen branch
+            runs, while under ``vmap`` both do (cost of the dynamical system for every point).
+            ``Solution.regime_used`` records the choice.
+        eft_tolerance: relative error allowed to the EFT by ``regime="auto"`` (1e-2).
+        eft_observables: the observables ``regime="auto"`` requires the EFT to get right, a
+            tuple or a comma-separated string of ``DeltaY_B``, ``DeltaY_chi``, ``SigmaY_chi``,
+            ``xi_final`` (default all four).
     """
     check_settings_names(settings)
     solution = _solve_jit(model, SolveSettings.create(late_universe=late_universe, **settings))
@@ -383,6 +452,8 @@ def _warn_if_eft_untrustworthy(solution: "Solution") -> None:
     """A :class:`EFTValidityWarning` for a concrete, un-batched solution outside the EFT's range."""
     ratio = solution.eft_resonant_ratio
     if isinstance(ratio, jax.core.Tracer) or jnp.ndim(ratio) != 0:
+        return
+    if int(solution.regime_used) != REGIME_EFT:  # heavy neutrinos were species: nothing to warn
         return
     validity = EFTValidity(ratio, solution.eft_s_over_M1_squared)
     if not bool(validity.trustworthy):
@@ -428,6 +499,38 @@ def solve_unjitted(model: CogenesisModel, settings: SolveSettings) -> Solution:
 
 
 def _solve_traced(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    production_only = dataclasses.replace(settings, late_universe=False)
+    if settings.regime == "eft":
+        solution = _solve_eft(model, production_only)
+    elif settings.regime == "dynamical":
+        solution = _solve_dynamical(model, production_only)
+    else:  # "auto": the per-observable criterion, per point (lax.cond; both branches under vmap)
+        observables = tuple(settings.eft_observables.split(","))
+        use_eft = eft_trusted(
+            eft_error_estimate(model),
+            eft_validity(model).s_over_M1_squared,
+            observables,
+            settings.eft_tolerance,
+        )
+        solution = jax.lax.cond(
+            use_eft,
+            lambda: _solve_eft(model, production_only),
+            lambda: _solve_dynamical(model, production_only),
+        )
+    if not settings.late_universe:
+        return solution
+    return with_late_universe(solution, model)
+
+
+def _solve_dynamical(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    """The production stage with dynamical heavy neutrinos (:mod:`jaxcogen.production.dynamical`)."""
+    from jaxcogen.production.dynamical._solve import _solve_dynamical_body  # imports this module
+
+    return _solve_dynamical_body(model, settings, regulate=True, dark_occupancy=True).solution
+
+
+def _solve_eft(model: CogenesisModel, settings: SolveSettings) -> Solution:
+    """The production stage of the EFT system (:class:`BoltzmannSystem`), no late stage."""
     fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
     T_end_ratio, n_save = settings.T_end_ratio, settings.n_save
     system = BoltzmannSystem(model, fixed_xi)
@@ -478,12 +581,9 @@ def _solve_traced(model: CogenesisModel, settings: SolveSettings) -> Solution:
     path = system.physical(ys_grid, grid)
     at_sph = system.physical(ys_baryon[0], tau_baryon)
     status = jnp.where(model.is_valid(), result, STATUS_INVALID_INPUT).astype(jnp.int32)
-    solution = production_solution(
+    return production_solution(
         model, path, at_sph, system.temperature(grid), tau_end, status, num_steps, num_rejected
     )
-    if not settings.late_universe:
-        return solution
-    return with_late_universe(solution, model)
 
 
 def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
@@ -522,12 +622,14 @@ def production_solution(
     status: Int[Array, ""],
     num_steps: Int[Array, ""],
     num_rejected: Int[Array, ""],
+    regime_used: int = REGIME_EFT,
 ) -> Solution:
     r"""The :class:`Solution` of a production-stage integration (shared by the EFT and the dynamical mode).
 
     ``path``: the physical state on the saved grid (``xi``, ``SigmaY_chi``, ``DeltaY_L``,
     ``DeltaY_chi``) at temperatures ``T``; ``at_sph``: the state at sphaleron freeze-out;
-    ``status``: 0 on success (every observable is NaN otherwise).
+    ``status``: 0 on success (every observable is NaN otherwise); ``regime_used``: which
+    system was integrated (:data:`REGIME_EFT`, :data:`REGIME_DYNAMICAL`).
     """
     ok = status == 0
 
@@ -562,4 +664,6 @@ def production_solution(
         ),
         eft_resonant_ratio=validity.resonant_ratio,
         eft_s_over_M1_squared=validity.s_over_M1_squared,
+        eft_error_estimate=eft_error_estimate(model),
+        regime_used=jnp.asarray(regime_used, dtype=jnp.int32),
     )

@@ -38,6 +38,7 @@ from jaxtyping import Array, Bool, Float
 from jaxcogen import constants
 from jaxcogen.model._cogenesis import T_RH_MIN, CogenesisModel
 from jaxcogen.production._solve import (
+    REGIME_DYNAMICAL,
     STATUS_INVALID_INPUT,
     Solution,
     SolveSettings,
@@ -166,6 +167,7 @@ def _solve_dynamical_body(
         status.astype(jnp.int32),
         sol.stats["num_steps"],
         sol.stats["num_rejected_steps"],
+        regime_used=REGIME_DYNAMICAL,
     )
     if settings.late_universe:
         solution = with_late_universe(solution, model)

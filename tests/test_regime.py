@@ -1,0 +1,220 @@
+r"""``solve(model, regime=...)``: the EFT where the per-observable criterion trusts it, dynamical N elsewhere.
+
+References are independent of the choice being tested: the forced modes (``regime="eft"`` and
+``regime="dynamical"``, themselves tested against closed forms and Radau in
+``tests/test_dynamical.py``), central finite differences for the gradients, and dynamical solves
+at held-out points (not among those of the calibration, ``benchmarks/eft_trust.py``) for the
+criterion.
+"""
+
+import dataclasses
+import math
+import warnings
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxcogen
+from jaxcogen.production._solve import (
+    REGIME_DYNAMICAL,
+    REGIME_EFT,
+    SolveSettings,
+    solve_unjitted,
+)
+from jaxcogen.production._validity import (
+    EFT_ERROR_OBSERVABLES,
+    EFT_TOLERANCE,
+    eft_error_estimate,
+    eft_trusted,
+    eft_validity,
+)
+
+BUILT_IN = dict(jaxcogen.benchmark_points["default"])
+
+
+def built_in_at(M1_over_T_RH: float) -> jaxcogen.CogenesisModel:
+    """The built-in couplings and masses with T_RH = M_1 / ``M1_over_T_RH``."""
+    return jaxcogen.CogenesisModel(**dict(BUILT_IN, T_RH=BUILT_IN["M1"] / M1_over_T_RH))
+
+
+def production(model, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jaxcogen.EFTValidityWarning)
+        return jaxcogen.solve(model, late_universe=False, **options)
+
+
+# ---- settings -----------------------------------------------------------------------------------
+
+
+def test_bad_regime_and_criterion_settings_raise():
+    model = built_in_at(20.0)
+    with pytest.raises(ValueError, match="regime='effective'.*'eft', 'dynamical', 'auto'"):
+        jaxcogen.solve(model, regime="effective")
+    with pytest.raises(ValueError, match="regime="):
+        SolveSettings.create(regime=None)
+    with pytest.raises(ValueError, match="eft_tolerance"):
+        SolveSettings.create(regime="auto", eft_tolerance=0.0)
+    with pytest.raises(ValueError, match="eft_observables"):
+        SolveSettings.create(regime="auto", eft_observables=("DeltaY_B", "Omega_chi_h2"))
+    with pytest.raises(ValueError, match="eft_observables"):
+        SolveSettings.create(regime="auto", eft_observables="")
+    # a comma-separated string (cards, the CLI) and a tuple are the same setting
+    a = SolveSettings.create(regime="auto", eft_observables="DeltaY_B, SigmaY_chi")
+    b = SolveSettings.create(regime="auto", eft_observables=("DeltaY_B", "SigmaY_chi"))
+    assert a.eft_observables == b.eft_observables == "DeltaY_B,SigmaY_chi"
+    # the default stays the EFT (docs/dynamical.md §6: auto would move the built-in point)
+    assert SolveSettings.create().regime == "eft"
+
+
+def test_settings_reach_scans_and_fits_through_the_model_interface():
+    """``fit``/``scan``/``bound`` call ``model.solve_point(settings)`` with the model's
+    ``solve_settings``: the regime travels in it, and its record is plain JSON."""
+    settings = jaxcogen.CogenesisModel.solve_settings({"regime": "auto", "eft_tolerance": 0.05})
+    assert settings.regime == "auto" and float(settings.eft_tolerance) == 0.05
+    record = jaxcogen.CogenesisModel.settings_record(settings)
+    assert record["regime"] == "auto" and record["eft_observables"] == ",".join(
+        EFT_ERROR_OBSERVABLES
+    )
+    out = built_in_at(6.0).solve_point(dataclasses.replace(settings, n_save=2))
+    forced = production(built_in_at(6.0), regime="dynamical", n_save=2)
+    assert float(out["DeltaY_B"]) == float(forced.DeltaY_B)
+
+
+# ---- the choice ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("M1_over_T_RH", "expected"), [(6.0, REGIME_DYNAMICAL), (100.0, REGIME_EFT)]
+)
+def test_auto_picks_the_regime_and_equals_the_forced_solve(M1_over_T_RH, expected):
+    model = built_in_at(M1_over_T_RH)
+    auto = production(model, regime="auto")
+    forced = production(model, regime="eft" if expected == REGIME_EFT else "dynamical")
+    assert int(auto.regime_used) == expected == int(forced.regime_used)
+    assert int(auto.status) == 0
+    for key in (*EFT_ERROR_OBSERVABLES, "DeltaY_L", "num_steps"):
+        assert float(getattr(auto, key)) == float(getattr(forced, key)), key
+    np.testing.assert_array_equal(auto.evolution.DeltaY_L, forced.evolution.DeltaY_L)
+    # the choice is the criterion's, read off the solution as well
+    assert bool(auto.eft_trusted_for()) == (expected == REGIME_EFT)
+
+
+def test_auto_with_the_late_universe_and_no_warning_when_dynamical():
+    model = built_in_at(6.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", jaxcogen.EFTValidityWarning)
+        auto = jaxcogen.solve(model, regime="auto")  # dynamical: the EFT warning does not apply
+    forced = jaxcogen.solve_dynamical(model)
+    assert int(auto.regime_used) == REGIME_DYNAMICAL and int(auto.status) == 0
+    for key in ("DeltaY_B", "Omega_chi_h2", "Delta_N_eff"):
+        assert float(getattr(auto, key)) == float(getattr(forced, key)), key
+    with pytest.warns(jaxcogen.EFTValidityWarning):
+        jaxcogen.solve(model, regime="eft")
+
+
+def test_requested_observables_and_tolerance_move_the_switch():
+    """At the built-in couplings with M_1/T_RH = 26 the estimate of ΣY_χ is far below 1e-2 while
+    that of ΔY_B is not: asking for ΣY_χ alone keeps the EFT, asking for ΔY_B does not, and a
+    looser tolerance brings ΔY_B back to the EFT."""
+    model = built_in_at(26.0)
+    estimate = eft_error_estimate(model)
+    assert float(estimate.SigmaY_chi) < 1e-3 < EFT_TOLERANCE < float(estimate.DeltaY_B) < 0.1
+    picks = {
+        options: int(production(model, regime="auto", n_save=2, **dict(options)).regime_used)
+        for options in (
+            (("eft_observables", "SigmaY_chi"),),
+            (("eft_observables", "DeltaY_B"),),
+            (("eft_observables", "DeltaY_B"), ("eft_tolerance", 0.1)),
+        )
+    }
+    assert list(picks.values()) == [REGIME_EFT, REGIME_DYNAMICAL, REGIME_EFT]
+
+
+def test_vmap_over_a_batch_mixing_both_regimes_equals_the_forced_solves():
+    ratios = [6.0, 12.0, 40.0, 100.0]
+    models = [built_in_at(r) for r in ratios]
+    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *models)
+    settings = SolveSettings.create(regime="auto", n_save=2)
+    batch = eqx.filter_jit(eqx.filter_vmap(lambda m: solve_unjitted(m, settings)))(stacked)
+    regimes = np.asarray(batch.regime_used)
+    assert list(regimes) == [REGIME_DYNAMICAL, REGIME_DYNAMICAL, REGIME_EFT, REGIME_EFT]
+    for k, (model, regime) in enumerate(zip(models, regimes, strict=True)):
+        forced = production(model, regime=["eft", "dynamical"][regime], n_save=2)
+        assert int(batch.status[k]) == 0
+        for key in EFT_ERROR_OBSERVABLES:
+            # vmapped while loops take the same steps; only the order of floating-point
+            # operations can differ
+            assert float(getattr(batch, key)[k]) == pytest.approx(
+                float(getattr(forced, key)), rel=1e-12, abs=0.0
+            ), (ratios[k], key)
+
+
+# ---- gradients -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("M1_over_T_RH", "expected"), [(10.0, REGIME_DYNAMICAL), (40.0, REGIME_EFT)]
+)
+def test_gradient_under_auto_matches_central_differences(M1_over_T_RH, expected):
+    r""":math:`\partial\Delta Y_B/\partial\theta_{y_2}` (phase of :math:`y_2`) under ``regime="auto"``
+    against central differences: step h = 1e-4 (truncation h² ~ 1e-8), solves at rtol 1e-11
+    (noise ~1e-11/h = 1e-7); tolerance 1e-5."""
+    settings = SolveSettings.create(regime="auto", rtol=1e-11, atol=1e-15, n_save=2)
+    model = built_in_at(M1_over_T_RH)
+    modulus = abs(complex(model.y2))
+
+    def delta_y_b(theta):
+        m = eqx.tree_at(lambda m: m.y2, model, modulus * jnp.exp(1j * theta))
+        return solve_unjitted(m, settings).DeltaY_B
+
+    f = eqx.filter_jit(delta_y_b)
+    theta0 = jnp.asarray(2.0)
+    assert int(eqx.filter_jit(lambda t: solve_unjitted(model, settings).regime_used)(theta0)) == (
+        expected
+    )
+    grad = float(eqx.filter_jit(jax.grad(delta_y_b))(theta0))
+    h = 1e-4
+    fd = (float(f(theta0 + h)) - float(f(theta0 - h))) / (2.0 * h)
+    assert math.isfinite(grad) and grad != 0.0
+    assert grad == pytest.approx(fd, rel=1e-5)
+
+
+# ---- the criterion against held-out dynamical solves -----------------------------------------
+
+
+def _held_out_points():
+    """Points not used in the calibration: other masses, couplings and phases, chosen so that the
+    estimates straddle the tolerance (M_1/T_RH where the on-shell share is 1e-4 to 1e-1)."""
+    heavy = dict(M1=3e13, M2=1e14, y1=0.2, y2=0.15j, lambda1=0.05, lambda2=0.1 - 0.2j)
+    light = dict(M1=2e11, M2=5e11, y1=0.03, y2=0.02 + 0.02j, lambda1=0.5, lambda2=-0.3j)
+    base = dict(m_chi=1.0, m_phi=2.0, kappa=1.0)
+    return [
+        dict(base, **couplings, T_RH=couplings["M1"] / ratio)
+        for couplings, ratio in ((heavy, 24.0), (heavy, 32.0), (light, 22.0), (light, 28.0))
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fields", _held_out_points())
+def test_criterion_bounds_the_error_at_held_out_points(fields):
+    """Where the criterion trusts the EFT for an observable, |EFT/dynamical - 1| is below the
+    tolerance; and above the integration noise the estimate is never below the measured error."""
+    model = jaxcogen.CogenesisModel(**fields)
+    eft = production(model, regime="eft", n_save=2)
+    dyn = production(model, regime="dynamical", n_save=2)
+    assert int(eft.status) == int(dyn.status) == 0
+    estimate = eft_error_estimate(model)
+    for key in EFT_ERROR_OBSERVABLES:
+        error = abs(float(getattr(eft, key)) / float(getattr(dyn, key)) - 1.0)
+        bound = float(getattr(estimate, key))
+        if bound < EFT_TOLERANCE:
+            assert error < EFT_TOLERANCE, key
+        if error > 1e-5:  # the noise floor of two rtol 1e-8 integrations
+            assert error <= bound, key
+    trusted = bool(eft_trusted(estimate, eft_validity(model).s_over_M1_squared))
+    assert trusted == all(
+        float(getattr(estimate, key)) < EFT_TOLERANCE for key in EFT_ERROR_OBSERVABLES
+    )
