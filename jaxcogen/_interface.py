@@ -36,7 +36,17 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
-__all__ = ["COMPLEX_PARTS", "AbstractModel", "Observable", "Parameter", "model_type_of"]
+__all__ = [
+    "COMPLEX_PARTS",
+    "FIT_KINDS",
+    "AbstractModel",
+    "FitCoordinate",
+    "FitLimit",
+    "FitProxy",
+    "Observable",
+    "Parameter",
+    "model_type_of",
+]
 
 #: The real parts a complex coupling is scanned or fitted by.
 COMPLEX_PARTS: tuple[str, ...] = ("abs", "arg", "re", "im")
@@ -55,6 +65,11 @@ class Parameter:
         positive: must be > 0 (masses, temperatures, rates).
         non_negative: must be >= 0 (a coupling's modulus).
         complex: a complex coupling (scanned whole, or by one part of ``COMPLEX_PARTS``).
+        fit_scale: the natural coordinate of a fit when it differs from ``scale``
+            (``"log"``, ``"linear"`` or ``"angle"``); see :meth:`AbstractModel.fit_coordinates`.
+        relative_to: fit this parameter relative to another one, :math:`u=\\ln(p/p_{\\rm ref})`
+            (a coupled validity constraint such as :math:`\\Gamma/m_B\\le0.1`).
+        ratio_range: the valid range of :math:`p/p_{\\rm ref}` when ``relative_to`` is set.
     """
 
     unit: str
@@ -65,6 +80,75 @@ class Parameter:
     positive: bool = False
     non_negative: bool = False
     complex: bool = False
+    fit_scale: str | None = None
+    relative_to: str | None = None
+    ratio_range: tuple[float, float] = (0.0, math.inf)
+
+
+#: The natural coordinates of a fit (:class:`FitCoordinate`).
+FIT_KINDS: tuple[str, ...] = ("log", "log_ratio", "linear", "angle")
+
+
+@dataclasses.dataclass(frozen=True)
+class FitCoordinate:
+    r"""How a fit moves one real parameter :math:`p`: its natural coordinate and validity range.
+
+    ``kind``:
+
+    - ``"log"``: :math:`u=\ln p`, with :math:`p\in[{\rm lower},{\rm upper}]` (a lower end
+      :math:`\le0` is open);
+    - ``"log_ratio"``: :math:`u=\ln(p/p_{\rm ref})` with ``reference`` :math:`p_{\rm ref}` (a
+      ``"log"`` parameter), :math:`p/p_{\rm ref}\in[{\rm ratio\_lower},{\rm ratio\_upper}]`
+      and, while :math:`p_{\rm ref}` stays fixed, :math:`p\in[{\rm lower},{\rm upper}]`;
+    - ``"linear"``: :math:`u=p\in[{\rm lower},{\rm upper}]`;
+    - ``"angle"``: :math:`u=p` in radians, unbounded (a phase).
+
+    ``±inf`` ends are open. :mod:`jaxcogen.fitting._transforms` turns these ranges into the box
+    every point of a fit stays in.
+    """
+
+    kind: str
+    lower: float = -math.inf
+    upper: float = math.inf
+    reference: str | None = None
+    ratio_lower: float = 0.0
+    ratio_upper: float = math.inf
+
+
+@dataclasses.dataclass(frozen=True)
+class FitLimit:
+    r"""A one-sided limit :math:`q\le q_{\max}` on a derived quantity of a point that fits keep
+    with a penalty (:func:`jaxcogen.fitting._loss.upper_limit_penalty`) and check at the end.
+
+    Attributes:
+        quantity: the model attribute :math:`q` (traceable), e.g. ``"m_nu"``.
+        unit: its unit.
+        description: one line saying what it is.
+        shown_unit, shown_factor: how verdicts print it (``"eV"``, 1e9 for a mass in GeV).
+    """
+
+    quantity: str
+    unit: str
+    description: str
+    shown_unit: str = ""
+    shown_factor: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class FitProxy:
+    """A target a fit's loss reaches through a cheaper observable, checked at the final solve.
+
+    Attributes:
+        observable: what the loss uses instead (cheap and differentiable inside the loss).
+        check_options: solver options added for the final check of the best point, which
+            computes the target's own observable.
+        miss_note: the verdict's sentence when the check misses the target, formatted with the
+            check's observables (``{name:.4g}``).
+    """
+
+    observable: str
+    check_options: Mapping[str, Any]
+    miss_note: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,6 +325,65 @@ class AbstractModel(eqx.Module):
     def needs_implicit(self) -> Bool[Array, ""]:
         """Whether the point is too stiff for the explicit pass of :meth:`solver_passes`."""
         raise NotImplementedError(f"{self.name}: no automatic solver choice")
+
+    # ---- fits (generic; refined by models with coupled constraints) ---------------------------
+
+    #: keyword options of :func:`jaxcogen.fit` that :meth:`fit_coordinates` accepts (name: meaning)
+    fit_options: ClassVar[Mapping[str, str]] = {}
+    #: one-sided limits fits keep, by the :func:`jaxcogen.fit` keyword that sets them
+    fit_limits: ClassVar[Mapping[str, FitLimit]] = {}
+    #: targets a fit's loss reaches through a cheaper observable (checked at the final solve)
+    fit_proxies: ClassVar[Mapping[str, FitProxy]] = {}
+    #: observables a fit's loss can use (None: every observable)
+    fit_observables: ClassVar[tuple[str, ...] | None] = None
+    #: solver options of the solves inside a fit's loss (``fit_solve_options`` update them)
+    fit_solve_defaults: ClassVar[Mapping[str, Any]] = {"rtol": 1e-6}
+
+    def fit_coordinates(self, **options: Any) -> dict[str, FitCoordinate]:
+        """Every parameter name a fit may free, with its :class:`FitCoordinate` (the validity box).
+
+        Generic: read off the :class:`Parameter` declarations. A complex coupling is fitted by
+        ``"<field>.abs"`` (``"log"`` within the field's range) and ``"<field>.arg"``
+        (``"angle"``); a real one by ``fit_scale`` (default ``scale``) within its range, or,
+        with ``relative_to``, as ``"log_ratio"`` within ``ratio_range``. A parameter whose sign
+        a linear coordinate over its range would not keep (``positive`` with an open lower end)
+        is not fittable. Models with constraints that depend on the point or on ``options``
+        (declared in :attr:`fit_options`) refine this.
+        """
+        if options:
+            raise ValueError(
+                f"{sorted(options)}: not a fit option of the {self.name} model "
+                f"(its fit options: {', '.join(self.fit_options) or 'none'})"
+            )
+        out: dict[str, FitCoordinate] = {}
+        for field, p in self.parameters.items():
+            if p.complex:
+                out[f"{field}.abs"] = FitCoordinate("log", max(p.lower, 0.0), p.upper)
+                out[f"{field}.arg"] = FitCoordinate("angle")
+                continue
+            kind = p.fit_scale or p.scale
+            if p.relative_to is not None:
+                out[field] = FitCoordinate(
+                    "log_ratio", p.lower, p.upper, p.relative_to, *p.ratio_range
+                )
+            elif kind == "log":
+                out[field] = FitCoordinate("log", max(p.lower, 0.0), p.upper)
+            elif not ((p.positive or p.non_negative) and not p.lower >= 0.0):
+                out[field] = FitCoordinate(kind, p.lower, p.upper)
+        return out
+
+    def concrete(self):
+        """The point rebuilt from Python numbers through the constructor, which validates it
+        (``ValueError`` naming a parameter out of range); e.g. the best point of a fit."""
+        fields = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, (jnp.ndarray, np.ndarray)) or np.isscalar(value):
+                array = np.asarray(value)
+                if array.ndim == 0 and np.issubdtype(array.dtype, np.number):
+                    value = complex(array) if np.iscomplexobj(array) else array.item()
+            fields[field.name] = value
+        return type(self)(**fields)
 
 
 def _combine(current: Array, part: str, value: ArrayLike) -> Array:

@@ -6,8 +6,6 @@ below), single-point solves outside the scan machinery, the Newton solve
 and central finite differences for the loss gradient.
 """
 
-import math
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -15,8 +13,9 @@ import numpy as np
 import pytest
 
 import jaxcogen
-from jaxcogen.fitting._family import FamilyFitProblem, fit_family
 from jaxcogen.fitting._fit import fit
+from jaxcogen.fitting._problem import FitProblem
+from jaxcogen.fitting._transforms import free_parameters
 from jaxcogen.models._families import FREEZE_IN_DECAY, FREEZE_OUT, LEPTOGENESIS, family_of
 from jaxcogen.models.freeze_in_decay import (
     FreezeInDecayModel,
@@ -88,7 +87,9 @@ def test_leptogenesis_scan_is_linear_in_epsilon_and_flags_invalid_points(leptoge
 
 def test_scan_rejects_bad_family_specifications():
     model = LeptogenesisModel(**BASE)
-    with pytest.raises(ValueError, match="unknown parameter 'mtilde1'.*'mtilde_1'.*leptogenesis model"):
+    with pytest.raises(
+        ValueError, match="unknown parameter 'mtilde1'.*'mtilde_1'.*leptogenesis model"
+    ):
         jaxcogen.scan(model, grid={"mtilde1": [1e-2]}, progress=False)
     with pytest.raises(ValueError, match="mtilde_1.*must be > 0"):
         jaxcogen.scan(model, grid={"mtilde_1": [-1.0]}, progress=False)
@@ -114,48 +115,79 @@ def test_fit_epsilon_to_the_observed_baryon_asymmetry():
     assert "m_nu" not in result.summary()
 
 
-def test_family_loss_gradient_matches_central_differences():
-    r"""∂L/∂θ of a two-parameter leptogenesis fit (ε_1 linear in (-1e-5, 0), m̃_1 log) vs central
-    differences.
+def _loss_gradient_against_central_differences(model, free, bounds, targets, theta, settings):
+    r"""∂L/∂θ of the one fit problem of every model (:class:`~jaxcogen.fitting._problem.FitProblem`)
+    against central differences in θ.
 
     h = 1e-4 in θ: truncation ~h² L''' ~ 1e-8, solve noise (rtol 1e-10) / h ~ 1e-6 relative.
+    The fixed slots of θ have a gradient of exactly zero.
     """
-    model = LeptogenesisModel(**BASE)
-    family = LEPTOGENESIS
-    problem = FamilyFitProblem(
-        base_model=model,
-        lower=jnp.asarray([-1e-5, math.log(1e-3 * m_star_eV)]),  # ε_1 in (-1e-5, 0)
-        upper=jnp.asarray([0.0, math.log(1e3 * m_star_eV)]),
-        target_values=jnp.asarray([1.0 if o != "Y_B" else 8.7e-11 for o in family.observables]),
-        target_weights=jnp.asarray([1.0 if o == "Y_B" else 0.0 for o in family.observables]),
-        settings=family.settings({"rtol": 1e-10, "atol": 1e-16}, n_save=2),
-        family_name=family.name,
-        names=("epsilon_1", "mtilde_1"),
-        kinds=("linear", "log"),
-        signed=tuple(o in family.signed_observables for o in family.observables),
-        softness=1e-3,
+    parameters = free_parameters(model, free, bounds)
+    problem = FitProblem.create(
+        model, parameters, targets, {k: 1.0 for k in targets}, {}, settings, 1e-3
     )
-    theta = jnp.asarray([0.3, -1.0])  # ε ≈ -4.3e-6, m̃ ≈ 4e-5 eV (K ≈ 0.04)
+    full = jnp.asarray(problem.embed(parameters, np.asarray(theta)))
     loss = eqx.filter_jit(lambda p, t: p.loss(t))
-    grad = np.asarray(eqx.filter_jit(lambda p, t: jax.grad(p.loss)(t))(problem, theta))
+    grad = np.asarray(eqx.filter_jit(lambda p, t: jax.grad(p.loss)(t))(problem, full))
     h = 1e-4
-    for k in range(2):
-        e = np.zeros(2)
-        e[k] = h
-        fd = (float(loss(problem, theta + e)) - float(loss(problem, theta - e))) / (2 * h)
-        assert grad[k] == pytest.approx(fd, rel=1e-5, abs=1e-9)
+    for name in free:
+        j = problem.names.index(name)
+        e = np.zeros(full.shape)
+        e[j] = h
+        fd = (float(loss(problem, full + e)) - float(loss(problem, full - e))) / (2 * h)
+        assert grad[j] == pytest.approx(fd, rel=1e-5, abs=1e-9), name
+    fixed = [j for j, name in enumerate(problem.names) if name not in free]
+    assert np.all(grad[fixed] == 0.0)
+    return problem
+
+
+def test_family_loss_gradient_matches_central_differences():
+    r"""∂L/∂θ of a two-parameter leptogenesis fit (ε_1 linear in (-1e-5, 0), m̃_1 log in
+    [1e-3, 1e3] m_*) vs central differences at θ = (0.3, -1): ε ≈ -4.3e-6, m̃ ≈ 4e-5 eV
+    (K ≈ 0.04)."""
+    model = LeptogenesisModel(**BASE)
+    _loss_gradient_against_central_differences(
+        model,
+        ("epsilon_1", "mtilde_1"),
+        {"epsilon_1": (-1e-5, 0.0), "mtilde_1": (1e-3 * m_star_eV, 1e3 * m_star_eV)},
+        {"Y_B": 8.7e-11},
+        [0.3, -1.0],
+        model.solve_settings({"rtol": 1e-10, "atol": 1e-16}, n_save=2),
+    )
+
+
+@pytest.mark.slow
+def test_freeze_in_loss_gradient_through_ratio_coordinates():
+    r"""The same check through ``"log_ratio"`` coordinates: Γ is fitted as ln(Γ/m_B) and m_X as
+    ln(m_X/m_B) (the coupled constraints Γ/m_B ≤ 0.1, m_X < m_B), both moving with a free m_B, so
+    ∂L/∂θ_{m_B} includes the chain rule through the reference; target Ω h² = 0.12."""
+    model = FreezeInDecayModel(m_B=1e3, Gamma=1e-13, m_X=1e-4)
+    problem = _loss_gradient_against_central_differences(
+        model,
+        ("m_B", "Gamma", "m_X"),
+        None,
+        {"Omega_h2": 0.12},
+        [0.2, 0.5, -0.3],
+        model.solve_settings({"rtol": 1e-10, "atol": 1e-16}, n_save=2),
+    )
+    kinds = [problem.kinds[problem.names.index(n)] for n in ("m_B", "Gamma", "m_X")]
+    assert kinds == ["log", "log_ratio", "log_ratio"]
 
 
 def test_fit_family_bad_input():
     model = LeptogenesisModel(**BASE)
-    with pytest.raises(ValueError, match="target 'DeltaY_B': not an observable of the leptogenesis"):
-        fit_family(model, targets={"DeltaY_B": 8.7e-11})
+    with pytest.raises(
+        ValueError, match="target 'DeltaY_B'.*not an observable of the leptogenesis"
+    ):
+        fit(model, targets={"DeltaY_B": 8.7e-11})
     with pytest.raises(ValueError, match="free parameter 'M_higgs': not fittable"):
-        fit_family(model, free=["M_higgs"])
+        fit(model, free=["M_higgs"])
     with pytest.raises(ValueError, match="bounds\\['mtilde_1'\\]: not a free parameter"):
-        fit_family(model, bounds={"mtilde_1": (1e-3, 1e-2)})
-    with pytest.raises(ValueError, match="min_mass_ratio: only for a CogenesisModel"):
+        fit(model, bounds={"mtilde_1": (1e-3, 1e-2)})
+    with pytest.raises(ValueError, match="min_mass_ratio: not an option of the leptogenesis"):
         fit(model, min_mass_ratio=20.0)
+    with pytest.raises(ValueError, match="this observable is positive"):
+        fit(FreezeOutModel(m_chi=100.0, sigma_v=2e-26), targets={"Omega_h2": -0.1})
 
 
 @pytest.mark.slow

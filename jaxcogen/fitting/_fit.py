@@ -1,50 +1,52 @@
-r"""Gradient-based fits of model parameters to observed targets (multi-start, optax).
+r"""Gradient-based fits of any model's parameters to observed targets (multi-start, optax).
 
 .. math::
     \hat\theta=\arg\min_\theta\ \sum_kw_k\,\ell_k\!\Big(\frac{O_k(p(\theta))}{t_k}\Big)^2
-    +\mu\Big[\max\Big(0,\ln\frac{m_\nu}{m_\nu^{\max}}+\delta\Big)\Big]^2
+    +\mu\sum_l\Big[\max\Big(0,\ln\frac{q_l(p(\theta))}{q_l^{\max}}+\delta\Big)\Big]^2
 
-with :math:`\ell_k=\ln` for positive-definite observables and a signed logarithm for
-:math:`\Delta Y_{B,L,\chi}` (:mod:`jaxcogen.fitting._loss`: log space, sign respected, smooth across
-zero) and unconstrained coordinates
-:math:`\theta` that map onto the validity region :math:`M_i>r\,T_{\rm RH}`,
-:math:`h\,T_{\rm RH}>m_\chi,m_\phi` and perturbative couplings (:mod:`jaxcogen.fitting._transforms`:
-logs of positive quantities, masses relative to :math:`T_{\rm RH}`, free angles for phases).
-Every start is optimised in one vmapped, jitted loop (:mod:`jaxcogen.fitting._optimize`) with inner
-solves at ``fit_solve_options`` (default rtol 1e-6); each start's best point is then re-solved
-with :func:`jaxcogen.solve` at ``solve_options`` (default: its defaults) and judged there, so the
-reported numbers are exactly what ``jaxcogen.solve(result.model)`` gives.
+with :math:`\ell_k=\ln` for positive-definite observables and a signed logarithm for those that
+may be negative (:mod:`jaxcogen.fitting._loss`: log space, sign respected, smooth across zero),
+one-sided limits :math:`q_l\le q_l^{\max}` the model declares (the cogenesis model's
+:math:`m_\nu\le m_\nu^{\max}`), and unconstrained coordinates :math:`\theta` that map onto the
+model's validity box (:mod:`jaxcogen.fitting._transforms`: logs of positive quantities, coupled
+constraints as ratios such as :math:`M_i/T_{\rm RH}>r` or :math:`\Gamma/m_B\le0.1`, free angles
+for phases). One path serves every model (:class:`~jaxcogen._interface.AbstractModel`): the
+problem (:mod:`jaxcogen.fitting._problem`), the loss, the transforms and the vmapped, jitted
+optimiser loop (:mod:`jaxcogen.fitting._optimize`) read the model only through its interface.
+Inner solves run at the model's ``fit_solve_defaults`` updated by ``fit_solve_options``; each
+start's best point is then rebuilt through the model's constructor (validated), solved with
+``solve_options`` and judged there, so the reported numbers are those of a plain solve of
+``result.model`` with the same options.
 
 Example::
 
     import jaxcogen
-    from jaxcogen.fitting._fit import fit
 
     model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
-    result = fit(model, free=["lambda2.abs", "y2.arg", "m_chi"], n_starts=8, min_mass_ratio=20)
+    result = jaxcogen.fit(model, free=["lambda2.abs", "y2.arg", "m_chi"], min_mass_ratio=20)
     print(result.verdict)
     result.model            # the best fit, a validated CogenesisModel
 """
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxcogen.fitting._gradients import OBSERVABLES, check_observable_name
+from jaxcogen._interface import AbstractModel, model_type_of
 from jaxcogen.fitting._loss import (
     DEFAULT_SOFTNESS,
-    NEUTRINO_PENALTY_ONSET,
-    NEUTRINO_PENALTY_WEIGHT,
-    SIGNED_OBSERVABLES,
+    LIMIT_PENALTY_ONSET,
     goal_loss,
+    target_terms,
+    upper_limit_penalty,
 )
 from jaxcogen.fitting._optimize import OptimizerConfig, best_start, optimize
-from jaxcogen.fitting._problem import SLOT, FitProblem
+from jaxcogen.fitting._problem import FitProblem, fit_observables
 from jaxcogen.fitting._result import (
     DEFAULT_ADAM_LEARNING_RATE,
     DEFAULT_STEPS,
@@ -59,35 +61,17 @@ from jaxcogen.fitting._transforms import (
     theta_to_natural,
 )
 from jaxcogen.model._cogenesis import CogenesisModel
-from jaxcogen.model._parameters import get_parameter
-from jaxcogen.production._solve import SolveSettings, solve
-from jaxcogen.production._validity import EFTValidityWarning
 
-#: Default targets: the observed baryon asymmetry and cold-dark-matter density (today's relic,
-#: see :data:`TARGET_ALIASES`).
+#: The cogenesis model's default targets: the observed baryon asymmetry and cold-dark-matter
+#: density (today's relic). Every model declares its own (``default_targets``).
 DEFAULT_TARGETS: dict[str, float] = dict(CogenesisModel.default_targets)
 
-#: A fit target ``Omega_chi_h2`` means the relic *today* (``Solution.Omega_chi_h2``, after the
-#: dark sink). The loss aims at ``Omega_chi_h2_asymmetric`` (the production stage alone: cheap and
-#: differentiable in every step) and the best point is then checked with the full chain
-#: (``Omega_chi_h2`` in the result): the fit fails if a symmetric remnant moves today's value off
-#: the target. (The late stage inside the loss is the next step: it needs the adaptive late
-#: stage to be fast under ``vmap``; docs/late_universe.md.)
-TARGET_ALIASES: dict[str, str] = {"Omega_chi_h2": "Omega_chi_h2_asymmetric"}
-
-#: Default free parameters: one modulus and one phase for ΔY_B, m_χ for Ω_χh².
+#: The cogenesis model's default free parameters: one modulus and one phase for ΔY_B, m_χ for
+#: Ω_χh². Every model declares its own (``default_free``).
 DEFAULT_FREE: tuple[str, ...] = CogenesisModel.default_free
 
-#: Solver options of the solves inside the loss (the final check uses ``solve_options``).
-#: Tsit5 (not ``"auto"``): compiling the reverse-mode Kvaerno5 branch as well takes minutes on a CPU;
-#: pass ``fit_solve_options={"solver": "auto", ...}`` for stiff (strong-washout) regions, where Tsit5
-#: fails and such a point counts as a failed solve (infinite loss).
-FIT_SOLVE_OPTIONS: dict[str, float | int | str] = {
-    "rtol": 1e-6,
-    "atol": 1e-10,
-    "n_save": 2,
-    "solver": "Tsit5",
-}
+#: Inner-solve grid size: the loss needs only the final values.
+FIT_N_SAVE: int = 2
 
 ProgressCallback = Callable[[int, np.ndarray, np.ndarray], None]
 
@@ -95,87 +79,114 @@ ProgressCallback = Callable[[int, np.ndarray, np.ndarray], None]
 # ---- input checks --------------------------------------------------------------------------------
 
 
-def _check_targets(targets: Mapping[str, float] | None) -> dict[str, float]:
-    targets = dict(DEFAULT_TARGETS if targets is None else targets)
+def _check_targets(
+    model: AbstractModel, targets: Mapping[str, float] | None
+) -> tuple[dict[str, float], dict[str, str]]:
+    """``({loss observable: value}, {loss observable: target name})`` for the targets reached
+    through a proxy (:attr:`~jaxcogen._interface.AbstractModel.fit_proxies`)."""
+    targets = dict(model.default_targets if targets is None else targets)
     if not targets:
-        raise ValueError("no targets given")
-    out = {}
+        raise ValueError("targets: give at least one {observable: value}")
+    usable = fit_observables(model)
+    out, proxied = {}, {}
     for name, value in targets.items():
-        name = TARGET_ALIASES.get(name, name)
-        check_observable_name(name)
-        value = float(value)
+        model.check_observable_name(name, role="target")
+        used = name
+        if name in model.fit_proxies:
+            used = model.fit_proxies[name].observable
+            proxied[used] = name
+        if used not in usable:
+            raise ValueError(
+                f"target {name!r}: not computed inside a fit of the {model.name} model; "
+                f"allowed: {sorted(set(usable) | set(model.fit_proxies))}"
+            )
+        if used in out:
+            raise ValueError(f"target {name!r}: {used} is a target twice")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"targets[{name!r}]={value!r}: must be a number") from None
         if not (math.isfinite(value) and value != 0.0):
-            raise ValueError(f"target {name}={value!r}: must be finite and non-zero")
-        out[name] = value
-    return out
+            raise ValueError(f"targets[{name!r}]={value!r}: must be a finite, non-zero number")
+        if value < 0 and not model.observables[used].signed:
+            raise ValueError(f"targets[{name!r}]={value!r}: this observable is positive")
+        out[used] = value
+    return out, proxied
 
 
-def _check_weights(weights: Mapping[str, float] | None, targets: Mapping[str, float]):
-    weights = dict(weights or {})
-    unknown = set(weights) - set(targets)
-    if unknown:
-        raise ValueError(f"weights for observables that are not targets: {sorted(unknown)}")
-    out = {k: float(weights.get(k, 1.0)) for k in targets}
-    for k, w in out.items():
+def _check_weights(
+    model: AbstractModel, weights: Mapping[str, float] | None, targets: Mapping[str, float]
+) -> dict[str, float]:
+    out = {name: 1.0 for name in targets}
+    for name, w in dict(weights or {}).items():
+        used = model.fit_proxies[name].observable if name in model.fit_proxies else name
+        if used not in targets:
+            raise ValueError(f"weights[{name!r}]: not a target ({', '.join(targets)})")
+        try:
+            w = float(w)
+        except (TypeError, ValueError):
+            raise ValueError(f"weights[{name!r}]={w!r}: must be a number") from None
         if not (math.isfinite(w) and w > 0):
-            raise ValueError(f"weight of {k} = {w!r}: must be finite and > 0")
+            raise ValueError(f"weights[{name!r}]={w!r}: must be finite and > 0")
+        out[used] = w
     return out
 
 
-def _check_counts(n_starts: int, steps: int, tolerance: float, m_nu_max: float | None) -> None:
-    if not (isinstance(n_starts, int) and n_starts >= 1):
-        raise ValueError(f"n_starts={n_starts!r}: must be an integer >= 1")
-    if not (isinstance(steps, int) and steps >= 1):
-        raise ValueError(f"steps={steps!r}: must be an integer >= 1")
-    if not 0 < tolerance < 1:
+def _check_counts(n_starts, steps, chunk_steps, tolerance) -> None:
+    for name, value in (("n_starts", n_starts), ("steps", steps), ("chunk_steps", chunk_steps)):
+        if isinstance(value, bool) or not (isinstance(value, int) and value >= 1):
+            raise ValueError(f"{name}={value!r}: must be an integer >= 1")
+    if not (isinstance(tolerance, (int, float)) and 0 < tolerance < 1):
         raise ValueError(f"tolerance={tolerance!r}: must lie in (0, 1)")
-    if m_nu_max is not None and not m_nu_max > 0:
-        raise ValueError(f"m_nu_max={m_nu_max!r} GeV: must be > 0 (or None to switch it off)")
 
 
-# ---- the model of a fitted point -----------------------------------------------------------------
+def _check_limits(
+    model: AbstractModel, given: Mapping[str, float | None]
+) -> dict[str, float | None]:
+    """The bound of every limit the model declares (``None``: off); limits the model does not
+    declare do not apply to it."""
+    out = {}
+    for key in model.fit_limits:
+        value = given.get(key)
+        if value is not None and not (isinstance(value, (int, float)) and 0 < value < math.inf):
+            raise ValueError(
+                f"{key}={value!r}: must be a finite number > 0 (or None to switch it off)"
+            )
+        out[key] = None if value is None else float(value)
+    return out
 
 
-def concrete_model(model: CogenesisModel) -> CogenesisModel:
-    """Rebuild ``model`` from Python numbers, so that the constructor validates it."""
-    fields = {}
-    for name in ("M1", "M2", "m_chi", "m_phi", "kappa", "T_RH"):
-        fields[name] = float(getattr(model, name))
-    for name in ("y1", "y2", "lambda1", "lambda2"):
-        fields[name] = complex(getattr(model, name))
-    return CogenesisModel(
-        **fields, conventions=model.conventions, eft_hierarchy=model.eft_hierarchy
+# ---- judging a point -----------------------------------------------------------------------------
+
+
+@eqx.filter_jit
+def _solve_point(model: AbstractModel, settings) -> dict:
+    return model.solve_point(settings)
+
+
+def _final_loss(values, targets, weights, signed, limit_values, limits, softness) -> float:
+    """The loss of :mod:`jaxcogen.fitting._loss` at the final solve (same functions as inside)."""
+    names = list(targets)
+    terms = target_terms(
+        jnp.asarray([values[k] for k in names]),
+        jnp.asarray([targets[k] for k in names]),
+        jnp.asarray([weights[k] for k in names]),
+        tuple(signed[k] for k in names),
+        softness,
     )
-
-
-def _final_loss(
-    values: Mapping[str, float],
-    targets: Mapping[str, float],
-    weights: Mapping[str, float],
-    m_nu: float,
-    m_nu_max: float | None,
-    softness: float,
-) -> float:
-    """The loss of :mod:`jaxcogen.fitting._loss` in NumPy, at the final solve."""
-    total = 0.0
-    for name, t in targets.items():
-        r = values[name] / t
-        if name in SIGNED_OBSERVABLES:
-            ell = math.asinh(r / (2 * softness)) - math.asinh(1 / (2 * softness))
-        else:
-            ell = math.log(max(r, 1e-300))
-        total += weights[name] * ell**2
-    if m_nu_max is not None:
-        excess = math.log(max(m_nu, 1e-300) / m_nu_max) + NEUTRINO_PENALTY_ONSET
-        total += NEUTRINO_PENALTY_WEIGHT * max(excess, 0.0) ** 2
+    total = float(jnp.sum(terms))
+    for key, bound in limits.items():
+        if bound is not None:
+            total += float(upper_limit_penalty(jnp.asarray(limit_values[key]), jnp.asarray(bound)))
     return total
 
 
-def _judge(values, targets, tolerance, m_nu, m_nu_max, status) -> bool:
+def _judge(values, targets, tolerance, limit_values, limits, status) -> bool:
     if status != 0:
         return False
-    if m_nu_max is not None and m_nu > m_nu_max * (1 + 1e-12):
-        return False
+    for key, bound in limits.items():
+        if bound is not None and not limit_values[key] <= bound * (1 + 1e-12):
+            return False
     return all(abs(values[k] / t - 1.0) <= tolerance for k, t in targets.items())
 
 
@@ -183,41 +194,50 @@ def _judge(values, targets, tolerance, m_nu, m_nu_max, status) -> bool:
 
 
 def active_limits(
+    model: AbstractModel,
     parameters: Sequence[FreeParameter],
     theta: np.ndarray,
-    m_nu: float,
-    m_nu_max: float | None,
+    limit_values: Mapping[str, float],
+    limits: Mapping[str, float | None],
 ) -> tuple[str, ...]:
-    """The bounds a point (full θ) sits on (within 1 % in log coordinates, 0.01 in linear ones)."""
+    """The bounds a point (θ of the free parameters) sits on: within 0.01 of an end in its natural
+    coordinate (1 % in log coordinates), or within the onset of a limit penalty."""
     out = []
-    for p in parameters:
-        u = float(theta_to_natural(p, theta[SLOT[p.name]]))
+    for k, p in enumerate(parameters):
+        u = float(theta_to_natural(p, theta[k]))
         for end, label in ((p.lower, "lower"), (p.upper, "upper")):
             if math.isfinite(end) and abs(u - end) < 1e-2:
-                shown = math.exp(end) if p.coordinate != "linear" else end
-                unit = " x T_RH" if p.coordinate == "log_ratio" else ""
+                shown = end if p.coordinate in ("linear", "angle") else math.exp(end)
+                unit = f" x {p.reference}" if p.coordinate == "log_ratio" else ""
                 out.append(f"{p.name} at its {label} bound {shown:.6g}{unit}")
-    if m_nu_max is not None and m_nu >= m_nu_max * (1 - 2 * NEUTRINO_PENALTY_ONSET):
-        out.append(f"m_nu at its bound {m_nu_max * 1e9:.4g} eV")
+    for key, bound in limits.items():
+        if bound is not None and limit_values[key] >= bound * (1 - 2 * LIMIT_PENALTY_ONSET):
+            limit = model.fit_limits[key]
+            out.append(
+                f"{limit.quantity} at its bound {bound * limit.shown_factor:.4g} {limit.shown_unit}"
+            )
     return tuple(out)
 
 
-def _verdict(success, n_success, n_starts, tolerance, values, targets, m_nu, m_nu_max, limits):
-    m_nu_text = f"m_nu = {m_nu * 1e9:.4g} eV" + (
-        f" (bound {m_nu_max * 1e9:.4g} eV)" if m_nu_max is not None else ""
-    )
-    return verdict_text(
-        success, n_success, n_starts, tolerance, values, targets, limits, extra=m_nu_text
-    )
+def _limits_text(model: AbstractModel, limit_values, limits) -> str:
+    """``"m_nu = 0.05 eV (bound 0.1 eV)"`` for every limit the model declares."""
+    parts = []
+    for key, limit in model.fit_limits.items():
+        f, unit = limit.shown_factor, limit.shown_unit
+        text = f"{limit.quantity} = {limit_values[key] * f:.4g} {unit}"
+        if limits[key] is not None:
+            text += f" (bound {limits[key] * f:.4g} {unit})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 # ---- the fit -------------------------------------------------------------------------------------
 
 
 def fit(
-    model: CogenesisModel,
+    model: AbstractModel,
     targets: Mapping[str, float] | None = None,
-    free: Sequence[str] = DEFAULT_FREE,
+    free: Sequence[str] | None = None,
     *,
     optimizer: str = "lbfgs",
     n_starts: int = 8,
@@ -237,92 +257,74 @@ def fit(
     chunk_steps: int = 10,
     progress: ProgressCallback | None = None,
 ) -> FitResult:
-    r"""Fit the ``free`` parameters of ``model`` so that the observables hit ``targets``.
+    r"""Fit the ``free`` parameters of ``model`` so that its observables hit ``targets``.
 
-    ``model`` may also be a validation model (:class:`~jaxcogen.models.leptogenesis.LeptogenesisModel`,
-    :class:`~jaxcogen.models.freeze_out.FreezeOutModel`,
-    :class:`~jaxcogen.models.freeze_in_decay.FreezeInDecayModel`): the same multi-start optax
-    loop then fits that family's parameters to its observables
-    (:func:`jaxcogen.fitting._family.fit_family`; default targets ``Y_B`` = 8.7e-11 by ``epsilon_1``,
-    or ``Omega_h2`` = 0.12 by ``sigma_v`` or by ``Gamma``; ``m_nu_max`` does not apply).
+    ``model`` is any :class:`~jaxcogen._interface.AbstractModel`: the
+    :class:`~jaxcogen.CogenesisModel` or a validation model
+    (:class:`~jaxcogen.models.LeptogenesisModel`, :class:`~jaxcogen.models.FreezeOutModel`,
+    :class:`~jaxcogen.models.FreezeInDecayModel`); the same code fits each, reading the model's
+    parameters, validity box, observables and defaults from its declarations.
 
     Args:
         model: the starting point; its other parameters stay fixed.
-        targets: ``{observable: value}`` (default :data:`DEFAULT_TARGETS`: :math:`\Delta Y_B=8.7\times
-            10^{-11}`, :math:`\Omega_\chi h^2=0.12`); any of
-            :data:`~jaxcogen.fitting._gradients.OBSERVABLES`, signs respected.
-        free: parameter names (:mod:`jaxcogen.model._parameters`; complex couplings by part, e.g.
-            ``"y2.abs"``, ``"y2.arg"``).
-        optimizer: ``"lbfgs"`` (default; fastest and most reliable here: README, "Fitting", and benchmarks/gradients.py) or
-            ``"adam"``.
+        targets: ``{observable: value}`` (default: the model's ``default_targets``; cogenesis
+            :data:`DEFAULT_TARGETS`: :math:`\Delta Y_B=8.7\times10^{-11}`,
+            :math:`\Omega_\chi h^2=0.12`; leptogenesis ``Y_B`` = 8.7e-11; freeze-out and
+            freeze-in ``Omega_h2`` = 0.12). Signs respected. A target the model reaches through
+            a proxy (cogenesis: ``Omega_chi_h2``, today's relic, through
+            ``Omega_chi_h2_asymmetric``) is checked on its own observable at the end.
+        free: parameter names (:meth:`~jaxcogen._interface.AbstractModel.fit_coordinates`;
+            complex couplings by part, e.g. ``"y2.abs"``, ``"y2.arg"``; default: the model's
+            ``default_free``, cogenesis :data:`DEFAULT_FREE`).
+        optimizer: ``"lbfgs"`` (default; fastest and most reliable here: README, "Fitting",
+            and benchmarks/gradients.py) or ``"adam"``.
         n_starts: number of starts, run together under ``vmap``.
         seed: seed of the random starts.
         steps: optimiser steps per start (default 60 for L-BFGS, 300 for Adam), rounded up to a
             multiple of ``chunk_steps``; the fit stops early when every start has converged.
-        bounds: ``{name: (low, high)}`` in physical units, intersected with validity and
-            perturbativity (:mod:`jaxcogen.fitting._transforms`).
+        bounds: ``{name: (low, high)}`` in physical units, intersected with the validity box.
         m_nu_max: bound on :math:`m_\nu=|w|v^2` [GeV] (default :math:`10^{-10}` = 0.1 eV;
-            ``None`` switches it off).
+            ``None`` switches it off); a limit of the cogenesis model, ignored by models that
+            declare no such limit (``fit_limits``).
         min_mass_ratio: keep :math:`M_i/T_{\rm RH}\ge` this (default the model's
-            ``eft_hierarchy``); fixed masses must already satisfy it.
+            ``eft_hierarchy``); fixed masses must already satisfy it. A fit option of the
+            cogenesis model (``fit_options``): ``ValueError`` for a model that does not declare it.
         tolerance: relative tolerance of ``success`` on every target (default 1 %).
         weights: ``{observable: w_k}`` (default 1 each).
         start_domain: ``{name: (low, high)}`` where random starts are drawn (physical units;
-            default: a decade around the model's value, phases over :math:`[-\pi,\pi]`).
+            default: a decade around the model's value on log scales, the value ± its modulus
+            on linear ones, phases over :math:`[-\pi,\pi]`).
         include_model: start 0 is the model itself (else every start is random).
         learning_rate: Adam's initial learning rate (default 0.05).
         softness: :math:`\varepsilon` of the signed logarithm (default 1e-3).
-        fit_solve_options: solver options inside the loss (default :data:`FIT_SOLVE_OPTIONS`;
-            ``adjoint`` must stay ``"recursive"`` or ``"direct"``).
-        solve_options: solver options of the final check (default: :func:`jaxcogen.solve`'s).
+        fit_solve_options: solver options inside the loss, updating the model's
+            ``fit_solve_defaults`` (cogenesis: Tsit5, rtol 1e-6, atol 1e-10; validation models:
+            rtol 1e-6); ``adjoint`` must stay ``"recursive"`` or ``"direct"``.
+        solve_options: solver options of the final check (default: the model's defaults).
         chunk_steps: steps per compiled call (progress is reported between calls).
         progress: called after every chunk with ``(steps_done, best_losses, done)`` (arrays over
             starts).
 
     Returns:
-        A :class:`FitResult`. Bad input raises ``ValueError``; an unreachable target is not an
-        error: ``success`` is False and ``verdict`` says how close the best point came.
+        A :class:`FitResult`. Bad input raises ``ValueError`` (``TypeError`` for a non-model);
+        an unreachable target is not an error: ``success`` is False and ``verdict`` says how
+        close the best point came.
     """
-    if not isinstance(model, CogenesisModel):
-        # a validation model (jaxcogen.models._families): same optimiser loop, the family's parameters
-        if min_mass_ratio is not None:
-            raise ValueError("min_mass_ratio: only for a CogenesisModel")
-        from jaxcogen.fitting._family import fit_family
-
-        return fit_family(
-            model,
-            targets,
-            None if free is DEFAULT_FREE else free,
-            optimizer=optimizer,
-            n_starts=n_starts,
-            seed=seed,
-            steps=steps,
-            bounds=bounds,
-            tolerance=tolerance,
-            weights=weights,
-            start_domain=start_domain,
-            include_model=include_model,
-            learning_rate=learning_rate,
-            softness=softness,
-            fit_solve_options=fit_solve_options,
-            solve_options=solve_options,
-            chunk_steps=chunk_steps,
-            progress=progress,
-        )
     wall_start = time.perf_counter()
-    targets = _check_targets(targets)
-    weights = _check_weights(weights, targets)
+    model_type_of(model)
+    targets, proxied = _check_targets(model, targets)
+    weights = _check_weights(model, weights, targets)
     steps = DEFAULT_STEPS.get(optimizer, 60) if steps is None else steps
-    _check_counts(n_starts, steps, tolerance, m_nu_max)
-    if not (isinstance(chunk_steps, int) and chunk_steps >= 1):
-        raise ValueError(f"chunk_steps={chunk_steps!r}: must be an integer >= 1")
-    parameters = free_parameters(model, free, bounds, min_mass_ratio)
-    inner_options = dict(FIT_SOLVE_OPTIONS if fit_solve_options is None else fit_solve_options)
-    if inner_options.get("adjoint", "recursive") == "forward":
+    _check_counts(n_starts, steps, chunk_steps, tolerance)
+    limits = _check_limits(model, {"m_nu_max": m_nu_max})
+    free = model.default_free if free is None else free
+    parameters = free_parameters(model, free, bounds, {"min_mass_ratio": min_mass_ratio})
+    inner_options = {**model.fit_solve_defaults, **dict(fit_solve_options or {})}
+    if inner_options.get("adjoint") == "forward":
         raise ValueError("fit_solve_options: adjoint='forward' cannot be reverse-differentiated")
-    settings = SolveSettings.create(**inner_options)
+    settings = model.solve_settings(inner_options, n_save=FIT_N_SAVE)
     final_options = dict(solve_options or {})
-    SolveSettings.create(**final_options)  # validate before the expensive part
+    model.solve_settings(final_options)  # validate before the expensive part
     n_chunks = -(-steps // chunk_steps)
     config = OptimizerConfig(
         name=optimizer,
@@ -330,17 +332,22 @@ def fit(
         decay_steps=n_chunks * chunk_steps,
     )
     config.build()  # validates the name
-    problem = FitProblem.create(model, parameters, targets, weights, m_nu_max, settings, softness)
-    thetas = FitProblem.embed(
-        parameters, initial_thetas(model, parameters, n_starts, seed, include_model, start_domain)
-    )
+    problem = FitProblem.create(model, parameters, targets, weights, limits, settings, softness)
+    thetas = initial_thetas(model, parameters, n_starts, seed, include_model, start_domain)
 
     goal = jnp.asarray(goal_loss(tolerance, min(weights.values())))
     states, loss_histories = optimize(
-        problem, config, jnp.asarray(thetas), goal, n_chunks, chunk_steps, progress
+        problem,
+        config,
+        jnp.asarray(problem.embed(parameters, thetas)),
+        goal,
+        n_chunks,
+        chunk_steps,
+        progress,
     )
 
-    best_thetas = np.asarray(states.best_theta)
+    columns = [problem.names.index(p.name) for p in parameters]
+    best_thetas = np.asarray(states.best_theta)[:, columns]
     never_finite = ~np.isfinite(np.asarray(states.best_loss))
     best_thetas = np.where(never_finite[:, None], thetas, best_thetas)
     return _finish(
@@ -352,8 +359,9 @@ def fit(
         never_finite=never_finite,
         loss_histories=loss_histories,
         targets=targets,
+        proxied=proxied,
         weights=weights,
-        m_nu_max=m_nu_max,
+        limits=limits,
         tolerance=tolerance,
         softness=softness,
         final_options=final_options,
@@ -364,41 +372,50 @@ def fit(
 
 def _finish(
     *,
-    problem,
-    model,
+    problem: FitProblem,
+    model: AbstractModel,
     parameters,
     thetas,
     done,
     never_finite,
     loss_histories,
     targets,
+    proxied,
     weights,
-    m_nu_max,
+    limits,
     tolerance,
     softness,
     final_options,
     optimizer,
     wall_start,
 ) -> FitResult:
-    """Re-solve every start's best point with :func:`jaxcogen.solve`, judge it, pick the best."""
+    """Rebuild every start's best point through the model's constructor, solve it with
+    ``final_options``, judge it, pick the best; check proxied targets on their own observable."""
     n_starts = thetas.shape[0]
-    models, summaries, losses, success, status, status_codes = [], [], [], [], [], []
+    settings = model.solve_settings(final_options)
+    usable = set(fit_observables(model))
+    signed = {k: o.signed for k, o in model.observables.items()}
+    models, summaries, losses, success, status, codes = [], [], [], [], [], []
     for s in range(n_starts):
-        point = concrete_model(jax.device_get(problem.model(jnp.asarray(thetas[s]))))
-        with (
-            warnings.catch_warnings()
-        ):  # EFT validity is the user's choice of region, not a fit error
-            warnings.simplefilter("ignore", EFTValidityWarning)
-            solution = solve(point, **final_options)
-        values = {k: float(getattr(solution, k)) for k in OBSERVABLES}
-        m_nu = float(point.m_nu)
-        loss = _final_loss(values, targets, weights, m_nu, m_nu_max, softness)
-        code = int(solution.status)
-        status_codes.append(code)
+        full = problem.embed(parameters, thetas[s])
+        point = jax.device_get(problem.model(jnp.asarray(full))).concrete()
+        out = _solve_point(point, settings)
+        code = int(out["status"])
+        values = {
+            k: float(out[k])
+            for k in model.observables
+            if k in usable or math.isfinite(float(out[k]))
+        }
+        limit_values = {
+            key: float(np.asarray(getattr(point, limit.quantity)))
+            for key, limit in model.fit_limits.items()
+        }
+        loss = _final_loss(values, targets, weights, signed, limit_values, limits, softness)
+        codes.append(code)
         models.append(point)
-        summaries.append((values, m_nu))
-        losses.append(loss if math.isfinite(loss) else math.inf)
-        success.append(_judge(values, targets, tolerance, m_nu, m_nu_max, code))
+        summaries.append((values, limit_values))
+        losses.append(loss if code == 0 and math.isfinite(loss) else math.inf)
+        success.append(_judge(values, targets, tolerance, limit_values, limits, code))
         if code != 0 or never_finite[s]:
             status.append(solve_failure_text(code))
         else:
@@ -407,39 +424,32 @@ def _finish(
     losses_arr = np.asarray(losses)
     success_arr = np.asarray(success, dtype=bool)
     best = best_start(losses_arr, success_arr)
-    values, m_nu = summaries[best]
-    late_note = ""
-    if "Omega_chi_h2_asymmetric" in targets and int(status_codes[best]) == 0:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", EFTValidityWarning)
-            today = solve(models[best], **{**final_options, "late_universe": True})
-        values = {
-            **values,
-            "Omega_chi_h2": float(today.Omega_chi_h2),
-            "asymmetric_fraction": float(today.asymmetric_fraction),
-        }
-        target = targets["Omega_chi_h2_asymmetric"]
-        if success_arr[best] and not abs(values["Omega_chi_h2"] / target - 1.0) <= tolerance:
-            success_arr[best] = False
-            late_note = (
-                f" But today's relic (late-universe stage) is Omega_chi_h2 = "
-                f"{values['Omega_chi_h2']:.4g}: the dark sink leaves a symmetric remnant "
-                f"(asymmetric fraction {values['asymmetric_fraction']:.3g}); raise kappa or free it."
-            )
-    limits = active_limits(parameters, thetas[best], m_nu, m_nu_max)
+    values, limit_values = summaries[best]
+    proxy_note = ""
+    if proxied and codes[best] == 0:
+        check_options = dict(final_options)
+        for name in proxied.values():
+            check_options.update(model.fit_proxies[name].check_options)
+        check = _solve_point(models[best], model.solve_settings(check_options))
+        values = {**values, **{k: float(check[k]) for k in model.observables if k not in values}}
+        for used, name in proxied.items():
+            target = targets[used]
+            if success_arr[best] and not abs(values[name] / target - 1.0) <= tolerance:
+                success_arr[best] = False
+                proxy_note += " But " + model.fit_proxies[name].miss_note.format(**values) + "."
+    limits_hit = active_limits(model, parameters, thetas[best], limit_values, limits)
     verdict = (
-        _verdict(
+        verdict_text(
             bool(success_arr[best]),
             int(success_arr.sum()),
             n_starts,
             tolerance,
             values,
             targets,
-            m_nu,
-            m_nu_max,
-            limits,
+            limits_hit,
+            extra=_limits_text(model, limit_values, limits),
         )
-        + late_note
+        + proxy_note
     )
     if never_finite.all():
         verdict = (
@@ -447,9 +457,13 @@ def _finish(
             f"(status {status[best]}); try other starts, bounds or solver options."
         )
     start_parameters = {
-        p.name: np.array([float(np.asarray(get_parameter(m, p.name))) for m in models])
+        p.name: np.array([float(np.asarray(m.get_parameter(p.name))) for m in models])
         for p in parameters
     }
+    m_nu = next(
+        (v for key, v in limit_values.items() if model.fit_limits[key].quantity == "m_nu"),
+        math.nan,
+    )
     return FitResult(
         model=models[best],
         parameters={name: float(v[best]) for name, v in start_parameters.items()},
@@ -466,7 +480,7 @@ def _finish(
         start_status=tuple(status),
         start_parameters=start_parameters,
         loss_histories=loss_histories,
-        active_limits=limits,
+        active_limits=limits_hit,
         optimizer=optimizer,
         n_steps=int(loss_histories.shape[1]),
         wall_time_s=time.perf_counter() - wall_start,

@@ -1,10 +1,12 @@
-r"""The fit loss: squared logarithms of observable/target ratios plus a neutrino-mass penalty.
+r"""The fit loss: squared logarithms of observable/target ratios plus one-sided limit penalties.
 
-For targets :math:`t_k` of observables :math:`O_k` (weights :math:`w_k`, default 1),
+For targets :math:`t_k` of observables :math:`O_k` (weights :math:`w_k`, default 1) and the
+limits :math:`q_l\le q_l^{\max}` a model declares (:attr:`~jaxcogen._interface.AbstractModel.fit_limits`;
+the cogenesis model's light-neutrino mass :math:`m_\nu\le m_\nu^{\max}`),
 
 .. math::
     \mathcal L=\sum_kw_k\,\ell_k\!\Big(\frac{O_k}{t_k}\Big)^2
-    +\mu\,\Big[\max\!\Big(0,\ \ln\frac{m_\nu}{m_\nu^{\max}}+\delta\Big)\Big]^2,
+    +\mu\sum_l\Big[\max\!\Big(0,\ \ln\frac{q_l}{q_l^{\max}}+\delta\Big)\Big]^2,
 
 with, for the positive-definite observables (:math:`\Sigma Y_\chi`, :math:`\Omega_\chi h^2`,
 :math:`\xi`, ...), the plain :math:`\ell(r)=\ln r`, and for the *signed* ones
@@ -25,11 +27,10 @@ sign of :math:`\Delta Y_B` by rotating a phase (:math:`\Delta Y_B\propto J_w,J_d
 (A positive-definite observable is *not* softened: a softened log would leave a plateau at
 :math:`0<r\ll\varepsilon` where an overshooting step gets stuck.)
 
-The neutrino-mass term is a one-sided quadratic penalty (continuously differentiable) that
-switches on a fraction :math:`\delta=10^{-3}` below the bound; with :math:`\mu=10^4` a target
-pulling with log-gradient :math:`g` can push :math:`m_\nu` past the onset by only
-:math:`g/2\mu`, so at a converged fit :math:`m_\nu\le m_\nu^{\max}` (checked, not assumed: the
-fit's ``success`` requires it).
+A limit term is a one-sided quadratic penalty (continuously differentiable) that switches on a
+fraction :math:`\delta=10^{-3}` below the bound; with :math:`\mu=10^4` a target pulling with
+log-gradient :math:`g` can push :math:`q` past the onset by only :math:`g/2\mu`, so at a
+converged fit :math:`q\le q^{\max}` (checked, not assumed: the fit's ``success`` requires it).
 """
 
 import jax.numpy as jnp
@@ -38,12 +39,9 @@ from jaxtyping import Array, Float
 #: Default softness ε of the signed logarithm (in units of the target).
 DEFAULT_SOFTNESS: float = 1e-3
 
-#: Observables that can take either sign (signed logarithm); the others are positive-definite.
-SIGNED_OBSERVABLES: tuple[str, ...] = ("DeltaY_B", "DeltaY_L", "DeltaY_chi")
-
-#: Weight μ and onset δ of the neutrino-mass penalty.
-NEUTRINO_PENALTY_WEIGHT: float = 1e4
-NEUTRINO_PENALTY_ONSET: float = 1e-3
+#: Weight μ and onset δ of a limit penalty.
+LIMIT_PENALTY_WEIGHT: float = 1e4
+LIMIT_PENALTY_ONSET: float = 1e-3
 
 
 def signed_log(
@@ -75,14 +73,14 @@ def target_terms(
     return weights * logs**2
 
 
-def neutrino_mass_penalty(
-    m_nu: Float[Array, ""],
-    m_nu_max: Float[Array, ""],
-    weight: float = NEUTRINO_PENALTY_WEIGHT,
-    onset: float = NEUTRINO_PENALTY_ONSET,
-) -> Float[Array, ""]:
-    r""":math:`\mu\,[\max(0,\ln(m_\nu/m_\nu^{\max})+\delta)]^2`; zero when ``m_nu_max`` is infinite."""
-    excess = jnp.log(jnp.maximum(m_nu, 1e-300)) - jnp.log(m_nu_max) + onset
+def upper_limit_penalty(
+    q: Float[Array, "..."],
+    q_max: Float[Array, "..."],
+    weight: float = LIMIT_PENALTY_WEIGHT,
+    onset: float = LIMIT_PENALTY_ONSET,
+) -> Float[Array, "..."]:
+    r""":math:`\mu\,[\max(0,\ln(q/q^{\max})+\delta)]^2`; zero where ``q_max`` is infinite."""
+    excess = jnp.log(jnp.maximum(q, 1e-300)) - jnp.log(q_max) + onset
     return weight * jnp.maximum(excess, 0.0) ** 2
 
 

@@ -194,8 +194,7 @@ def optimize(
 ) -> tuple[StartState, np.ndarray]:
     """Run every start for up to ``n_chunks * chunk_steps`` steps, stopping early when all are done.
 
-    ``problem`` is anything with a jittable ``loss(theta)`` (a :class:`FitProblem`, or a
-    :class:`~jaxcogen.fitting._family.FamilyFitProblem`). ``progress`` is called after each chunk with
+    ``problem`` is anything with a jittable ``loss(theta)`` (a :class:`FitProblem`). ``progress`` is called after each chunk with
     ``(steps_done, best_losses, done)``. Returns the final states and the ``[start, step]`` losses.
     """
     states = init_states(problem, config, jnp.asarray(thetas))

@@ -1,15 +1,23 @@
-r"""One fit problem as a traceable object: :math:`\theta\mapsto` model :math:`\mapsto` observables :math:`\mapsto\mathcal L`.
+r"""One fit problem of any model as a traceable object: :math:`\theta\mapsto` model :math:`\mapsto` observables :math:`\mapsto\mathcal L`.
 
-:class:`FitProblem` holds *every* continuous parameter (the 14 of
-:data:`~jaxcogen.fitting._gradients.CONTINUOUS_PARAMETERS`) with a ``free`` mask, and *every* fittable
-observable with a weight (0: not a target). Which parameters are free, their bounds, the targets
-and the base model are therefore all arrays: one compiled optimiser serves every fit with the same
-number of starts and optimiser settings — a new choice of free parameters or targets does not
-recompile. A fixed parameter keeps the base model's value bit for bit (``jnp.where`` on the
-physical value), and its gradient is exactly zero, so neither Adam nor L-BFGS ever moves it.
+:class:`FitProblem` holds *every* fittable parameter of the model
+(:meth:`~jaxcogen._interface.AbstractModel.fit_coordinates`: the 14 continuous parameters of the
+cogenesis model, complex couplings in polar form; the ranged parameters of a validation model)
+with a ``free`` mask, *every* observable the loss can use with a weight (0: not a target), and
+every limit the model declares with its bound (``inf``: off). Which parameters are free, their
+intervals, the targets and the base model are therefore all arrays: one compiled optimiser serves
+every fit of a model class with the same number of starts and optimiser settings — a new choice
+of free parameters or targets does not recompile. A fixed parameter keeps the base model's value
+bit for bit (``jnp.where`` on the physical value), and its gradient is exactly zero, so neither
+Adam nor L-BFGS ever moves it.
+
+The map :math:`\theta\to u` is the bounded transform of :mod:`jaxcogen.fitting._transforms`;
+:math:`u\to p` is :math:`p=e^u` (``"log"``), :math:`p=p_{\rm ref}\,e^u` (``"log_ratio"``, with the
+reference's value at the same :math:`\theta`) or :math:`p=u` (``"linear"``, ``"angle"``).
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -17,29 +25,21 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
-from jaxcogen.fitting._gradients import CONTINUOUS_PARAMETERS, OBSERVABLES
-from jaxcogen.fitting._loss import (
-    DEFAULT_SOFTNESS,
-    SIGNED_OBSERVABLES,
-    neutrino_mass_penalty,
-    target_terms,
-)
-from jaxcogen.fitting._transforms import FreeParameter
-from jaxcogen.model._cogenesis import CogenesisModel
-from jaxcogen.production._solve import Solution, SolveSettings, solve_unjitted
+from jaxcogen._interface import AbstractModel
+from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, target_terms, upper_limit_penalty
+from jaxcogen.fitting._transforms import FreeParameter, fit_coordinates_of
 
-#: Slot of each parameter in θ.
-SLOT: dict[str, int] = {name: j for j, name in enumerate(CONTINUOUS_PARAMETERS)}
 
-_SIGNED = tuple(name in SIGNED_OBSERVABLES for name in OBSERVABLES)
-_COUPLINGS = ("y1", "y2", "lambda1", "lambda2")
+def fit_observables(model: AbstractModel) -> tuple[str, ...]:
+    """The observables a fit's loss can use (the model's ``fit_observables``, default all)."""
+    declared = model.fit_observables
+    return tuple(model.observables) if declared is None else tuple(declared)
 
 
 class FitProblem(eqx.Module):
-    r"""Loss :math:`\mathcal L(\theta)` of a fit (see :mod:`jaxcogen.fitting._loss`), jittable and vmappable.
+    r"""Loss :math:`\mathcal L(\theta)` of a fit (:mod:`jaxcogen.fitting._loss`), jittable and vmappable.
 
-    θ has one slot per :data:`~jaxcogen.fitting._gradients.CONTINUOUS_PARAMETERS` entry; fixed slots
-    are ignored.
+    θ has one slot per name of ``names``; fixed slots are ignored.
 
     Attributes:
         base_model: the model whose fixed parameters the fit keeps.
@@ -47,47 +47,65 @@ class FitProblem(eqx.Module):
         has_lower, has_upper, lower, upper: the intervals of the natural coordinates
             (:mod:`jaxcogen.fitting._transforms`; ``lower``/``upper`` are 0 where open).
         target_values, target_weights: :math:`t_k`, :math:`w_k` for every observable of
-            :data:`~jaxcogen.fitting._gradients.OBSERVABLES` (weight 0: not fitted).
-        m_nu_max: the light-neutrino-mass bound [GeV] (``inf``: off).
-        settings: solver settings of the solves inside the loss.
-        softness: :math:`\varepsilon` of the signed logarithm (static).
+            ``observables`` (weight 0: not fitted).
+        limit_max: :math:`q_l^{\max}` of every limit the model declares (``inf``: off).
+        settings: solver settings of the solves inside the loss (the model's ``solve_settings``).
+        names, kinds, references: the slots (static): parameter name, natural coordinate, and
+            the slot of a ``"log_ratio"`` coordinate's reference (-1 for the others).
+        observables, signed: the observables of the loss and whether each may be negative.
+        limit_quantities: the model attributes the limits bound.
+        softness: :math:`\varepsilon` of the signed logarithm.
     """
 
-    base_model: CogenesisModel
-    free: Bool[Array, " 14"]
-    has_lower: Bool[Array, " 14"]
-    has_upper: Bool[Array, " 14"]
-    lower: Float[Array, " 14"]
-    upper: Float[Array, " 14"]
-    target_values: Float[Array, " 7"]
-    target_weights: Float[Array, " 7"]
-    m_nu_max: Float[Array, ""]
-    settings: SolveSettings
+    base_model: AbstractModel
+    free: Bool[Array, " n"]
+    has_lower: Bool[Array, " n"]
+    has_upper: Bool[Array, " n"]
+    lower: Float[Array, " n"]
+    upper: Float[Array, " n"]
+    target_values: Float[Array, " k"]
+    target_weights: Float[Array, " k"]
+    limit_max: Float[Array, " l"]
+    settings: Any
+    names: tuple[str, ...] = eqx.field(static=True)
+    kinds: tuple[str, ...] = eqx.field(static=True)
+    references: tuple[int, ...] = eqx.field(static=True)
+    observables: tuple[str, ...] = eqx.field(static=True)
+    signed: tuple[bool, ...] = eqx.field(static=True)
+    limit_quantities: tuple[str, ...] = eqx.field(static=True)
     softness: float = eqx.field(static=True)
 
     @classmethod
     def create(
         cls,
-        model: CogenesisModel,
+        model: AbstractModel,
         parameters: Sequence[FreeParameter],
         targets: Mapping[str, float],
         weights: Mapping[str, float],
-        m_nu_max: float | None,
-        settings: SolveSettings,
+        limits: Mapping[str, float | None],
+        settings: Any,
         softness: float = DEFAULT_SOFTNESS,
     ) -> "FitProblem":
-        n = len(CONTINUOUS_PARAMETERS)
+        """The problem of fitting ``parameters`` of ``model`` to ``targets`` (observable names of
+        :func:`fit_observables`) with ``limits`` (``{fit keyword: bound or None}`` for every limit
+        the model declares)."""
+        coordinates = fit_coordinates_of(model)
+        names = tuple(coordinates)
+        slot = {name: j for j, name in enumerate(names)}
+        n = len(names)
         free = np.zeros(n, bool)
         has_lower, has_upper = np.zeros(n, bool), np.zeros(n, bool)
         lower, upper = np.zeros(n), np.zeros(n)
         for p in parameters:
-            j = SLOT[p.name]
+            j = slot[p.name]
             free[j] = True
             has_lower[j], has_upper[j] = np.isfinite(p.lower), np.isfinite(p.upper)
             lower[j] = p.lower if has_lower[j] else 0.0
             upper[j] = p.upper if has_upper[j] else 0.0
-        values = np.array([float(targets.get(o, 1.0)) for o in OBSERVABLES])
-        w = np.array([float(weights[o]) if o in targets else 0.0 for o in OBSERVABLES])
+        observables = fit_observables(model)
+        values = np.array([float(targets.get(o, 1.0)) for o in observables])
+        w = np.array([float(weights[o]) if o in targets else 0.0 for o in observables])
+        limit_max = [limits.get(key) for key in model.fit_limits]
         return cls(
             base_model=model,
             free=jnp.asarray(free),
@@ -97,23 +115,30 @@ class FitProblem(eqx.Module):
             upper=jnp.asarray(upper, jnp.float64),
             target_values=jnp.asarray(values, jnp.float64),
             target_weights=jnp.asarray(w, jnp.float64),
-            m_nu_max=jnp.asarray(np.inf if m_nu_max is None else m_nu_max, jnp.float64),
+            limit_max=jnp.asarray(
+                [np.inf if q is None else q for q in limit_max], jnp.float64
+            ).reshape(len(limit_max)),
             settings=settings,
+            names=names,
+            kinds=tuple(c.kind for c in coordinates.values()),
+            references=tuple(slot.get(c.reference, -1) for c in coordinates.values()),
+            observables=observables,
+            signed=tuple(bool(model.observables[o].signed) for o in observables),
+            limit_quantities=tuple(limit.quantity for limit in model.fit_limits.values()),
             softness=float(softness),
         )
 
-    @staticmethod
-    def embed(parameters: Sequence[FreeParameter], theta_free: np.ndarray) -> np.ndarray:
-        """θ of the free parameters ``[..., n_free]`` → the full θ ``[..., 14]`` (fixed slots 0)."""
+    def embed(self, parameters: Sequence[FreeParameter], theta_free: np.ndarray) -> np.ndarray:
+        """θ of the free parameters ``[..., n_free]`` → the full θ ``[..., n]`` (fixed slots 0)."""
         theta_free = np.asarray(theta_free, dtype=np.float64)
-        full = np.zeros(theta_free.shape[:-1] + (len(CONTINUOUS_PARAMETERS),))
+        full = np.zeros(theta_free.shape[:-1] + (len(self.names),))
         for k, p in enumerate(parameters):
-            full[..., SLOT[p.name]] = theta_free[..., k]
+            full[..., self.names.index(p.name)] = theta_free[..., k]
         return full
 
     # ---- θ → u → model ----------------------------------------------------------------------
 
-    def natural(self, theta: Float[Array, " 14"]) -> Float[Array, " 14"]:
+    def natural(self, theta: Float[Array, " n"]) -> Float[Array, " n"]:
         r"""The natural coordinates :math:`u(\theta)` (see :mod:`jaxcogen.fitting._transforms`)."""
         lo, hi = self.lower, self.upper
         from_lower = lo + jax.nn.softplus(theta)
@@ -124,52 +149,70 @@ class FitProblem(eqx.Module):
         )
         return jnp.where(self.has_lower & self.has_upper, between, one_sided)
 
-    def model(self, theta: Float[Array, " 14"]) -> CogenesisModel:
-        r"""The model at :math:`\theta` (valid by construction; not re-validated, traceable)."""
+    def physical(self, theta: Float[Array, " n"]) -> list[Array]:
+        """Every slot's physical value at θ (the base model's value where fixed)."""
         u = self.natural(theta)
         base = self.base_model
+        out: list[Array] = [jnp.zeros(())] * len(self.names)
+        # plain coordinates first: a "log_ratio" slot reads its reference's value
+        order = sorted(range(len(self.names)), key=lambda j: self.kinds[j] == "log_ratio")
+        for j in order:
+            kind = self.kinds[j]
+            if kind == "log":
+                value = jnp.exp(u[j])
+            elif kind == "log_ratio":
+                value = out[self.references[j]] * jnp.exp(u[j])
+            else:
+                value = u[j]
+            out[j] = jnp.where(self.free[j], value, base.get_parameter(self.names[j]))
+        return out
 
-        def pick(name: str, value: Array, fixed: Array) -> Array:
-            return jnp.where(self.free[SLOT[name]], value, fixed)
-
-        T_RH = pick("T_RH", jnp.exp(u[SLOT["T_RH"]]), base.T_RH)
-        fields = {"T_RH": T_RH}
-        for name in ("M1", "M2", "m_chi", "m_phi"):
-            fields[name] = pick(name, T_RH * jnp.exp(u[SLOT[name]]), getattr(base, name))
-        fields["kappa"] = pick("kappa", jnp.exp(u[SLOT["kappa"]]), base.kappa)
-        for name in _COUPLINGS:
-            z = getattr(base, name)
-            modulus = pick(f"{name}.abs", jnp.exp(u[SLOT[f"{name}.abs"]]), jnp.abs(z))
-            phase = pick(f"{name}.arg", u[SLOT[f"{name}.arg"]], jnp.angle(z))
-            moved = self.free[SLOT[f"{name}.abs"]] | self.free[SLOT[f"{name}.arg"]]
-            fields[name] = jnp.where(moved, modulus * jnp.exp(1j * phase), z)
-        names = tuple(fields)
-        return eqx.tree_at(
-            lambda m: tuple(getattr(m, n) for n in names),
-            base,
-            tuple(fields[n] for n in names),
-        )
+    def model(self, theta: Float[Array, " n"]) -> AbstractModel:
+        r"""The model at :math:`\theta` (valid by construction; not re-validated, traceable)."""
+        base = self.base_model
+        values = dict(zip(self.names, self.physical(theta), strict=True))
+        slot = {name: j for j, name in enumerate(self.names)}
+        fields: dict[str, Array] = {}
+        for field, declared in base.parameters.items():
+            if declared.complex:
+                if f"{field}.abs" not in slot:
+                    continue
+                modulus, phase = values[f"{field}.abs"], values[f"{field}.arg"]
+                moved = self.free[slot[f"{field}.abs"]] | self.free[slot[f"{field}.arg"]]
+                z = getattr(base, field)
+                fields[field] = jnp.where(moved, modulus * jnp.exp(1j * phase), z)
+            elif field in slot:
+                fields[field] = values[field]
+        return base.with_parameters(fields)
 
     # ---- observables and loss ------------------------------------------------------------------
 
-    def solve(self, theta: Float[Array, " 14"]) -> Solution:
-        return solve_unjitted(self.model(theta), self.settings)
+    def solve(self, theta: Float[Array, " n"]) -> dict[str, Array]:
+        """The model's traceable solve (:meth:`~jaxcogen._interface.AbstractModel.solve_point`) at θ."""
+        return self.model(theta).solve_point(self.settings)
 
     def loss_terms(
-        self, theta: Float[Array, " 14"]
-    ) -> tuple[Float[Array, " 7"], Float[Array, ""], Float[Array, " 7"], Float[Array, ""]]:
-        """(target terms, neutrino penalty, observables, m_ν) at θ (terms 0 for non-targets)."""
+        self, theta: Float[Array, " n"]
+    ) -> tuple[Float[Array, " k"], Float[Array, ""], Float[Array, " k"], Float[Array, " l"]]:
+        """(target terms, limit penalty, observables, limited quantities) at θ; the terms are 0
+        for non-targets and NaN where the solve failed."""
         model = self.model(theta)
-        solution = solve_unjitted(model, self.settings)
-        values = jnp.stack([getattr(solution, name) for name in OBSERVABLES])
+        out = model.solve_point(self.settings)
+        values = jnp.stack([out[name] for name in self.observables])
         fitted = self.target_weights > 0
         safe_values = jnp.where(fitted, values, self.target_values)  # ratio 1: a zero term
         terms = target_terms(
-            safe_values, self.target_values, self.target_weights, _SIGNED, self.softness
+            safe_values, self.target_values, self.target_weights, self.signed, self.softness
         )
-        return terms, neutrino_mass_penalty(model.m_nu, self.m_nu_max), values, model.m_nu
+        terms = jnp.where(out["status"] == 0, terms, jnp.nan)
+        if self.limit_quantities:
+            q = jnp.stack([jnp.asarray(getattr(model, name)) for name in self.limit_quantities])
+        else:
+            q = jnp.zeros((0,))
+        penalty = jnp.sum(upper_limit_penalty(q, self.limit_max))
+        return terms, penalty, values, q
 
-    def loss(self, theta: Float[Array, " 14"]) -> Float[Array, ""]:
+    def loss(self, theta: Float[Array, " n"]) -> Float[Array, ""]:
         r""":math:`\mathcal L(\theta)`; NaN where the solve fails."""
         terms, penalty, _, _ = self.loss_terms(theta)
         return jnp.sum(terms) + penalty

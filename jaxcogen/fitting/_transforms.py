@@ -1,16 +1,19 @@
-r"""Unconstrained coordinates for fits: every point the optimiser can reach is a valid model.
+r"""Unconstrained coordinates for fits of any model: every point the optimiser can reach is valid.
 
-Each free parameter :math:`p` has a *natural coordinate* :math:`u` and an interval
-:math:`(u_-,u_+)` (either end may be infinite):
+Each free parameter :math:`p` has a *natural coordinate* :math:`u`, declared by the model
+(:meth:`~jaxcogen._interface.AbstractModel.fit_coordinates`, a
+:class:`~jaxcogen._interface.FitCoordinate` per name):
 
 .. math::
     u=\begin{cases}
-      \ln(p/T_{\rm RH}) & p\in\{M_1,M_2,m_\chi,m_\phi\}\quad\text{(masses relative to } T_{\rm RH})\\
-      \ln p & p\in\{|y_i|,|\lambda_i|,\kappa,T_{\rm RH}\}\\
-      p & p\in\{\arg y_i,\arg\lambda_i\}
+      \ln p & \texttt{"log"}\ (\text{moduli, rates, } T_{\rm RH},\ \dots)\\
+      \ln(p/p_{\rm ref}) & \texttt{"log\_ratio"}\ (M_i,m_\chi,m_\phi\text{ relative to }T_{\rm RH};
+        \ \Gamma,m_X\text{ relative to }m_B)\\
+      p & \texttt{"linear"},\ \texttt{"angle"}\ (\varepsilon_1;\ \text{phases})
     \end{cases}
 
-and the optimiser moves the unconstrained :math:`\theta\in\mathbb R` with
+and an interval :math:`(u_-,u_+)` (either end may be infinite), and the optimiser moves the
+unconstrained :math:`\theta\in\mathbb R` with
 
 .. math::
     u(\theta)=\begin{cases}
@@ -20,16 +23,22 @@ and the optimiser moves the unconstrained :math:`\theta\in\mathbb R` with
       u_-+(u_+-u_-)\,\sigma(\theta) & \text{both}
     \end{cases}
 
-(monotone increasing, the identity far from a bound). The validity rule
-:math:`M_i>r\,T_{\rm RH}`, :math:`h\,T_{\rm RH}>m_\chi,m_\phi` (:math:`h` the model's
-``eft_hierarchy``, :math:`r=\max(h,\text{min\_mass\_ratio})`) is then a box in :math:`u`:
-:math:`u_{M_i}>\ln r`, :math:`u_{m_\chi},u_{m_\phi}<\ln h`. A free :math:`T_{\rm RH}` moves the
-free masses with it and is itself bounded by the fixed ones,
-:math:`\max(m_\chi,m_\phi)/h<T_{\rm RH}<\min(M_1,M_2)/r`. Phases are unconstrained angles.
+(monotone increasing, the identity far from a one-sided bound). The interval of a free
+:math:`p` (the *validity box*) is
 
-Default bounds besides validity: perturbativity :math:`|y_i|,|\lambda_i|,\kappa\le\sqrt{4\pi}`. User ``bounds`` (physical units) intersect
-them; with a free :math:`T_{\rm RH}`, absolute bounds on a free mass are refused (bound the ratio
-with ``min_mass_ratio`` instead).
+- ``"log"``, ``"linear"``: the declared range of :math:`p`; ``"angle"``: unbounded;
+- ``"log_ratio"``: the declared range of :math:`p/p_{\rm ref}` (a coupled validity constraint,
+  e.g. :math:`M_i>r\,T_{\rm RH}` or :math:`\Gamma/m_B\le0.1`), and, while :math:`p_{\rm ref}` stays
+  fixed, the range of :math:`p` itself divided by :math:`p_{\rm ref}`;
+- for a free reference :math:`p_{\rm ref}`, in addition
+  :math:`\ln p-\ln(p/p_{\rm ref})_{\max}\le\ln p_{\rm ref}\le\ln p-\ln(p/p_{\rm ref})_{\min}` for every
+  *fixed* :math:`p` declared relative to it (so a free :math:`T_{\rm RH}` is bounded by the fixed
+  masses, :math:`\max(m_\chi,m_\phi)/h<T_{\rm RH}<\min(M_1,M_2)/r`);
+
+intersected with the user's ``bounds`` (physical units; refused on a ``"log_ratio"`` parameter
+whose reference is free too, since that bound is not a box), every finite end then moved
+inwards by a relative :math:`10^{-12}` so that the open inequalities of ``is_valid`` hold after
+rounding. A fixed pair outside its ratio range cannot be repaired by the fit: ``ValueError``.
 """
 
 import dataclasses
@@ -38,18 +47,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from jaxcogen.fitting._gradients import CONTINUOUS_PARAMETERS
-from jaxcogen.model._cogenesis import CogenesisModel
-from jaxcogen.model._parameters import COMPLEX_FIELDS, check_parameter_name, get_parameter
-
-#: The parameters a fit can free (complex couplings in polar form).
-FITTABLE: tuple[str, ...] = CONTINUOUS_PARAMETERS
-
-#: Perturbativity limit used as the default upper bound of couplings.
-PERTURBATIVE_COUPLING: float = math.sqrt(4.0 * math.pi)
-
-HEAVY_MASSES = ("M1", "M2")
-LIGHT_MASSES = ("m_chi", "m_phi")
+from jaxcogen._interface import FIT_KINDS, AbstractModel, FitCoordinate
 
 #: Relative margin that keeps the open validity inequalities strict after rounding.
 _STRICT = 1e-12
@@ -63,15 +61,17 @@ class FreeParameter:
     r"""One free parameter: its name, natural coordinate and interval :math:`(u_-,u_+)`.
 
     Attributes:
-        name: the :mod:`jaxcogen.model._parameters` name (``"M1"``, ``"y2.arg"``, ...).
-        coordinate: ``"log_ratio"`` (:math:`\ln(p/T_{\rm RH})`), ``"log"`` or ``"linear"``.
+        name: the model's parameter name (``"M1"``, ``"y2.arg"``, ``"epsilon_1"``, ...).
+        coordinate: ``"log"``, ``"log_ratio"``, ``"linear"`` or ``"angle"``.
         lower, upper: the interval in the natural coordinate (``±inf`` when open).
+        reference: the parameter a ``"log_ratio"`` coordinate is relative to.
     """
 
     name: str
     coordinate: str
     lower: float
     upper: float
+    reference: str | None = None
 
     @property
     def side(self) -> str:
@@ -82,72 +82,123 @@ class FreeParameter:
         )
 
 
-def coordinate_of(name: str) -> str:
-    """The natural coordinate of a fittable parameter (``ValueError`` for any other name).
+def _log(x: float) -> float:
+    r""":math:`\ln x`, with :math:`-\infty` for :math:`x\le0`."""
+    return math.log(x) if x > 0 else -math.inf
 
-    Fittable: the 14 :data:`~jaxcogen.fitting._gradients.CONTINUOUS_PARAMETERS` (complex couplings in
-    polar form).
+
+def fit_coordinates_of(
+    model: AbstractModel, options: Mapping[str, object] | None = None
+) -> dict[str, FitCoordinate]:
+    """The model's :class:`~jaxcogen._interface.FitCoordinate` of every fittable name, checked.
+
+    ``options``: the fit options the model declares (:attr:`AbstractModel.fit_options`, e.g. the
+    cogenesis model's ``min_mass_ratio``); ``None`` values are left out, any other option the
+    model does not declare is a ``ValueError``.
     """
-    field, part = check_parameter_name(name)
-    if name not in FITTABLE:
-        if part is None and field in COMPLEX_FIELDS:
-            hint = f"free its parts '{name}.abs', '{name}.arg'"
-        else:
-            hint = f"fit '{field}.abs', '{field}.arg' instead"
-        raise ValueError(f"cannot fit {name!r}: {hint}")
-    if field in HEAVY_MASSES + LIGHT_MASSES:
-        return "log_ratio"
-    if part == "arg":
-        return "linear"
-    return "log"  # |coupling|, kappa, T_RH
+    options = {k: v for k, v in dict(options or {}).items() if v is not None}
+    for key in options:
+        if key not in model.fit_options:
+            declared = ", ".join(model.fit_options) or "none"
+            raise ValueError(
+                f"{key}: not an option of the {model.name} model's fits "
+                f"(its fit options: {declared})"
+            )
+    coordinates = dict(model.fit_coordinates(**options))
+    for name, c in coordinates.items():
+        if c.kind not in FIT_KINDS:
+            raise ValueError(
+                f"{model.name}: fit coordinate of {name!r} is {c.kind!r}; allowed {FIT_KINDS}"
+            )
+        if c.kind == "log_ratio":
+            ref = coordinates.get(c.reference)
+            if ref is None or ref.kind != "log":
+                raise ValueError(
+                    f"{model.name}: {name!r} is fitted relative to {c.reference!r}, "
+                    f"which must be a fittable 'log' parameter"
+                )
+    return coordinates
 
 
-def to_natural(name: str, value: float, T_RH: float) -> float:
-    """Physical value → natural coordinate (``T_RH`` for the relative masses)."""
-    coordinate = coordinate_of(name)
-    if coordinate == "linear":
-        return float(value)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if coordinate == "log_ratio":
-            return float(np.log(value / T_RH))
-        return float(np.log(value))
-
-
-def _default_interval(name: str) -> tuple[float, float]:
-    field, part = check_parameter_name(name)
-    if part == "abs" or field == "kappa":
-        return -math.inf, math.log(PERTURBATIVE_COUPLING)
-    return -math.inf, math.inf
-
-
-def check_free(free: Sequence[str]) -> tuple[str, ...]:
-    """Validated free-parameter names: fittable and not repeated."""
+def check_free(
+    model: AbstractModel, coordinates: Mapping[str, FitCoordinate], free: Sequence[str]
+) -> tuple[str, ...]:
+    """Validated free-parameter names: known, fittable and not repeated."""
     names = (free,) if isinstance(free, str) else tuple(free)
     if not names:
-        raise ValueError("no free parameters given")
+        raise ValueError("free: no free parameters given")
     for name in names:
-        coordinate_of(name)
+        field, part = model.check_parameter_name(name)  # ValueError for an unknown name
+        if name not in coordinates:
+            hint = ""
+            if model.parameters[field].complex:
+                hint = f" (free its parts '{field}.abs', '{field}.arg')"
+            raise ValueError(
+                f"free parameter {name!r}: not fittable in the {model.name} model{hint}; "
+                f"allowed: {list(coordinates)}"
+            )
     if len(set(names)) != len(names):
-        raise ValueError(f"repeated free parameter in {list(names)}")
+        raise ValueError(f"free: repeated parameter in {list(names)}")
     return names
 
 
+def _value(model: AbstractModel, name: str) -> float:
+    return float(np.asarray(model.get_parameter(name)))
+
+
+def to_natural(coordinate: FitCoordinate | FreeParameter, value, model: AbstractModel):
+    """Physical value(s) → natural coordinate (the model's reference value for ``"log_ratio"``)."""
+    kind = coordinate.kind if isinstance(coordinate, FitCoordinate) else coordinate.coordinate
+    value = np.asarray(value, dtype=np.float64)
+    if kind in ("linear", "angle"):
+        return value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "log_ratio":
+            return np.log(value / _value(model, coordinate.reference))
+        return np.log(value)
+
+
+def _declared_interval(
+    model: AbstractModel, c: FitCoordinate, reference_free: bool
+) -> tuple[float, float]:
+    """The validity interval of a free parameter in its natural coordinate (module docstring)."""
+    if c.kind == "angle":
+        return -math.inf, math.inf
+    if c.kind == "linear":
+        return c.lower, c.upper
+    if c.kind == "log":
+        return _log(c.lower), _log(c.upper)
+    lo, hi = _log(c.ratio_lower), _log(c.ratio_upper)
+    if not reference_free:
+        ref = _value(model, c.reference)
+        lo, hi = max(lo, _log(c.lower / ref)), min(hi, _log(c.upper / ref))
+    return lo, hi
+
+
+def _strict(lower: float, upper: float) -> tuple[float, float]:
+    """Both finite ends moved inwards by a relative 1e-12 (absolute in log coordinates)."""
+    ends = [abs(x) for x in (lower, upper) if math.isfinite(x)]
+    margin = _STRICT * max(ends + [1.0]) if ends else 0.0
+    return lower + margin, upper - margin
+
+
 def free_parameters(
-    model: CogenesisModel,
+    model: AbstractModel,
     free: Sequence[str],
     bounds: Mapping[str, tuple[float, float]] | None = None,
-    min_mass_ratio: float | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> tuple[FreeParameter, ...]:
-    r"""The :class:`FreeParameter` list of a fit (intervals from validity, perturbativity, ``bounds``).
+    r"""The :class:`FreeParameter` list of a fit: the validity box (module docstring) ∩ ``bounds``.
 
-    Raises ``ValueError`` for a bad name or bound, or when the *fixed* parameters already
-    violate :math:`M_i\ge r\,T_{\rm RH}` (nothing the fit could change would repair it).
+    Raises ``ValueError`` for a bad name, option or bound, an empty interval, or when *fixed*
+    parameters already violate a ratio constraint (nothing the fit could change would repair it).
     """
-    names = check_free(free)
+    coordinates = fit_coordinates_of(model, options)
+    names = check_free(model, coordinates, free)
     bounds = dict(bounds or {})
     for name, pair in bounds.items():
         if name not in names:
-            raise ValueError(f"bounds given for {name!r}, which is not free ({', '.join(names)})")
+            raise ValueError(f"bounds[{name!r}]: not a free parameter ({', '.join(names)})")
         try:
             lo, hi = (float(x) for x in pair)
         except (TypeError, ValueError):
@@ -155,59 +206,61 @@ def free_parameters(
         if not lo < hi:
             raise ValueError(f"bounds[{name!r}]=({lo:g}, {hi:g}): need low < high")
         bounds[name] = (lo, hi)
-    h = float(model.eft_hierarchy)
-    r = max(h, float(min_mass_ratio or h))
-    T_RH_free = "T_RH" in names
-    T_RH = float(model.T_RH)
-    for name in HEAVY_MASSES:
-        ratio = float(getattr(model, name)) / T_RH
-        if name not in names and not T_RH_free and ratio < r * (1 - 1e-12):
+
+    # fixed pairs: a violated ratio constraint cannot be repaired
+    for name, c in coordinates.items():
+        if c.kind != "log_ratio" or name in names or c.reference in names:
+            continue
+        ratio = _value(model, name) / _value(model, c.reference)
+        if not c.ratio_lower * (1 - _STRICT) <= ratio <= c.ratio_upper * (1 + _STRICT):
             raise ValueError(
-                f"{name}/T_RH = {ratio:.6g} < min_mass_ratio {r:g} with {name} and T_RH fixed; "
-                f"free one of them or lower min_mass_ratio"
+                f"{name}/{c.reference} = {ratio:.6g} is outside [{c.ratio_lower:g}, "
+                f"{c.ratio_upper:g}] with {name} and {c.reference} fixed; free one of them"
+                + (f" or change {', '.join(model.fit_options)}" if model.fit_options else "")
             )
 
     out = []
     for name in names:
-        coordinate = coordinate_of(name)
-        value = float(np.asarray(get_parameter(model, name)))
-        if coordinate != "linear" and not value > 0:
+        c = coordinates[name]
+        value = _value(model, name)
+        if c.kind in ("log", "log_ratio") and not value > 0:
             raise ValueError(
                 f"{name}={value:g}: a positive parameter fitted on a log scale must start > 0"
             )
-        lower, upper = _default_interval(name)
-        if name in HEAVY_MASSES:
-            lower = math.log(r) + _STRICT
-        elif name in LIGHT_MASSES:
-            upper = math.log(h) - _STRICT
-        elif name == "T_RH":
-            heavy = [float(getattr(model, m)) / r for m in HEAVY_MASSES if m not in names]
-            light = [float(getattr(model, m)) / h for m in LIGHT_MASSES if m not in names]
-            if heavy:
-                upper = math.log(min(heavy)) - _STRICT
-            if light:
-                lower = math.log(max(light)) + _STRICT
+        reference_free = c.kind == "log_ratio" and c.reference in names
+        lower, upper = _declared_interval(model, c, reference_free)
+        for other, d in coordinates.items():  # fixed parameters relative to this one
+            if d.kind == "log_ratio" and d.reference == name and other not in names:
+                ln_other = math.log(_value(model, other))
+                lower = max(lower, ln_other - _log(d.ratio_upper))
+                upper = min(upper, ln_other - _log(d.ratio_lower))
         if name in bounds:
             lo, hi = bounds[name]
-            if coordinate == "log_ratio" and T_RH_free:
+            if reference_free:
                 raise ValueError(
-                    f"bounds on {name} with T_RH free are not supported: {name} moves with T_RH "
-                    f"(bound M_i/T_RH with min_mass_ratio instead)"
+                    f"bounds on {name} with {c.reference} free are not supported: {name} moves "
+                    f"with {c.reference} (bound the ratio {name}/{c.reference} instead"
+                    + (f", e.g. with {', '.join(model.fit_options)})" if model.fit_options else ")")
                 )
-            if coordinate != "linear" and lo < 0:
+            if c.kind in ("log", "log_ratio") and lo < 0:
                 raise ValueError(f"bounds[{name!r}]: {name} is positive, low must be >= 0")
-            lo_u = -math.inf if coordinate != "linear" and lo == 0 else to_natural(name, lo, T_RH)
-            hi_u = to_natural(name, hi, T_RH)
-            lower, upper = max(lower, lo_u), min(upper, hi_u)
+            lo_u = (
+                -math.inf
+                if c.kind in ("log", "log_ratio") and lo == 0
+                else float(to_natural(c, lo, model))
+            )
+            lower, upper = max(lower, lo_u), min(upper, float(to_natural(c, hi, model)))
+        lower, upper = _strict(lower, upper)
         if not lower < upper:
             raise ValueError(
-                f"{name}: the allowed range is empty (bounds, validity, min_mass_ratio)"
+                f"{name}: the allowed range is empty (bounds, validity"
+                + (f", {', '.join(model.fit_options)})" if model.fit_options else ")")
             )
-        out.append(FreeParameter(name, coordinate, lower, upper))
+        out.append(FreeParameter(name, c.kind, lower, upper, c.reference))
     return tuple(out)
 
 
-# ---- θ <-> u in NumPy (starts); the traced forward map lives in jaxcogen.fitting._problem ----------------
+# ---- θ <-> u in NumPy (starts, reports); the traced forward map is FitProblem.natural ---------
 
 
 def _softplus_inverse(x: np.ndarray) -> np.ndarray:
@@ -230,7 +283,7 @@ def natural_to_theta(parameter: FreeParameter, u: np.ndarray) -> np.ndarray:
 
 
 def theta_to_natural(parameter: FreeParameter, theta: np.ndarray) -> np.ndarray:
-    """The bounded transform in NumPy (for reports; the traced version is in fit_problem)."""
+    """The bounded transform in NumPy (the traced one is :meth:`FitProblem.natural`)."""
     lo, hi, side = parameter.lower, parameter.upper, parameter.side
     theta = np.asarray(theta, dtype=np.float64)
     if side == "none":
@@ -251,28 +304,40 @@ def inside(parameter: FreeParameter, u: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(u, dtype=np.float64), lo + margin, hi - margin)
 
 
-def current_natural(model: CogenesisModel, parameter: FreeParameter) -> float:
+def current_natural(model: AbstractModel, parameter: FreeParameter) -> float:
     """The model's value of a free parameter in its natural coordinate."""
-    value = float(np.asarray(get_parameter(model, parameter.name)))
-    return to_natural(parameter.name, value, float(model.T_RH))
+    return float(to_natural(parameter, _value(model, parameter.name), model))
 
 
 def start_interval(
-    model: CogenesisModel,
+    model: AbstractModel,
     parameter: FreeParameter,
     domain: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
     r"""Where random starts are drawn, in the natural coordinate (uniformly).
 
-    Default: phases over :math:`[-\pi,\pi]`; log coordinates one decade either side of the
-    model's value. ``domain`` (physical units) replaces it. Always intersected with the fit's
-    interval.
+    Default: angles over :math:`[-\pi,\pi]`; log coordinates one decade either side of the
+    model's value; linear ones the value :math:`\pm` its modulus (half the interval at 0).
+    ``domain`` (physical units) replaces it. Always intersected with the fit's interval.
     """
     u0 = current_natural(model, parameter)
     if domain is not None:
-        lo, hi = (to_natural(parameter.name, float(x), float(model.T_RH)) for x in domain)
-    elif parameter.coordinate == "linear":
+        try:
+            lo, hi = (float(to_natural(parameter, float(x), model)) for x in domain)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"start_domain[{parameter.name!r}]={domain!r}: expected (low, high)"
+            ) from None
+        if not lo < hi:
+            raise ValueError(f"start_domain[{parameter.name!r}]={domain!r}: need low < high")
+    elif parameter.coordinate == "angle":
         lo, hi = -math.pi, math.pi
+    elif parameter.coordinate == "linear":
+        half = abs(u0)
+        if half == 0.0:
+            width = parameter.upper - parameter.lower
+            half = 0.5 * width if math.isfinite(width) else 1.0
+        lo, hi = u0 - half, u0 + half
     else:
         lo, hi = u0 - math.log(10.0), u0 + math.log(10.0)
     lo, hi = (float(x) for x in inside(parameter, np.array([lo, hi])))
@@ -282,7 +347,7 @@ def start_interval(
 
 
 def initial_thetas(
-    model: CogenesisModel,
+    model: AbstractModel,
     parameters: Sequence[FreeParameter],
     n_starts: int,
     seed: int,
@@ -292,9 +357,9 @@ def initial_thetas(
     """Starting points ``[n_starts, n_free]`` in θ: the model itself first (if asked), then uniform
     random draws in the natural coordinates over :func:`start_interval`."""
     start_domain = dict(start_domain or {})
-    unknown = set(start_domain) - {p.name for p in parameters}
-    if unknown:
-        raise ValueError(f"start_domain for parameters that are not free: {sorted(unknown)}")
+    for name in start_domain:
+        if name not in {p.name for p in parameters}:
+            raise ValueError(f"start_domain[{name!r}]: not a free parameter")
     rng = np.random.default_rng(seed)
     columns = []
     for p in parameters:

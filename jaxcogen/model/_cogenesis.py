@@ -18,7 +18,14 @@ import jax.numpy as jnp
 from jaxtyping import Array, Bool, Complex, Float
 
 from jaxcogen import constants
-from jaxcogen._interface import AbstractModel, Observable, Parameter
+from jaxcogen._interface import (
+    AbstractModel,
+    FitCoordinate,
+    FitLimit,
+    FitProxy,
+    Observable,
+    Parameter,
+)
 from jaxcogen.model import _registry
 from jaxcogen.model._conventions import Conventions
 from jaxcogen.model._registry import T_RH_MIN
@@ -85,6 +92,13 @@ class CogenesisModel(AbstractModel):
     default_targets: ClassVar[dict[str, float]] = _registry.DEFAULT_TARGETS
     default_free: ClassVar[tuple[str, ...]] = _registry.DEFAULT_FREE
     has_stiffness_proxy: ClassVar[bool] = True
+    fit_options: ClassVar[dict[str, str]] = {
+        "min_mass_ratio": "keep M_i/T_RH >= this (default: eft_hierarchy)"
+    }
+    fit_limits: ClassVar[dict[str, FitLimit]] = _registry.FIT_LIMITS
+    fit_proxies: ClassVar[dict[str, FitProxy]] = _registry.FIT_PROXIES
+    fit_observables: ClassVar[tuple[str, ...]] = _registry.FIT_OBSERVABLES
+    fit_solve_defaults: ClassVar[dict[str, float | int | str]] = _registry.FIT_SOLVE_OPTIONS
 
     M1: Float[Array, ""]
     M2: Float[Array, ""]
@@ -306,6 +320,26 @@ class CogenesisModel(AbstractModel):
         from jaxcogen.production._solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
 
         return stiffness_ratio(self) >= AUTO_STIFFNESS_THRESHOLD
+
+    def fit_coordinates(self, *, min_mass_ratio: float | None = None) -> dict[str, FitCoordinate]:
+        r"""The validity rule :math:`M_i>r\,T_{\rm RH}`, :math:`h\,T_{\rm RH}>m_\chi,m_\phi` as a box
+        in fit coordinates (masses relative to :math:`T_{\rm RH}`).
+
+        :math:`h` is the ``eft_hierarchy`` and :math:`r=\max(h,\,{\rm min\_mass\_ratio})`; the
+        other ranges come from the parameter declarations (:meth:`AbstractModel.fit_coordinates`).
+        """
+        h = self.eft_hierarchy
+        if min_mass_ratio is not None and not (
+            isinstance(min_mass_ratio, (int, float)) and 0 < min_mass_ratio < math.inf
+        ):
+            raise ValueError(f"min_mass_ratio={min_mass_ratio!r}: must be a finite number > 0")
+        r = max(h, float(min_mass_ratio or h))
+        out = super().fit_coordinates()
+        for name in ("M1", "M2"):
+            out[name] = dataclasses.replace(out[name], ratio_lower=r)
+        for name in ("m_chi", "m_phi"):
+            out[name] = dataclasses.replace(out[name], ratio_upper=h)
+        return out
 
 
 #: Largest coupling modulus accepted at construction: the perturbative bound |g| <= sqrt(4 pi).

@@ -8,7 +8,7 @@ read these tables; :class:`~jaxcogen.CogenesisModel` declares them as its ``para
 import math
 
 from jaxcogen import constants
-from jaxcogen._interface import Observable, Parameter
+from jaxcogen._interface import FitLimit, FitProxy, Observable, Parameter
 
 #: Lowest reheating temperature accepted [GeV]: production must happen in the unbroken
 #: electroweak phase (massless L, H; sphalerons active), well above :math:`T_*=131.7` GeV.
@@ -19,10 +19,22 @@ PERTURBATIVE_COUPLING: float = math.sqrt(4.0 * math.pi)
 
 PARAMETERS: dict[str, Parameter] = {
     "M1": Parameter(
-        "GeV", "mass of the heavy Majorana neutrino N1", 0.0, math.inf, "log", positive=True
+        "GeV",
+        "mass of the heavy Majorana neutrino N1",
+        0.0,
+        math.inf,
+        "log",
+        positive=True,
+        relative_to="T_RH",
     ),
     "M2": Parameter(
-        "GeV", "mass of the heavy Majorana neutrino N2", 0.0, math.inf, "log", positive=True
+        "GeV",
+        "mass of the heavy Majorana neutrino N2",
+        0.0,
+        math.inf,
+        "log",
+        positive=True,
+        relative_to="T_RH",
     ),
     "y1": Parameter("1", "Yukawa coupling of (L.H) N1", 0.0, PERTURBATIVE_COUPLING, complex=True),
     "y2": Parameter("1", "Yukawa coupling of (L.H) N2", 0.0, PERTURBATIVE_COUPLING, complex=True),
@@ -32,10 +44,19 @@ PARAMETERS: dict[str, Parameter] = {
     "lambda2": Parameter(
         "1", "dark coupling of (chi phi) N2", 0.0, PERTURBATIVE_COUPLING, complex=True
     ),
-    "m_chi": Parameter("GeV", "Dirac dark-matter mass", 0.0, math.inf, "log", positive=True),
-    "m_phi": Parameter("GeV", "dark scalar mass", 0.0, math.inf, "log", positive=True),
+    "m_chi": Parameter(
+        "GeV", "Dirac dark-matter mass", 0.0, math.inf, "log", positive=True, relative_to="T_RH"
+    ),
+    "m_phi": Parameter(
+        "GeV", "dark scalar mass", 0.0, math.inf, "log", positive=True, relative_to="T_RH"
+    ),
     "kappa": Parameter(
-        "1", "dark-sink coupling of phi chi^c eta", 0.0, PERTURBATIVE_COUPLING, non_negative=True
+        "1",
+        "dark-sink coupling of phi chi^c eta",
+        0.0,
+        PERTURBATIVE_COUPLING,
+        non_negative=True,
+        fit_scale="log",
     ),
     "T_RH": Parameter("GeV", "reheating temperature", T_RH_MIN, math.inf, "log", positive=True),
 }
@@ -82,3 +103,43 @@ DEFAULT_TARGETS: dict[str, float] = {
 
 #: The parameters a fit frees by default.
 DEFAULT_FREE: tuple[str, ...] = ("lambda2.abs", "y2.arg", "m_chi")
+
+#: The observables a fit's loss can use: the production stage's (today's need the late stage).
+FIT_OBSERVABLES: tuple[str, ...] = (
+    "DeltaY_B",
+    "DeltaY_L",
+    "DeltaY_chi",
+    "SigmaY_chi",
+    "xi_final",
+    "Omega_chi_h2_frozen_in",
+    "Omega_chi_h2_asymmetric",
+    "m_chi_asymmetric",
+)
+
+#: A fit target ``Omega_chi_h2`` means the relic *today*. The loss aims at
+#: ``Omega_chi_h2_asymmetric`` (the production stage alone: cheap and differentiable in every
+#: step) and the best point is checked with the late-universe stage: the fit fails if a
+#: symmetric remnant moves today's value off the target.
+FIT_PROXIES: dict[str, FitProxy] = {
+    "Omega_chi_h2": FitProxy(
+        "Omega_chi_h2_asymmetric",
+        {"late_universe": True},
+        "today's relic (late-universe stage) is Omega_chi_h2 = {Omega_chi_h2:.4g}: the dark sink "
+        "leaves a symmetric remnant (asymmetric fraction {asymmetric_fraction:.3g}); "
+        "raise kappa or free it",
+    )
+}
+
+#: The light-neutrino mass bound of fits (``jaxcogen.fit(..., m_nu_max=...)``).
+FIT_LIMITS: dict[str, FitLimit] = {
+    "m_nu_max": FitLimit("m_nu", "GeV", "light-neutrino mass |w| v^2", "eV", 1e9)
+}
+
+#: Solver options inside a fit's loss. Tsit5 (not ``"auto"``): compiling the reverse-mode
+#: Kvaerno5 branch as well takes minutes on a CPU; pass ``fit_solve_options={"solver": "auto"}``
+#: for stiff (strong-washout) regions, where Tsit5 fails and such a point counts as a failed solve.
+FIT_SOLVE_OPTIONS: dict[str, float | int | str] = {
+    "rtol": 1e-6,
+    "atol": 1e-10,
+    "solver": "Tsit5",
+}

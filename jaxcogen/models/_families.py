@@ -11,14 +11,12 @@ record of a model.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from jaxtyping import Array, Bool
 
-from jaxcogen._interface import AbstractModel, model_type_of
+from jaxcogen._interface import AbstractModel, FitCoordinate, model_type_of
 from jaxcogen.models._inputs import ModelSolveSettings
 
 __all__ = [
@@ -32,16 +30,6 @@ __all__ = [
     "ModelSolveSettings",
     "family_of",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class FitCoordinate:
-    r"""How a fit moves one real parameter: ``"log"`` (:math:`u=\ln p`) or ``"linear"`` (:math:`u=p`),
-    within ``[lower, upper]`` of the physical value."""
-
-    kind: str
-    lower: float
-    upper: float
 
 
 class ModelFamily:
@@ -93,14 +81,10 @@ class ModelFamily:
     def min_n_save(self) -> int:
         return getattr(self.model_type, "min_n_save", 2)
 
-    @property
-    def fit_coordinates(self) -> dict[str, FitCoordinate]:
-        """The real parameters with a finite range: what a fit may free."""
-        return {
-            name: FitCoordinate(p.scale, p.lower, p.upper)
-            for name, p in self.model_type.parameters.items()
-            if not p.complex and math.isfinite(p.lower) and math.isfinite(p.upper)
-        }
+    def fit_coordinates(self, model, **options) -> dict[str, FitCoordinate]:
+        """What a fit may free, with natural coordinates and the validity box
+        (:meth:`~jaxcogen._interface.AbstractModel.fit_coordinates` of ``model``)."""
+        return model.fit_coordinates(**options)
 
     @property
     def default_targets(self) -> Mapping[str, float]:

@@ -117,12 +117,21 @@ class FreezeInDecayModel(AbstractValidationModel):
             GAMMA_OVER_M_B_RANGE[1] * M_B_RANGE[1],
             scale="log",
             positive=True,
+            relative_to="m_B",
+            ratio_range=GAMMA_OVER_M_B_RANGE,
         ),
         "g_B": Parameter(
             "1", "internal degrees of freedom of B", *G_B_RANGE, scale="log", positive=True
         ),
         "m_X": Parameter(
-            "GeV", "mass of the frozen-in X", 1e-12, M_B_RANGE[1], scale="log", positive=True
+            "GeV",
+            "mass of the frozen-in X",
+            1e-12,
+            M_B_RANGE[1],
+            scale="log",
+            positive=True,
+            relative_to="m_B",
+            ratio_range=(0.0, 1.0),
         ),
     }
     observables: ClassVar[dict[str, Observable]] = {
