@@ -144,7 +144,8 @@ def sink_rates(
 
     c_over_g_eta = 0.5 if eta == "weyl" else 1.0
     gamma_2to2 = c_over_g_eta * kappa**4 * T_chi / (128.0 * jnp.pi**3)
-    z = m_phi / jnp.maximum(T_chi, 1e-300)
+    # K1/K2 -> 1 - 3/(2z) for z >> 1; clipped (also at T_chi = 0) where the ratio is 1 to 1e-4
+    z = 1.0 / jnp.clip(T_chi / m_phi, 1e-4, 1e8)  # finite derivatives at T_chi = 0
     _, k1e, k2e = bessel_k012e(z)
     gamma_1to2 = phi_decay_width(m_chi, m_phi, kappa, eta) * k1e / k2e
     return gamma_2to2, gamma_1to2
