@@ -7,7 +7,7 @@ optimiser and the sampler move the unconstrained :math:`\theta\in\mathbb R` with
 
 .. math:: u(\theta)=u_-+(u_+-u_-)\,\sigma(\theta),\qquad \sigma(\theta)=\frac{1}{1+e^{-\theta}},
 
-so every point they reach lies inside the limits (as in :mod:`jaxcogen.fitting._family`).
+so every point they reach lies inside the limits (as in :mod:`jaxcogen.fitting._transforms`).
 Complex couplings are free by parts: ``".abs"`` (the field's scale and range), ``".arg"``
 (linear, :math:`[-\pi,\pi]`), ``".re"``/``".im"`` (linear, :math:`\pm` the field's upper limit).
 """

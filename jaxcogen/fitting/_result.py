@@ -25,13 +25,16 @@ class FitResult:
     Attributes:
         model: the best fit, a validated model (the type of the start).
         parameters: the best-fit free parameters (GeV, moduli, radians), by name.
-        observables: every observable of :data:`jaxcogen.fitting._gradients.OBSERVABLES` at the best
-            fit, from :func:`jaxcogen.solve` with ``solve_options``.
-        targets: the targets fitted.
-        m_nu: light-neutrino mass :math:`|w|v^2` of the best fit [GeV].
+        observables: the observables at the best fit, from the model's solve with
+            ``solve_options``: those a fit's loss can use, every other one that solve computed,
+            and, for a proxied target (cogenesis ``Omega_chi_h2``), those of the final check.
+        targets: the targets fitted (a proxied target under the name of its proxy, e.g.
+            ``Omega_chi_h2_asymmetric``).
+        m_nu: light-neutrino mass :math:`|w|v^2` of the best fit [GeV] (NaN for a model without
+            that limit, e.g. the validation models).
         loss: the loss of the best fit (same final solve).
-        success: every target within ``tolerance`` (relative), the solve succeeded and
-            :math:`m_\\nu\\le m_\\nu^{\\max}`.
+        success: every target within ``tolerance`` (relative), the solve succeeded and every
+            limit holds (:math:`m_\\nu\\le m_\\nu^{\\max}`).
         verdict: one paragraph: reached, or not reachable with the closest point and how far.
         loss_history: loss per step of the best start (inner-solve accuracy).
         best_start: index of the best start.
@@ -40,7 +43,7 @@ class FitResult:
             step budget) or ``"solve_failed: <status>"``.
         start_parameters: each start's final free parameters, by name (arrays over starts).
         loss_histories: ``[start, step]`` losses.
-        active_limits: bounds the best fit sits on (e.g. ``"m_nu <= 1e-10 GeV"``).
+        active_limits: bounds the best fit sits on (e.g. ``"m_nu at its bound 0.1 eV"``).
         optimizer, n_steps, wall_time_s, tolerance: how it was run.
     """
 
