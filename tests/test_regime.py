@@ -41,9 +41,11 @@ def built_in_at(M1_over_T_RH: float) -> jaxcogen.CogenesisModel:
 
 
 def production(model, **options):
+    """Production stage only, on a 2-point grid: every test shares these compiled solves (one per
+    regime; ``eft_tolerance`` is traced and does not recompile)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jaxcogen.EFTValidityWarning)
-        return jaxcogen.solve(model, late_universe=False, **options)
+        return jaxcogen.solve(model, late_universe=False, n_save=2, **options)
 
 
 # ---- settings -----------------------------------------------------------------------------------
@@ -65,7 +67,7 @@ def test_bad_regime_and_criterion_settings_raise():
     a = SolveSettings.create(regime="auto", eft_observables="DeltaY_B, SigmaY_chi")
     b = SolveSettings.create(regime="auto", eft_observables=("DeltaY_B", "SigmaY_chi"))
     assert a.eft_observables == b.eft_observables == "DeltaY_B,SigmaY_chi"
-    # the default stays the EFT (docs/dynamical.md §6: auto would move the built-in point)
+    # the default stays the EFT (docs/dynamical.md §7: auto would move the built-in point)
     assert SolveSettings.create().regime == "eft"
 
 
@@ -78,8 +80,9 @@ def test_settings_reach_scans_and_fits_through_the_model_interface():
     assert record["regime"] == "auto" and record["eft_observables"] == ",".join(
         EFT_ERROR_OBSERVABLES
     )
-    out = built_in_at(6.0).solve_point(dataclasses.replace(settings, n_save=2))
-    forced = production(built_in_at(6.0), regime="dynamical", n_save=2)
+    settings = dataclasses.replace(settings, n_save=2, eft_tolerance=jnp.asarray(EFT_TOLERANCE))
+    out = eqx.filter_jit(lambda m: m.solve_point(settings))(built_in_at(6.0))
+    forced = production(built_in_at(6.0), regime="dynamical")
     assert float(out["DeltaY_B"]) == float(forced.DeltaY_B)
 
 
@@ -98,10 +101,12 @@ def test_auto_picks_the_regime_and_equals_the_forced_solve(M1_over_T_RH, expecte
     for key in (*EFT_ERROR_OBSERVABLES, "DeltaY_L", "num_steps"):
         assert float(getattr(auto, key)) == float(getattr(forced, key)), key
     np.testing.assert_array_equal(auto.evolution.DeltaY_L, forced.evolution.DeltaY_L)
+    assert int(auto.num_rejected_steps) == int(forced.num_rejected_steps)
     # the choice is the criterion's, read off the solution as well
     assert bool(auto.eft_trusted_for()) == (expected == REGIME_EFT)
 
 
+@pytest.mark.slow
 def test_auto_with_the_late_universe_and_no_warning_when_dynamical():
     model = built_in_at(6.0)
     with warnings.catch_warnings():
@@ -118,43 +123,43 @@ def test_auto_with_the_late_universe_and_no_warning_when_dynamical():
 def test_requested_observables_and_tolerance_move_the_switch():
     """At the built-in couplings with M_1/T_RH = 26 the estimate of ΣY_χ is far below 1e-2 while
     that of ΔY_B is not: asking for ΣY_χ alone keeps the EFT, asking for ΔY_B does not, and a
-    looser tolerance brings ΔY_B back to the EFT."""
+    looser tolerance brings the point back to the EFT (in the solve: ``eft_tolerance`` is traced)."""
     model = built_in_at(26.0)
     estimate = eft_error_estimate(model)
     assert float(estimate.SigmaY_chi) < 1e-3 < EFT_TOLERANCE < float(estimate.DeltaY_B) < 0.1
-    picks = {
-        options: int(production(model, regime="auto", n_save=2, **dict(options)).regime_used)
-        for options in (
-            (("eft_observables", "SigmaY_chi"),),
-            (("eft_observables", "DeltaY_B"),),
-            (("eft_observables", "DeltaY_B"), ("eft_tolerance", 0.1)),
-        )
-    }
-    assert list(picks.values()) == [REGIME_EFT, REGIME_DYNAMICAL, REGIME_EFT]
+    s_over = eft_validity(model).s_over_M1_squared
+    assert bool(eft_trusted(estimate, s_over, ("SigmaY_chi", "xi_final")))
+    assert not bool(eft_trusted(estimate, s_over, ("DeltaY_B",)))
+    assert bool(eft_trusted(estimate, s_over, ("DeltaY_B",), tolerance=0.1))
+    assert int(production(model, regime="auto").regime_used) == REGIME_DYNAMICAL
+    assert int(production(model, regime="auto", eft_tolerance=0.1).regime_used) == REGIME_EFT
 
 
 def test_vmap_over_a_batch_mixing_both_regimes_equals_the_forced_solves():
     ratios = [6.0, 12.0, 40.0, 100.0]
     models = [built_in_at(r) for r in ratios]
     stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *models)
-    settings = SolveSettings.create(regime="auto", n_save=2)
+    settings = SolveSettings.create(regime="auto", late_universe=False, n_save=2)
     batch = eqx.filter_jit(eqx.filter_vmap(lambda m: solve_unjitted(m, settings)))(stacked)
     regimes = np.asarray(batch.regime_used)
     assert list(regimes) == [REGIME_DYNAMICAL, REGIME_DYNAMICAL, REGIME_EFT, REGIME_EFT]
     for k, (model, regime) in enumerate(zip(models, regimes, strict=True)):
-        forced = production(model, regime=["eft", "dynamical"][regime], n_save=2)
+        forced = production(model, regime=["eft", "dynamical"][regime])
         assert int(batch.status[k]) == 0
+        # the batched program rounds differently (measured 1e-16 .. 1e-13 relative); at the
+        # stiff M_1/T_RH = 6 that flips one adaptive step decision (1116 vs 1117 steps), and two
+        # step sequences of the same rtol = 1e-8 controller then agree to its tolerance (5e-10)
+        assert abs(int(batch.num_steps[k]) - int(forced.num_steps)) <= 2
         for key in EFT_ERROR_OBSERVABLES:
-            # vmapped while loops take the same steps; only the order of floating-point
-            # operations can differ
             assert float(getattr(batch, key)[k]) == pytest.approx(
-                float(getattr(forced, key)), rel=1e-12, abs=0.0
+                float(getattr(forced, key)), rel=1e-8, abs=0.0
             ), (ratios[k], key)
 
 
 # ---- gradients -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("M1_over_T_RH", "expected"), [(10.0, REGIME_DYNAMICAL), (40.0, REGIME_EFT)]
 )
@@ -197,14 +202,13 @@ def _held_out_points():
     ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fields", _held_out_points())
 def test_criterion_bounds_the_error_at_held_out_points(fields):
     """Where the criterion trusts the EFT for an observable, |EFT/dynamical - 1| is below the
     tolerance; and above the integration noise the estimate is never below the measured error."""
     model = jaxcogen.CogenesisModel(**fields)
-    eft = production(model, regime="eft", n_save=2)
-    dyn = production(model, regime="dynamical", n_save=2)
+    eft = production(model, regime="eft")
+    dyn = production(model, regime="dynamical")
     assert int(eft.status) == int(dyn.status) == 0
     estimate = eft_error_estimate(model)
     for key in EFT_ERROR_OBSERVABLES:

@@ -141,3 +141,67 @@ def test_scan_summary_counts_untrustworthy_points():
     assert "outside the EFT" in str(summary)
     ratios = ds["eft_resonant_ratio"].values
     assert ratios[2] > 100 and ratios[0] < ratios[1] < RESONANT_RATIO_LIMIT
+
+
+# ---- the per-observable estimate (issue 19 item 2) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("z0", "power", "order"), [(0.0, 3, 1), (0.0, 4, 2), (5.0, 3, 1), (30.0, 4, 2)]
+)
+def test_bessel_tail_integral(z0, power, order):
+    r""":math:`e^{z_0}\int_{z_0}^\infty z^pK_\nu`: at :math:`z_0=0` the closed form
+    :math:`2^{p-1}\Gamma(\frac{1+p+\nu}2)\Gamma(\frac{1+p-\nu}2)`, elsewhere scipy quad of ``kve``."""
+    from scipy.special import kve
+
+    from jaxcogen.production._validity import bessel_tail_integral
+
+    if z0 == 0.0:
+        expected = 2 ** (power - 1) * math.gamma((1 + power + order) / 2)
+        expected *= math.gamma((1 + power - order) / 2)
+    else:
+        expected = integrate.quad(
+            lambda t: (z0 + t) ** power * kve(order, z0 + t) * math.exp(-t),
+            0,
+            np.inf,
+            epsabs=0,
+            epsrel=1e-13,
+        )[0]
+    assert float(bessel_tail_integral(z0, power, order)) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("M_over_T", [6.0, 20.0])
+def test_on_shell_production_integral_against_quadrature_in_temperature(M_over_T):
+    r"""``on_shell_integrals(model).production`` equals
+    :math:`\int_0^\infty\gamma^{\rm res}_\chi(T)/(Hs)\,d\tau\,/\,\int_0^\infty2(\gamma_5+\gamma_6)/(Hs)\,d\tau`
+    computed by scipy quad over :math:`\tau` from :func:`resonant_chi_production` and the analytic
+    EFT rates at each temperature (an independent route: no Bessel-tail closed form, no power-law
+    integral). :math:`g_*` is constant above the top mass, where both integrands live.
+    """
+    from jaxcogen import cosmology, rates
+    from jaxcogen.production._validity import on_shell_integrals
+
+    fields = dict(jaxcogen.benchmark_points["default"])
+    fields["T_RH"] = fields["M1"] / M_over_T
+    model = jaxcogen.CogenesisModel(**fields)
+    T_RH = fields["T_RH"]
+
+    def per_efold(tau, rate):
+        T = T_RH * math.exp(-tau)
+        return float(rate(T) * cosmology.yield_rate_factor(T))
+
+    def eft(T):
+        return 2.0 * (rates.gamma_dim5(model, T) + rates.gamma_dim6(model, T))
+
+    on_shell = integrate.quad(
+        per_efold,
+        0,
+        40,
+        args=(lambda T: resonant_chi_production(model, T),),
+        epsrel=1e-10,
+        limit=200,
+    )[0]
+    off_shell = integrate.quad(per_efold, 0, 40, args=(eft,), epsrel=1e-10, limit=200)[0]
+    assert float(on_shell_integrals(model).production) == pytest.approx(
+        on_shell / off_shell, rel=1e-6
+    )

@@ -33,7 +33,7 @@ would change the yields by under 10 %) and :math:`s_{99}/M_1^2<` :data:`S_OVER_M
 couplings of order 1 this means :math:`M/T_{\rm RH}\gtrsim15`–20, for 0.01 about 30, as in
 §3.6. Outside, use the result as an order-of-magnitude indication only.
 
-**Per-observable criterion [D] (issue 19; ``docs/dynamical.md`` §5).** The ratio above is CP-even
+**Per-observable criterion [D] (issue 19; ``docs/dynamical.md`` §7).** The ratio above is CP-even
 and measured at one temperature; the CP-odd observables are more sensitive (at the built-in point,
 ratio 0.08, on-shell :math:`N` move :math:`\Delta Y_B` by +30 %). For each observable, compare the
 on-shell contribution with the EFT's, both integrated over the production stage
@@ -165,14 +165,16 @@ EFT_ERROR_OBSERVABLES: tuple[str, ...] = ("DeltaY_B", "DeltaY_chi", "SigmaY_chi"
 EFT_TOLERANCE = 1.0e-2
 
 #: Calibration of :func:`eft_error_estimate` against the dynamical mode (module docstring,
-#: "Per-observable criterion"; ``benchmarks/eft_trust.py``, ``docs/dynamical.md`` §5): the largest
+#: "Per-observable criterion"; ``benchmarks/eft_trust.py``, ``docs/dynamical.md`` §7): the largest
 #: measured ratio |EFT/dynamical - 1| / ratio of on-shell to EFT integrals, per observable, times
 #: the safety margin :data:`EFT_ERROR_MARGIN`.
 EFT_ERROR_CALIBRATION: dict[str, float] = {
-    "DeltaY_B": 1.0,
-    "DeltaY_chi": 1.0,
-    "SigmaY_chi": 1.0,
-    "xi_final": 1.0,
+    # measured max ratios (ξ_final < 0.9, errors above 1e-5, ratio < 0.1; 217 points): 5.7, 1.00,
+    # 1.00, 1.005 (median 0.34, 0.91, 0.97, 0.94), times the margin 3
+    "DeltaY_B": 17.0,
+    "DeltaY_chi": 3.0,
+    "SigmaY_chi": 3.0,
+    "xi_final": 3.0,
 }
 #: Safety factor applied on top of the largest measured ratio of :data:`EFT_ERROR_CALIBRATION`.
 EFT_ERROR_MARGIN = 3.0
@@ -188,9 +190,11 @@ def bessel_tail_integral(z0: Float[Array, "..."], power: int, order: int) -> Flo
     Closed forms used by the tests: :math:`\int_0^\infty z^pK_\nu=2^{p-1}\Gamma(\frac{1+p+\nu}2)
     \Gamma(\frac{1+p-\nu}2)`.
     """
-    z = jnp.asarray(z0, dtype=jnp.float64)[..., None] + jnp.asarray(_LAGUERRE_T)
+    z0 = jnp.asarray(z0, dtype=jnp.float64)
+    nodes = (1,) * z0.ndim + (-1,)
+    z = z0[..., None] + jnp.reshape(jnp.asarray(_LAGUERRE_T), nodes)
     k_scaled = bessel_k012e(z)[order]
-    return jnp.sum(jnp.asarray(_LAGUERRE_W) * z**power * k_scaled, axis=-1)
+    return jnp.sum(jnp.reshape(jnp.asarray(_LAGUERRE_W), nodes) * z**power * k_scaled, axis=-1)
 
 
 class OnShellIntegrals(eqx.Module):
