@@ -19,6 +19,13 @@ implementation here that a model may refine: naming and setting parameters under
 point as a record, and two optional capabilities — a stiffness proxy that scans sort points by
 ("bucketing"), and an explicit-then-implicit solver split (``solver="auto"``) that scans run as
 two vmapped passes.
+
+Fits (:func:`jaxcogen.fit`, one code path for every model) read ``fit_coordinates`` — each
+fittable name's natural coordinate and validity range (:class:`FitCoordinate`), by default from
+the :class:`Parameter` declarations, coupled constraints as ratios to another parameter — and the
+optional ``fit_options``, ``fit_limits`` (:class:`FitLimit`), ``fit_proxies``
+(:class:`FitProxy`), ``fit_observables`` and ``fit_solve_defaults``; ``concrete`` rebuilds a
+point through the validating constructor.
 """
 
 from __future__ import annotations
