@@ -13,15 +13,18 @@ up to the :math:`\xi`-dependent back-reaction, negligible at tiny couplings.
 
 import math
 import warnings
+from typing import ClassVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jaxtyping import Array, Float
 from typer.testing import CliRunner
 
 import jaxcogen
+from jaxcogen._interface import AbstractModel, Observable, Parameter
 from jaxcogen.fitting._fit import fit
 from jaxcogen.fitting._gradients import gradients
 from jaxcogen.fitting._problem import FitProblem
@@ -383,3 +386,69 @@ def test_cogenesis_fit_observables_are_the_production_stage():
     from jaxcogen.production._solve import OBSERVABLES as PRODUCTION_OBSERVABLES
 
     assert jaxcogen.CogenesisModel.fit_observables == PRODUCTION_OBSERVABLES
+
+
+class _ToyModel(AbstractModel):
+    r"""A model with a closed-form observable, :math:`O=a\,b^2`, and a coupled validity rule
+    :math:`0.5\le b/a\le4` (``b`` declared relative to ``a``): nothing in the fit driver knows it."""
+
+    a: Float[Array, ""]
+    b: Float[Array, ""]
+
+    name: ClassVar[str] = "toy"
+    parameters: ClassVar[dict[str, Parameter]] = {
+        "a": Parameter("1", "a", 1e-3, 1e3, "log", positive=True),
+        "b": Parameter(
+            "1", "b", 1e-3, 1e3, "log", positive=True, relative_to="a", ratio_range=(0.5, 4.0)
+        ),
+    }
+    observables: ClassVar[dict[str, Observable]] = {"O": Observable("1", "a b^2")}
+    default_targets: ClassVar[dict[str, float]] = {"O": 2.0}
+    default_free: ClassVar[tuple[str, ...]] = ("b",)
+    fit_solve_defaults: ClassVar[dict[str, float]] = {}  # no solver, no tolerances
+
+    def __init__(self, a, b):
+        self.a, self.b = jnp.asarray(a, jnp.float64), jnp.asarray(b, jnp.float64)
+        if not isinstance(self.a, jax.core.Tracer) and not bool(self.is_valid()):
+            raise ValueError(f"a={a!r}, b={b!r}: need 1e-3 <= a <= 1e3 and 0.5 <= b/a <= 4")
+
+    def is_valid(self):
+        ratio = self.b / self.a
+        return (self.a >= 1e-3) & (self.a <= 1e3) & (ratio >= 0.5) & (ratio <= 4.0)
+
+    @classmethod
+    def solve_settings(cls, options=None, *, n_save=None):
+        if options:
+            raise ValueError(f"unknown setting {sorted(options)}")
+
+    def solve_point(self, settings):
+        zero = jnp.zeros((), jnp.int32)
+        ok = self.is_valid()
+        return {
+            "O": jnp.where(ok, self.a * self.b**2, jnp.nan),
+            "status": jnp.where(ok, zero, 100),
+            "num_steps": zero,
+            "num_rejected_steps": zero,
+        }
+
+    @classmethod
+    def settings_record(cls, settings):
+        return {}
+
+
+def test_fit_works_for_any_model_through_the_interface():
+    r"""``fit`` on a model it has never seen (:class:`_ToyModel`), against the closed forms:
+    :math:`O=ab^2=2` at :math:`a=1` gives :math:`b^*=\sqrt2`; :math:`O=100` would need
+    :math:`b=10a`, outside :math:`b/a\le4`, so the fit reports it unreachable with ``b`` on its
+    ratio bound and :math:`O=16` at the closest point."""
+    model = _ToyModel(1.0, 1.0)
+    result = fit(model, optimizer="lbfgs", n_starts=2, steps=30, tolerance=1e-6)
+    assert result.success, result.verdict
+    assert result.parameters["b"] == pytest.approx(math.sqrt(2.0), rel=1e-6)
+    assert isinstance(result.model, _ToyModel) and math.isnan(result.m_nu)
+    result = fit(model, {"O": 100.0}, n_starts=2, steps=30)
+    assert not result.success and "NOT REACHABLE" in result.verdict
+    assert result.active_limits == ("b at its upper bound 4 x a",), result.active_limits
+    assert result.observables["O"] == pytest.approx(16.0, rel=1e-6)
+    with pytest.raises(ValueError, match="min_mass_ratio: not an option of the toy model"):
+        fit(model, min_mass_ratio=2.0)
