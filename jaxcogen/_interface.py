@@ -343,7 +343,8 @@ class AbstractModel(eqx.Module):
     fit_proxies: ClassVar[Mapping[str, FitProxy]] = {}
     #: observables a fit's loss can use (None: every observable)
     fit_observables: ClassVar[tuple[str, ...] | None] = None
-    #: solver options of the solves inside a fit's loss (``fit_solve_options`` update them)
+    #: solver options of the solves inside a fit's loss (``fit_solve_options`` update them);
+    #: a model whose settings have no ``rtol`` declares its own (e.g. ``{}``)
     fit_solve_defaults: ClassVar[Mapping[str, Any]] = {"rtol": 1e-6}
 
     def fit_coordinates(self, **options: Any) -> dict[str, FitCoordinate]:
