@@ -73,11 +73,12 @@ def parse_free(text: str) -> list[str]:
 def fitted_card(card: cards.Card, model) -> cards.Card:
     """``card`` with its model fields replaced by those of ``model`` (Python numbers)."""
     fields = dict(card.model_fields)
-    for name in ("M1", "M2", "m_chi", "m_phi", "kappa", "T_RH"):
-        fields[name] = float(getattr(model, name))
-    for name in ("y1", "y2", "lambda1", "lambda2"):
-        z = complex(getattr(model, name))
-        fields[name] = z.real if z.imag == 0.0 else z
+    for name, parameter in type(model).parameters.items():
+        if parameter.complex:
+            z = complex(getattr(model, name))
+            fields[name] = z.real if z.imag == 0.0 else z
+        else:
+            fields[name] = float(getattr(model, name))
     return dataclasses.replace(card, model_fields=fields)
 
 
