@@ -17,6 +17,7 @@ and the figure ``docs/eft_trust.png``.
 
 import argparse
 import cmath
+import json
 import math
 import time
 import warnings
@@ -28,7 +29,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import jaxcogen
-from benchmarks.common import print_table, write_json
+from benchmarks.common import RESULTS_DIR, device_tag, print_table, write_json
 from jaxcogen.production._solve import SolveSettings, solve_unjitted
 from jaxcogen.production._validity import (
     EFT_ERROR_OBSERVABLES,
@@ -96,7 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--points", type=int, default=160)
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--replot", action="store_true", help="redraw the figure from the JSON")
     args = parser.parse_args()
+    if args.replot:
+        plot(json.loads((RESULTS_DIR / f"eft_trust_{device_tag()}.json").read_text())["rows"])
+        return
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(args.seed)
     points = [("random", random_point(rng)) for _ in range(args.points)]
@@ -177,10 +182,19 @@ def plot(rows: list[dict]) -> None:
     markers = {"random": ("o", "C0"), "built-in": ("s", "C3"), "small": ("^", "C2")}
     for ax, key in zip(axes, EFT_ERROR_OBSERVABLES, strict=True):
         for family, (marker, color) in markers.items():
-            sel = [r for r in rows if r["family"] == family]
-            est = np.clip([r[f"estimate_{key}"] for r in sel], 1e-14, 1e8)
-            err = np.clip([r[f"error_{key}"] for r in sel], 1e-12, 1e8)
-            ax.scatter(est, err, s=12, marker=marker, color=color, label=family, alpha=0.7)
+            for hot in (False, True):
+                sel = [
+                    r
+                    for r in rows
+                    if r["family"] == family and (r["xi_final_dynamical"] >= THERMALISED) == hot
+                ]
+                if not sel:
+                    continue
+                est = np.clip([r[f"estimate_{key}"] for r in sel], 1e-14, 1e8)
+                err = np.clip([r[f"error_{key}"] for r in sel], 1e-12, 1e8)
+                style = dict(facecolors="none", edgecolors=color) if hot else dict(color=color)
+                label = f"{family}, xi_final > {THERMALISED}" if hot else family
+                ax.scatter(est, err, s=14, marker=marker, label=label, alpha=0.8, **style)
         line = np.geomspace(1e-14, 1e8, 3)
         ax.plot(line, line, "k-", lw=0.8, label="error = estimate")
         ax.axvline(EFT_TOLERANCE, color="0.5", ls="--", lw=0.8)
