@@ -130,7 +130,7 @@ def split_rhat(samples) -> np.ndarray:
     W = halves.var(axis=1, ddof=1).mean(axis=0)
     B = n * means.var(axis=0, ddof=1)
     var_plus = (n - 1) / n * W + B / n
-    return np.sqrt(var_plus / W)
+    return np.asarray(np.sqrt(var_plus / W))
 
 
 def effective_sample_size(samples) -> np.ndarray:

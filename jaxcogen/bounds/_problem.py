@@ -50,6 +50,7 @@ from jaxtyping import Array, Float
 
 from jaxcogen.bounds._space import physical, set_free, u_of_theta
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, log_ratio
+from jaxcogen.fitting._problem import AbstractObjective
 
 #: Default margin δ: the optimiser aims at the band shrunk by this fraction of its half-width.
 DEFAULT_MARGIN = 1e-3
@@ -67,7 +68,7 @@ def penalty(c: Float[Array, " m"], lam: Float[Array, " m"], mu) -> Float[Array, 
     return jnp.sum(lam * c) + 0.5 * mu * jnp.sum(c**2)
 
 
-class BoundProblem(eqx.Module):
+class BoundProblem(AbstractObjective):
     r""":math:`\mathcal L_A(\theta)` of one bound (module docstring); jittable and vmappable.
 
     Arrays (traced, so a new bound with the same structure reuses the compiled code): the base

@@ -34,7 +34,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Bool, Float, Int
 
-from jaxcogen.fitting._problem import FitProblem
+from jaxcogen.fitting._problem import AbstractObjective, FitProblem
 
 OptimizerName = Literal["lbfgs", "adam"]
 
@@ -96,7 +96,7 @@ def _where(condition, new, old):
     return jax.tree.map(lambda a, b: jnp.where(condition, a, b), new, old)
 
 
-def init_state(problem: FitProblem, config: OptimizerConfig, theta: Float[Array, " p"]):
+def init_state(problem: AbstractObjective, config: OptimizerConfig, theta: Float[Array, " p"]):
     del problem
     return StartState(
         theta=theta,
@@ -109,7 +109,7 @@ def init_state(problem: FitProblem, config: OptimizerConfig, theta: Float[Array,
     )
 
 
-def _adam_step(problem: FitProblem, config: OptimizerConfig, state: StartState):
+def _adam_step(problem: AbstractObjective, config: OptimizerConfig, state: StartState):
     value, grad = jax.value_and_grad(problem.loss)(state.theta)
     finite = jnp.isfinite(value) & jnp.all(jnp.isfinite(grad))
     updates, opt_state = config.build().update(
@@ -119,7 +119,7 @@ def _adam_step(problem: FitProblem, config: OptimizerConfig, state: StartState):
     return value, theta, _where(finite, opt_state, state.opt_state)
 
 
-def _lbfgs_step(problem: FitProblem, config: OptimizerConfig, state: StartState):
+def _lbfgs_step(problem: AbstractObjective, config: OptimizerConfig, state: StartState):
     optimizer = config.build()
     value, grad = optax.value_and_grad_from_state(problem.loss)(state.theta, state=state.opt_state)
     updates, opt_state = optimizer.update(
@@ -130,7 +130,7 @@ def _lbfgs_step(problem: FitProblem, config: OptimizerConfig, state: StartState)
     return value, jnp.where(moved, theta, state.theta), _where(moved, opt_state, state.opt_state)
 
 
-def step(problem: FitProblem, config: OptimizerConfig, state: StartState, goal):
+def step(problem: AbstractObjective, config: OptimizerConfig, state: StartState, goal):
     """One optimiser step of one start; returns the new state and the loss at the old point."""
     if config.name == "adam":
         value, theta, opt_state = _adam_step(problem, config, state)
@@ -151,7 +151,7 @@ def step(problem: FitProblem, config: OptimizerConfig, state: StartState, goal):
 
 
 @eqx.filter_jit
-def init_states(problem: FitProblem, config: OptimizerConfig, thetas: Float[Array, "s p"]):
+def init_states(problem: AbstractObjective, config: OptimizerConfig, thetas: Float[Array, "s p"]):
     """The initial states of all starts (vmapped; strongly typed, as :func:`run_chunk` returns them)."""
     states = jax.vmap(lambda t: init_state(problem, config, t))(thetas)
     return jax.tree.map(lambda x: jnp.asarray(x, dtype=x.dtype), states)
@@ -159,7 +159,7 @@ def init_states(problem: FitProblem, config: OptimizerConfig, thetas: Float[Arra
 
 @eqx.filter_jit
 def run_chunk(
-    problem: FitProblem,
+    problem: AbstractObjective,
     config: OptimizerConfig,
     states: StartState,
     goal: Float[Array, ""],
@@ -194,7 +194,7 @@ def optimize(
 ) -> tuple[StartState, np.ndarray]:
     """Run every start for up to ``n_chunks * chunk_steps`` steps, stopping early when all are done.
 
-    ``problem`` is anything with a jittable ``loss(theta)`` (a :class:`FitProblem`). ``progress`` is called after each chunk with
+    ``problem`` is an :class:`~jaxcogen.fitting._problem.AbstractObjective` (a fit or a bound). ``progress`` is called after each chunk with
     ``(steps_done, best_losses, done)``. Returns the final states and the ``[start, step]`` losses.
     """
     states = init_states(problem, config, jnp.asarray(thetas))

@@ -16,6 +16,7 @@ The map :math:`\theta\to u` is the bounded transform of :mod:`jaxcogen.fitting._
 reference's value at the same :math:`\theta`) or :math:`p=u` (``"linear"``, ``"angle"``).
 """
 
+import abc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,13 +31,23 @@ from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, target_terms, upper_limit_p
 from jaxcogen.fitting._transforms import FreeParameter, fit_coordinates_of
 
 
+class AbstractObjective(eqx.Module):
+    r"""What the optimiser (:mod:`jaxcogen.fitting._optimize`) minimises: a scalar
+    :math:`\mathcal L(\theta)` of unconstrained coordinates, jittable and vmappable. Fits
+    (:class:`FitProblem`) and bounds (:class:`~jaxcogen.bounds._problem.BoundProblem`) are two."""
+
+    @abc.abstractmethod
+    def loss(self, theta: Float[Array, " n"]) -> Float[Array, ""]:
+        r""":math:`\mathcal L(\theta)`; NaN where the solve fails."""
+
+
 def fit_observables(model: AbstractModel) -> tuple[str, ...]:
     """The observables a fit's loss can use (the model's ``fit_observables``, default all)."""
     declared = model.fit_observables
     return tuple(model.observables) if declared is None else tuple(declared)
 
 
-class FitProblem(eqx.Module):
+class FitProblem(AbstractObjective):
     r"""Loss :math:`\mathcal L(\theta)` of a fit (:mod:`jaxcogen.fitting._loss`), jittable and vmappable.
 
     θ has one slot per name of ``names``; fixed slots are ignored.
