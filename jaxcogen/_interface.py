@@ -181,7 +181,7 @@ class AbstractModel(eqx.Module):
     # ---- what every model implements ---------------------------------------------------------
 
     @abc.abstractmethod
-    def is_valid(self) -> Bool[Array, ""]:
+    def is_valid(self) -> Bool[ArrayLike, ""]:
         """Whether the (possibly traced) point is inside the model's validity range."""
 
     @classmethod
@@ -319,7 +319,7 @@ class AbstractModel(eqx.Module):
     #: whether :meth:`stiffness_proxy` is implemented (scans sort points by it when True)
     has_stiffness_proxy: ClassVar[bool] = False
 
-    def stiffness_proxy(self) -> Float[Array, ""]:
+    def stiffness_proxy(self) -> Float[ArrayLike, ""]:
         """A cheap predictor of the solve's step count (capability; see ``has_stiffness_proxy``)."""
         raise NotImplementedError(f"{self.name}: no stiffness proxy")
 
@@ -329,7 +329,7 @@ class AbstractModel(eqx.Module):
         explicit-then-implicit choice (capability; None: one pass with ``settings``)."""
         return None
 
-    def needs_implicit(self) -> Bool[Array, ""]:
+    def needs_implicit(self) -> Bool[ArrayLike, ""]:
         """Whether the point is too stiff for the explicit pass of :meth:`solver_passes`."""
         raise NotImplementedError(f"{self.name}: no automatic solver choice")
 

@@ -23,20 +23,20 @@ as accurate as the values and any order of differentiation works.
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 _N_NODES = 80
 _DECAY = 45.0
 _Z_FLOOR = 1e-300
 
 
-def _acosh1p(y: Float[Array, "..."]) -> Float[Array, "..."]:
+def _acosh1p(y: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`{\rm arccosh}(1+y)=\ln\big(1+y+\sqrt{y(2+y)}\big)`, accurate for small :math:`y`."""
     return jnp.log1p(y + jnp.sqrt(y * (2.0 + y)))
 
 
 @jax.custom_jvp
-def bessel_k012e(z: Float[ArrayLike, "..."]) -> tuple[Float[Array, "..."], ...]:
+def bessel_k012e(z: Float[ArrayLike, "..."]) -> tuple[Float[ArrayLike, "..."], ...]:
     r"""The triple :math:`(e^zK_0(z),e^zK_1(z),e^zK_2(z))` for :math:`z>0` (any shape).
 
     See the module docstring for the method. Non-positive arguments are clamped to a tiny
@@ -67,16 +67,16 @@ def _bessel_k012e_jvp(primals, tangents):
     return (k0, k1, k2), (dk0 * dz, dk1 * dz, dk2 * dz)
 
 
-def bessel_k0e(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def bessel_k0e(z: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`e^zK_0(z)` (module docstring)."""
     return bessel_k012e(z)[0]
 
 
-def bessel_k1e(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def bessel_k1e(z: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`e^zK_1(z)` (module docstring)."""
     return bessel_k012e(z)[1]
 
 
-def bessel_k2e(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def bessel_k2e(z: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`e^zK_2(z)` (module docstring)."""
     return bessel_k012e(z)[2]

@@ -9,7 +9,7 @@ diffrax's private attributes), so a store written today reads the same with tomo
 
 import diffrax
 import jax.numpy as jnp
-from jaxtyping import Array, Int
+from jaxtyping import ArrayLike, Int
 
 
 class RESULTS(diffrax.RESULTS):  # pyright: ignore[reportGeneralTypeIssues]
@@ -53,7 +53,7 @@ STATUS_NOT_COMPUTED = STATUS_CODES["not_computed"]
 _NAMES = {code: name for name, code in STATUS_CODES.items()}
 
 
-def status_code(result) -> Int[Array, "..."]:
+def status_code(result) -> Int[ArrayLike, "..."]:
     """The integer code of a (possibly batched) :class:`RESULTS` or ``diffrax.RESULTS`` value."""
     result = RESULTS.promote(result) if not isinstance(result, RESULTS) else result
     code = jnp.asarray(UNKNOWN_FAILURE, dtype=jnp.int32)

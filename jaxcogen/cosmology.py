@@ -11,22 +11,22 @@ table equals 106.75 to better than :math:`5\times10^{-8}`, so the closed forms f
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 from jaxcogen import constants, thermodynamics
 
 
-def g_star(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def g_star(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Energy-density degrees of freedom :math:`g_*(T)` of the SM plasma (:func:`jaxcogen.thermodynamics.g_star`)."""
     return thermodynamics.g_star(T)
 
 
-def g_star_s(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def g_star_s(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Entropy degrees of freedom :math:`g_{*s}(T)` of the SM plasma (:func:`jaxcogen.thermodynamics.g_star_s`)."""
     return thermodynamics.g_star_s(T)
 
 
-def entropy_heating_factor(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def entropy_heating_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""The factor :math:`1+\delta` with :math:`\delta=\frac13\,d\ln g_{*s}/d\ln T`, in :math:`\frac{dT}{dt}=-\frac{HT}{1+\delta}`.
 
     Entropy conservation, :math:`g_{*s}(T)\,T^3a^3=` const, gives
@@ -41,7 +41,7 @@ def entropy_heating_factor(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
 
 def hubble_rate(
     T: Float[ArrayLike, "..."], dark_radiation_dof: Float[ArrayLike, "..."] = 0.0
-) -> Float[Array, "..."]:
+) -> Float[ArrayLike, "..."]:
     r"""Hubble rate in radiation domination [GeV].
 
     .. math:: H(T)=\sqrt{\frac{4\pi^3}{45}}\,\sqrt{g_*(T)+g_D\xi^4}\,\frac{T^2}{m_{\rm Pl}}
@@ -58,7 +58,7 @@ def hubble_rate(
     return constants.hubble_coefficient * jnp.sqrt(g) * T**2 / constants.m_Pl
 
 
-def entropy_density(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def entropy_density(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Entropy density :math:`s=\frac{2\pi^2}{45}g_{*s}(T)\,T^3` [GeV^3] (physics notes §3.2)."""
     T = jnp.asarray(T, dtype=float)
     return 2.0 * jnp.pi**2 / 45.0 * g_star_s(T) * T**3
@@ -69,7 +69,7 @@ def radiation_energy_density(T: Float[ArrayLike, "..."], g: Float[ArrayLike, "..
     return jnp.pi**2 / 30.0 * g * jnp.asarray(T, dtype=float) ** 4
 
 
-def yield_rate_factor(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def yield_rate_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""The factor :math:`1/(H s)` [GeV^-4] that turns a reaction density into :math:`dY/d\ln(1/T)`.
 
     With entropy conserved and :math:`T a` constant (constant :math:`g_{*s}`),

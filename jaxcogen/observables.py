@@ -6,12 +6,12 @@ Sign convention: :math:`\Delta Y_L` is the lepton asymmetry made by the portal s
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 from jaxcogen import constants
 
 
-def baryon_asymmetry(DeltaY_L: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def baryon_asymmetry(DeltaY_L: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Baryon asymmetry after sphaleron conversion, :math:`\Delta Y_B=c_s\,Y_{B-L}=-\frac{28}{79}\Delta Y_L`.
 
     The talk's ":math:`\Delta Y_B=c_s\Delta Y_L`" up to the sign fixed here (notes §5, [S]);
@@ -25,7 +25,7 @@ def relic_density(m_chi: Float[ArrayLike, "..."], Y_total: Float[ArrayLike, "...
     return constants.omega_h2_per_GeV_yield * jnp.asarray(m_chi) * jnp.asarray(Y_total)
 
 
-def asymmetric_dark_matter_mass(DeltaY_chi: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def asymmetric_dark_matter_mass(DeltaY_chi: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Dark-matter mass a purely asymmetric relic needs for :math:`\Omega_\chi h^2=0.120` [GeV].
 
     Production makes :math:`\chi` and :math:`\phi` in pairs (:math:`\Delta Y_\phi=\Delta Y_\chi`, the

@@ -37,7 +37,7 @@ from importlib import resources
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 #: Electron mass [GeV] (PDG).
 m_electron: float = 0.51099895e-3
@@ -240,17 +240,17 @@ def _sm_interpolants() -> tuple[HermiteTable, HermiteTable]:
     return HermiteTable(t["log10_T_GeV"], t["g_rho"]), HermiteTable(t["log10_T_GeV"], t["g_s"])
 
 
-def g_star(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def g_star(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""SM energy-density dof :math:`g_*(T)` [T in GeV], from the shipped table (module docstring)."""
     return _sm_interpolants()[0](jnp.log10(jnp.asarray(T, dtype=jnp.float64)))
 
 
-def g_star_s(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def g_star_s(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""SM entropy dof :math:`g_{*s}(T)` [T in GeV], from the shipped table (module docstring)."""
     return _sm_interpolants()[1](jnp.log10(jnp.asarray(T, dtype=jnp.float64)))
 
 
-def dlng_star_s_dlnT(T: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def dlng_star_s_dlnT(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`d\ln g_{*s}/d\ln T` (enters :math:`dt/d\ln T` when :math:`g_{*s}` varies)."""
     lnT = jnp.log(jnp.asarray(T, dtype=jnp.float64))
 
@@ -277,7 +277,7 @@ def _species_tables() -> dict[tuple[str, bool], HermiteTable]:
     return out
 
 
-def dof_fraction(z: Float[ArrayLike, "..."], quantity: str, fermion: bool) -> Float[Array, "..."]:
+def dof_fraction(z: Float[ArrayLike, "..."], quantity: str, fermion: bool) -> Float[ArrayLike, "..."]:
     r"""Fraction :math:`\rho(z)/\rho(0)` (``"rho"``) or :math:`s(z)/s(0)` (``"s"``) of one species.
 
     :math:`z=m/T`, Fermi–Dirac (``fermion``) or Bose–Einstein, zero chemical potential; 1 for
@@ -302,7 +302,7 @@ def _k2_table() -> HermiteTable:
     return HermiteTable(_K2_NODES, np.log(z**2 * kve(2, z)) - 1.5 * np.log(z), "spline")
 
 
-def log_z2_K2(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def log_z2_K2(z: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`\ln[z^2K_2(z)]` for :math:`z>0` without overflow (tabulated; asymptotic beyond
     :math:`z=10^5`, :math:`\to\ln2` below :math:`10^{-6}`).
 
@@ -320,7 +320,7 @@ def log_z2_K2(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
     return jnp.where(z > 1e5, big, jnp.where(z < 1e-6, math.log(2.0), inner))
 
 
-def mb_number_density(m, T, g) -> Float[Array, "..."]:
+def mb_number_density(m, T, g) -> Float[ArrayLike, "..."]:
     r"""Maxwell–Boltzmann equilibrium number density :math:`n=\frac{g}{2\pi^2}m^2TK_2(m/T)` [GeV^3]."""
     T = jnp.asarray(T, dtype=jnp.float64)
     return g * T**3 / (2 * jnp.pi**2) * jnp.exp(log_z2_K2(jnp.asarray(m) / T))

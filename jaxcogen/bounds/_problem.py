@@ -46,7 +46,7 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen.bounds._space import physical, set_free, u_of_theta
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, log_ratio
@@ -63,7 +63,7 @@ def band_edges(rel_tol: float, signed: bool, softness: float = DEFAULT_SOFTNESS)
     return 0.5 * (hi + lo), 0.5 * (hi - lo)
 
 
-def penalty(c: Float[Array, " m"], lam: Float[Array, " m"], mu) -> Float[Array, ""]:
+def penalty(c: Float[Array, " m"], lam: Float[Array, " m"], mu) -> Float[ArrayLike, ""]:
     r""":math:`\sum_k\lambda_kc_k+\tfrac\mu2\sum_kc_k^2`."""
     return jnp.sum(lam * c) + 0.5 * mu * jnp.sum(c**2)
 
@@ -85,10 +85,10 @@ class BoundProblem(AbstractObjective):
     mid: Float[Array, " m"]
     half: Float[Array, " m"]
     lam: Float[Array, " m"]
-    mu: Float[Array, ""]
-    band: Float[Array, ""]
-    sign: Float[Array, ""]
-    obj_scale: Float[Array, ""]
+    mu: Float[ArrayLike, ""]
+    band: Float[ArrayLike, ""]
+    sign: Float[ArrayLike, ""]
+    obj_scale: Float[ArrayLike, ""]
     names: tuple[str, ...] = eqx.field(static=True)
     log_mask: tuple[bool, ...] = eqx.field(static=True)
     constraint_names: tuple[str, ...] = eqx.field(static=True)
@@ -120,7 +120,7 @@ class BoundProblem(AbstractObjective):
 
     # ---- objective and constraints -----------------------------------------------------------
 
-    def objective(self, u: Float[Array, " p"], out: dict[str, Array]) -> Float[Array, ""]:
+    def objective(self, u: Float[Array, " p"], out: dict[str, Array]) -> Float[ArrayLike, ""]:
         r""":math:`J` (module docstring; not yet multiplied by the sign)."""
         if self.quantity_index >= 0:
             value = u[self.quantity_index]
@@ -151,7 +151,7 @@ class BoundProblem(AbstractObjective):
         ok = (out["status"] == 0) & jnp.isfinite(J) & jnp.all(jnp.isfinite(c))
         return jnp.where(ok, J, 0.0), jnp.where(ok, c, 0.0), ok
 
-    def loss(self, theta: Float[Array, " q"]) -> Float[Array, ""]:
+    def loss(self, theta: Float[Array, " q"]) -> Float[ArrayLike, ""]:
         r""":math:`\mathcal L_A(\theta;\lambda,\mu)`, :math:`+\infty` where the solve fails."""
         J, c, ok = self.parts(theta)
         value = self.sign * J + penalty(c, self.lam, self.mu)

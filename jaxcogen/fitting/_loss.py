@@ -34,7 +34,7 @@ converged fit :math:`q\le q^{\max}` (checked, not assumed: the fit's ``success``
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 #: Default softness ε of the signed logarithm (in units of the target).
 DEFAULT_SOFTNESS: float = 1e-3
@@ -45,15 +45,15 @@ LIMIT_PENALTY_ONSET: float = 1e-3
 
 
 def signed_log(
-    ratio: Float[Array, "..."], softness: float = DEFAULT_SOFTNESS
-) -> Float[Array, "..."]:
+    ratio: Float[ArrayLike, "..."], softness: float = DEFAULT_SOFTNESS
+) -> Float[ArrayLike, "..."]:
     r""":math:`\ell_\varepsilon(r)=\operatorname{arsinh}(r/2\varepsilon)-\operatorname{arsinh}(1/2\varepsilon)`."""
     return jnp.arcsinh(ratio / (2.0 * softness)) - jnp.arcsinh(1.0 / (2.0 * softness))
 
 
 def log_ratio(
-    ratio: Float[Array, "..."], signed: bool, softness: float = DEFAULT_SOFTNESS
-) -> Float[Array, "..."]:
+    ratio: Float[ArrayLike, "..."], signed: bool, softness: float = DEFAULT_SOFTNESS
+) -> Float[ArrayLike, "..."]:
     r""":math:`\ell_\varepsilon(r)` for a signed observable, else :math:`\ln r` (NaN-free for :math:`r\le0`: :math:`\ln10^{-300}`)."""
     if signed:
         return signed_log(ratio, softness)
@@ -74,11 +74,11 @@ def target_terms(
 
 
 def upper_limit_penalty(
-    q: Float[Array, "..."],
-    q_max: Float[Array, "..."],
+    q: Float[ArrayLike, "..."],
+    q_max: Float[ArrayLike, "..."],
     weight: float = LIMIT_PENALTY_WEIGHT,
     onset: float = LIMIT_PENALTY_ONSET,
-) -> Float[Array, "..."]:
+) -> Float[ArrayLike, "..."]:
     r""":math:`\mu\,[\max(0,\ln(q/q^{\max})+\delta)]^2`; zero where ``q_max`` is infinite."""
     excess = jnp.log(jnp.maximum(q, 1e-300)) - jnp.log(q_max) + onset
     return weight * jnp.maximum(excess, 0.0) ** 2

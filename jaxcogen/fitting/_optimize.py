@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from jaxcogen.fitting._problem import AbstractObjective, FitProblem
 
@@ -87,9 +87,9 @@ class StartState(eqx.Module):
     opt_state: optax.OptState
     good_theta: Float[Array, " p"]
     best_theta: Float[Array, " p"]
-    best_loss: Float[Array, ""]
-    done: Bool[Array, ""]
-    n_failed: Int[Array, ""]
+    best_loss: Float[ArrayLike, ""]
+    done: Bool[ArrayLike, ""]
+    n_failed: Int[ArrayLike, ""]
 
 
 def _where(condition, new, old):
@@ -162,7 +162,7 @@ def run_chunk(
     problem: AbstractObjective,
     config: OptimizerConfig,
     states: StartState,
-    goal: Float[Array, ""],
+    goal: Float[ArrayLike, ""],
     n_steps: int,
 ) -> tuple[StartState, Float[Array, "s n"]]:
     """Advance every start by ``n_steps`` steps; the states and the losses ``[start, step]``."""
@@ -187,7 +187,7 @@ def optimize(
     problem,
     config: OptimizerConfig,
     thetas: Float[Array, "s p"],
-    goal: Float[Array, ""],
+    goal: Float[ArrayLike, ""],
     n_chunks: int,
     chunk_steps: int,
     progress=None,

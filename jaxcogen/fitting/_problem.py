@@ -24,7 +24,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen._interface import AbstractModel
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, target_terms, upper_limit_penalty
@@ -37,7 +37,7 @@ class AbstractObjective(eqx.Module):
     (:class:`FitProblem`) and bounds (:class:`~jaxcogen.bounds._problem.BoundProblem`) are two."""
 
     @abc.abstractmethod
-    def loss(self, theta: Float[Array, " n"]) -> Float[Array, ""]:
+    def loss(self, theta: Float[Array, " n"]) -> Float[ArrayLike, ""]:
         r""":math:`\mathcal L(\theta)`; NaN where the solve fails."""
 
 
@@ -204,7 +204,7 @@ class FitProblem(AbstractObjective):
 
     def loss_terms(
         self, theta: Float[Array, " n"]
-    ) -> tuple[Float[Array, " k"], Float[Array, ""], Float[Array, " k"], Float[Array, " l"]]:
+    ) -> tuple[Float[Array, " k"], Float[ArrayLike, ""], Float[Array, " k"], Float[Array, " l"]]:
         """(target terms, limit penalty, observables, limited quantities) at θ; the terms are 0
         for non-targets and NaN where the solve failed."""
         model = self.model(theta)
@@ -223,7 +223,7 @@ class FitProblem(AbstractObjective):
         penalty = jnp.sum(upper_limit_penalty(q, self.limit_max))
         return terms, penalty, values, q
 
-    def loss(self, theta: Float[Array, " n"]) -> Float[Array, ""]:
+    def loss(self, theta: Float[Array, " n"]) -> Float[ArrayLike, ""]:
         r""":math:`\mathcal L(\theta)`; NaN where the solve fails."""
         terms, penalty, _, _ = self.loss_terms(theta)
         return jnp.sum(terms) + penalty

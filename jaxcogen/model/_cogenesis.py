@@ -15,7 +15,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Complex, Float
+from jaxtyping import Array, ArrayLike, Bool, Complex, Float
 
 from jaxcogen import constants
 from jaxcogen._interface import (
@@ -51,12 +51,12 @@ class EffectiveCouplings(eqx.Module):
     Real-valued on purpose: the ODE solver then never sees complex numbers.
     """
 
-    abs_a2: Float[Array, ""]
-    abs_b2: Float[Array, ""]
-    abs_w2: Float[Array, ""]
-    abs_d2: Float[Array, ""]
-    J_w: Float[Array, ""]
-    J_d: Float[Array, ""]
+    abs_a2: Float[ArrayLike, ""]
+    abs_b2: Float[ArrayLike, ""]
+    abs_w2: Float[ArrayLike, ""]
+    abs_d2: Float[ArrayLike, ""]
+    J_w: Float[ArrayLike, ""]
+    J_d: Float[ArrayLike, ""]
     conventions: Conventions
 
 
@@ -100,16 +100,16 @@ class CogenesisModel(AbstractModel):
     fit_observables: ClassVar[tuple[str, ...]] = _registry.FIT_OBSERVABLES
     fit_solve_defaults: ClassVar[dict[str, float | int | str]] = _registry.FIT_SOLVE_OPTIONS
 
-    M1: Float[Array, ""]
-    M2: Float[Array, ""]
-    y1: Complex[Array, ""]
-    y2: Complex[Array, ""]
-    lambda1: Complex[Array, ""]
-    lambda2: Complex[Array, ""]
-    m_chi: Float[Array, ""]
-    m_phi: Float[Array, ""]
-    kappa: Float[Array, ""]
-    T_RH: Float[Array, ""]
+    M1: Float[ArrayLike, ""]
+    M2: Float[ArrayLike, ""]
+    y1: Complex[ArrayLike, ""]
+    y2: Complex[ArrayLike, ""]
+    lambda1: Complex[ArrayLike, ""]
+    lambda2: Complex[ArrayLike, ""]
+    m_chi: Float[ArrayLike, ""]
+    m_phi: Float[ArrayLike, ""]
+    kappa: Float[ArrayLike, ""]
+    T_RH: Float[ArrayLike, ""]
     conventions: Conventions
     eft_hierarchy: float = eqx.field(static=True)
 
@@ -145,41 +145,41 @@ class CogenesisModel(AbstractModel):
     # ---- Wilson coefficients (notes §2.1) -----------------------------------------------------
 
     @property
-    def a(self) -> Complex[Array, ""]:
+    def a(self) -> Complex[ArrayLike, ""]:
         r"""Dim-5 portal coefficient :math:`a=\sum_iy_i\lambda_i/M_i` [GeV^-1]."""
         return self.y1 * self.lambda1 / self.M1 + self.y2 * self.lambda2 / self.M2
 
     @property
-    def b(self) -> Complex[Array, ""]:
+    def b(self) -> Complex[ArrayLike, ""]:
         r"""Dim-6 portal coefficient :math:`b=\sum_iy_i^*\lambda_i/M_i^2` [GeV^-2]."""
         return jnp.conj(self.y1) * self.lambda1 / self.M1**2 + jnp.conj(self.y2) * self.lambda2 / (
             self.M2**2
         )
 
     @property
-    def w(self) -> Complex[Array, ""]:
+    def w(self) -> Complex[ArrayLike, ""]:
         r"""Weinberg-operator coefficient :math:`w=\sum_iy_i^2/M_i` [GeV^-1]."""
         return self.y1**2 / self.M1 + self.y2**2 / self.M2
 
     @property
-    def d(self) -> Complex[Array, ""]:
+    def d(self) -> Complex[ArrayLike, ""]:
         r"""Dark dim-5 coefficient :math:`d=\sum_i\lambda_i^2/M_i` [GeV^-1]."""
         return self.lambda1**2 / self.M1 + self.lambda2**2 / self.M2
 
     # ---- CP violation (notes §2.4) ------------------------------------------------------------
 
     @property
-    def J_w(self) -> Float[Array, ""]:
+    def J_w(self) -> Float[ArrayLike, ""]:
         r"""Rephasing-invariant CP-odd combination :math:`J_w={\rm Im}(b\,a^*w)` [GeV^-4]."""
         return jnp.imag(self.b * jnp.conj(self.a) * self.w)
 
     @property
-    def J_d(self) -> Float[Array, ""]:
+    def J_d(self) -> Float[ArrayLike, ""]:
         r"""Rephasing-invariant CP-odd combination :math:`J_d={\rm Im}(b\,a\,d^*)` [GeV^-4]."""
         return jnp.imag(self.b * self.a * jnp.conj(self.d))
 
     @property
-    def epsilon_L(self) -> Float[Array, ""]:
+    def epsilon_L(self) -> Float[ArrayLike, ""]:
         r"""Lepton CP asymmetry per dim-6 production, :math:`\epsilon_L=S_L/2\gamma_6=-\frac{3}{8\pi}\frac{J_w}{|b|^2}`.
 
         Notes §2.4 (the normalisation is this project's; the paper's is unknown). Zero if b = 0.
@@ -189,14 +189,14 @@ class CogenesisModel(AbstractModel):
         return jnp.where(b2 > 0, -3.0 / (8.0 * jnp.pi) * self.J_w / safe, 0.0)
 
     @property
-    def epsilon_chi(self) -> Float[Array, ""]:
+    def epsilon_chi(self) -> Float[ArrayLike, ""]:
         r"""Dark CP asymmetry :math:`\epsilon_\chi=S_\chi/2\gamma_6=-\frac{1}{4\pi}\frac{J_d}{|b|^2}` (notes §2.4)."""
         b2 = jnp.abs(self.b) ** 2
         safe = jnp.where(b2 > 0, b2, 1.0)
         return jnp.where(b2 > 0, -1.0 / (4.0 * jnp.pi) * self.J_d / safe, 0.0)
 
     @property
-    def m_nu(self) -> Float[Array, ""]:
+    def m_nu(self) -> Float[ArrayLike, ""]:
         r"""Light-neutrino mass :math:`m_\nu=|w|\,v^2` [GeV], one flavour (notes §2.1), v = 174.1 GeV."""
         return jnp.abs(self.w) * constants.v_EW**2
 
@@ -214,7 +214,7 @@ class CogenesisModel(AbstractModel):
 
     # ---- validity --------------------------------------------------------------------------------
 
-    def is_valid(self) -> Bool[Array, ""]:
+    def is_valid(self) -> Bool[ArrayLike, ""]:
         """Jittable form of the input rules (finite, positive, :math:`M_i>hT_{RH}>m_\\chi,m_\\phi`)."""
         h = self.eft_hierarchy
         reals = jnp.stack([getattr(self, n) for n in _REAL_FIELDS])
@@ -290,7 +290,7 @@ class CogenesisModel(AbstractModel):
         }
         return _cards.card_to_toml(_cards.Card(model_fields=fields, conventions=conventions))
 
-    def stiffness_proxy(self) -> Float[Array, ""]:
+    def stiffness_proxy(self) -> Float[ArrayLike, ""]:
         r"""Cheap predictor of the step count: :math:`\sum_k\ln(1+|\partial f_k/\partial y_k|)` at :math:`T_{\rm RH}`.
 
         :math:`f` is the vector field in :math:`\tau=\ln(T_{\rm RH}/T)`, so each diagonal Jacobian
@@ -316,7 +316,7 @@ class CogenesisModel(AbstractModel):
             dataclasses.replace(settings, solver="Kvaerno5"),
         )
 
-    def needs_implicit(self) -> Bool[Array, ""]:
+    def needs_implicit(self) -> Bool[ArrayLike, ""]:
         from jaxcogen.production._solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
 
         return stiffness_ratio(self) >= AUTO_STIFFNESS_THRESHOLD

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jaxtyping import Array, Bool
+from jaxtyping import Array, ArrayLike, Bool
 
 from jaxcogen._interface import AbstractModel, FitCoordinate, model_type_of
 from jaxcogen.models._inputs import ModelSolveSettings
@@ -105,7 +105,7 @@ class ModelFamily:
     def get_parameter(self, model, name: str) -> Array:
         return model.get_parameter(name)
 
-    def is_valid(self, model) -> Bool[Array, ""]:
+    def is_valid(self, model) -> Bool[ArrayLike, ""]:
         return model.is_valid()
 
     def settings(self, options: Mapping[str, Any] | None = None, *, n_save: int | None = None):

@@ -14,7 +14,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int
 
 from jaxcogen._interface import AbstractModel
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code
@@ -68,9 +68,9 @@ class ModelSolution(eqx.Module):
         num_rejected_steps: rejected steps of the solve.
     """
 
-    status: Int[Array, "..."]
-    num_steps: Int[Array, "..."]
-    num_rejected_steps: Int[Array, "..."]
+    status: Int[ArrayLike, "..."]
+    num_steps: Int[ArrayLike, "..."]
+    num_rejected_steps: Int[ArrayLike, "..."]
 
     @classmethod
     def bookkeeping(cls, status, diffrax_solution) -> dict:
@@ -95,7 +95,7 @@ class ModelSolveSettings(eqx.Module):
     """Solver settings of a validation model: traced floats (no recompilation when they change)
     plus the static step budget and save-grid size."""
 
-    floats: dict[str, Float[Array, ""]]
+    floats: dict[str, Float[ArrayLike, ""]]
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
 

@@ -54,7 +54,7 @@ import diffrax
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants, observables
 from jaxcogen._interface import Observable, Parameter
@@ -98,10 +98,10 @@ class FreezeInDecayModel(AbstractValidationModel):
     and its allowed range); traced inputs are checked by :meth:`is_valid` (NaN, status 100).
     """
 
-    m_B: Float[Array, "..."]
-    Gamma: Float[Array, "..."]
-    g_B: Float[Array, "..."]
-    m_X: Float[Array, "..."]
+    m_B: Float[ArrayLike, "..."]
+    Gamma: Float[ArrayLike, "..."]
+    g_B: Float[ArrayLike, "..."]
+    m_X: Float[ArrayLike, "..."]
     g_star_constant: float | None = eqx.field(static=True)
 
     name: ClassVar[str] = "freeze_in_decay"
@@ -173,7 +173,7 @@ class FreezeInDecayModel(AbstractValidationModel):
             setattr(self, name, jnp.asarray(value, dtype=jnp.float64))
         self.g_star_constant = None if g_star_constant is None else float(g_star_constant)
 
-    def is_valid(self) -> Bool[Array, "..."]:
+    def is_valid(self) -> Bool[ArrayLike, "..."]:
         """The ranges of the class docstring as a traced boolean (for ``jit``/``vmap``)."""
         ratio = self.Gamma / self.m_B
         ok = (self.m_B >= M_B_RANGE[0]) & (self.m_B <= M_B_RANGE[1])
@@ -183,7 +183,7 @@ class FreezeInDecayModel(AbstractValidationModel):
         return ok
 
     @property
-    def yield_prefactor(self) -> Float[Array, "..."]:
+    def yield_prefactor(self) -> Float[ArrayLike, "..."]:
         r""":math:`P=45g_B\Gamma m_{\rm Pl}/(4\pi^4c_Hm_B^2)`, so that :math:`Y_X=P\,y`."""
         return (
             45.0
@@ -194,7 +194,7 @@ class FreezeInDecayModel(AbstractValidationModel):
         )
 
 
-def decay_reaction_density(model: FreezeInDecayModel, T) -> Float[Array, "..."]:
+def decay_reaction_density(model: FreezeInDecayModel, T) -> Float[ArrayLike, "..."]:
     r""":math:`\gamma_D=g_Bm_B^2\Gamma TK_1(m_B/T)/(2\pi^2)` [GeV⁴] (module docstring)."""
     T = jnp.asarray(T, dtype=jnp.float64)
     z = model.m_B / T
@@ -203,7 +203,7 @@ def decay_reaction_density(model: FreezeInDecayModel, T) -> Float[Array, "..."]:
     )
 
 
-def closed_form_yield(model: FreezeInDecayModel) -> Float[Array, "..."]:
+def closed_form_yield(model: FreezeInDecayModel) -> Float[ArrayLike, "..."]:
     r"""HJMW's :math:`Y_X^\infty=135g_B\Gamma m_{\rm Pl}/(8\pi^3c_Hg_{*s}\sqrt{g_*}m_B^2)` for constant :math:`g_*` only."""
     if model.g_star_constant is None:
         raise ValueError("closed_form_yield: needs a model with g_star_constant (constant g_*)")
@@ -245,8 +245,8 @@ class FreezeInDecaySolution(ModelSolution):
     T: Float[Array, "... n"]
     z: Float[Array, "... n"]
     Y_X: Float[Array, "... n"]
-    Y_inf: Float[Array, "..."]
-    Omega_h2: Float[Array, "..."]
+    Y_inf: Float[ArrayLike, "..."]
+    Omega_h2: Float[ArrayLike, "..."]
 
 
 def solve_freeze_in_decay(

@@ -79,7 +79,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optimistix as optx
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants, cosmology, observables
 from jaxcogen._interface import Observable, Parameter
@@ -162,9 +162,9 @@ class FreezeOutModel(AbstractValidationModel):
     :meth:`is_valid` and an invalid point solves to NaN with status 100.
     """
 
-    m_chi: Float[Array, "..."]
-    sigma_v: Float[Array, "..."]
-    g_chi: Float[Array, "..."]
+    m_chi: Float[ArrayLike, "..."]
+    sigma_v: Float[ArrayLike, "..."]
+    g_chi: Float[ArrayLike, "..."]
     self_conjugate: bool = eqx.field(static=True)
     g_star_constant: float | None = eqx.field(static=True)
 
@@ -225,17 +225,17 @@ class FreezeOutModel(AbstractValidationModel):
         self.g_star_constant = None if g_star_constant is None else float(g_star_constant)
 
     @property
-    def g_total(self) -> Float[Array, "..."]:
+    def g_total(self) -> Float[ArrayLike, "..."]:
         r""":math:`g_{\rm tot}`: :math:`g_\chi` (self-conjugate) or :math:`2g_\chi` (χ and χ̄)."""
         return self.g_chi if self.self_conjugate else 2.0 * self.g_chi
 
     @property
-    def sigma_v_eff_GeV(self) -> Float[Array, "..."]:
+    def sigma_v_eff_GeV(self) -> Float[ArrayLike, "..."]:
         r""":math:`\langle\sigma v\rangle_{\rm eff}` [GeV⁻²] of the total-yield equation."""
         sv = self.sigma_v / constants.GeV_minus2_in_cm3_per_s
         return sv if self.self_conjugate else 0.5 * sv
 
-    def is_valid(self) -> Bool[Array, "..."]:
+    def is_valid(self) -> Bool[ArrayLike, "..."]:
         """The ranges of the class docstring as a traced boolean (for ``jit``/``vmap``)."""
         ok = (self.m_chi >= M_CHI_RANGE[0]) & (self.m_chi <= M_CHI_RANGE[1])
         ok &= (self.sigma_v >= SIGMA_V_RANGE[0]) & (self.sigma_v <= SIGMA_V_RANGE[1])
@@ -324,9 +324,9 @@ class FreezeOutSolution(ModelSolution):
     x: Float[Array, "... n"]
     Y: Float[Array, "... n"]
     Y_eq: Float[Array, "... n"]
-    Y_inf: Float[Array, "..."]
-    Omega_h2: Float[Array, "..."]
-    x_f: Float[Array, "..."]
+    Y_inf: Float[ArrayLike, "..."]
+    Omega_h2: Float[ArrayLike, "..."]
+    x_f: Float[ArrayLike, "..."]
 
 
 #: Allowed ranges of the float settings of :func:`solve_freeze_out`.
@@ -468,7 +468,7 @@ def sigma_v_for_relic(
     rtol: float = 1e-10,
     atol: float = 1e-10,
     x_start: float = 1.0,
-) -> Float[Array, "..."]:
+) -> Float[ArrayLike, "..."]:
     r"""The :math:`\langle\sigma v\rangle` [cm³/s] for which :func:`solve_freeze_out` gives ``Omega_h2``.
 
     Newton's method on :math:`F(\ln\langle\sigma v\rangle)=\ln\Omega h^2-\ln\Omega_{\rm target}`,

@@ -185,11 +185,11 @@ class LeptogenesisModel(AbstractValidationModel):
     checked by :meth:`is_valid`; an invalid point then solves to NaN with status 100.
     """
 
-    M_1: Float[Array, "..."]
-    epsilon_1: Float[Array, "..."]
-    mtilde_1: Float[Array, "..."]
-    mbar: Float[Array, "..."]
-    M_higgs: Float[Array, "..."]
+    M_1: Float[ArrayLike, "..."]
+    epsilon_1: Float[ArrayLike, "..."]
+    mtilde_1: Float[ArrayLike, "..."]
+    mbar: Float[ArrayLike, "..."]
+    M_higgs: Float[ArrayLike, "..."]
     initial_abundance: str = eqx.field(static=True)
     scatterings: bool = eqx.field(static=True)
     Delta_L2_washout: bool = eqx.field(static=True)
@@ -288,11 +288,11 @@ class LeptogenesisModel(AbstractValidationModel):
         return cls(M_1=M_1, epsilon_1=epsilon_1, mtilde_1=mtilde_1, **kwargs)
 
     @property
-    def K(self) -> Float[Array, "..."]:
+    def K(self) -> Float[ArrayLike, "..."]:
         r"""Decay parameter :math:`K=\widetilde m_1/m_*`."""
         return self.mtilde_1 / m_star_eV
 
-    def is_valid(self) -> Bool[Array, "..."]:
+    def is_valid(self) -> Bool[ArrayLike, "..."]:
         """The ranges of the class docstring as a traced boolean (for ``jit``/``vmap``)."""
         K = self.K
         ok = (K >= K_RANGE[0]) & (K <= K_RANGE[1])
@@ -307,24 +307,24 @@ class LeptogenesisModel(AbstractValidationModel):
 # ---- rates ----------------------------------------------------------------------------------
 
 
-def equilibrium_abundance(z: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+def equilibrium_abundance(z: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r""":math:`N_{N_1}^{\rm eq}(z)=\tfrac38z^2K_2(z)` (BDP §2, one-photon normalisation)."""
     z = jnp.asarray(z, dtype=jnp.float64)
     return 0.375 * z**2 * jnp.exp(-z) * bessel_k012e(z)[2]
 
 
-def decay_term(K, z) -> Float[Array, "..."]:
+def decay_term(K, z) -> Float[ArrayLike, "..."]:
     r""":math:`D(z)=Kz\,K_1(z)/K_2(z)` (BDP §2); the ratio of scaled Bessel functions, no overflow."""
     _, k1e, k2e = bessel_k012e(z)
     return K * z * k1e / k2e
 
 
-def inverse_decay_washout(K, z) -> Float[Array, "..."]:
+def inverse_decay_washout(K, z) -> Float[ArrayLike, "..."]:
     r""":math:`W_{\rm ID}(z)=\tfrac14Kz^3K_1(z)` (BDP §2)."""
     return 0.25 * K * z**3 * jnp.exp(-z) * bessel_k012e(z)[1]
 
 
-def log_equilibrium_abundance(z) -> Float[Array, "..."]:
+def log_equilibrium_abundance(z) -> Float[ArrayLike, "..."]:
     r""":math:`\ln N_{N_1}^{\rm eq}=\ln\tfrac38+2\ln z-z+\ln[e^zK_2(z)]` (finite at any :math:`z`)."""
     z = jnp.asarray(z, dtype=jnp.float64)
     return math.log(0.375) + 2.0 * jnp.log(z) - z + jnp.log(bessel_k012e(z)[2])
@@ -397,7 +397,7 @@ def _vector_field(log_z, y, model: LeptogenesisModel):
     return z * jnp.stack([du, dkappa])
 
 
-def initial_log_ratio(model: LeptogenesisModel, z_initial) -> Float[Array, ""]:
+def initial_log_ratio(model: LeptogenesisModel, z_initial) -> Float[ArrayLike, ""]:
     r""":math:`u(z_0)=\ln(N_{N_1}/N^{\rm eq})` at the start.
 
     Thermal: 0. Zero abundance at :math:`z=0`: the first-order production up to :math:`z_0`,
@@ -440,12 +440,12 @@ class LeptogenesisSolution(ModelSolution):
     N_N: Float[Array, "... n"]
     N_B_minus_L: Float[Array, "... n"]
     kappa: Float[Array, "... n"]
-    N_B_minus_L_final: Float[Array, "..."]
-    kappa_f: Float[Array, "..."]
-    eta_B: Float[Array, "..."]
-    Y_B_minus_L: Float[Array, "..."]
-    Y_B: Float[Array, "..."]
-    K: Float[Array, "..."]
+    N_B_minus_L_final: Float[ArrayLike, "..."]
+    kappa_f: Float[ArrayLike, "..."]
+    eta_B: Float[ArrayLike, "..."]
+    Y_B_minus_L: Float[ArrayLike, "..."]
+    Y_B: Float[ArrayLike, "..."]
+    K: Float[ArrayLike, "..."]
 
 
 def solve_leptogenesis(

@@ -45,7 +45,7 @@ the Jacobian stays finite at the initial point :math:`u=0`.
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen import cosmology, rates, thermodynamics
 from jaxcogen._special import bessel_k012e
@@ -70,12 +70,12 @@ g_phi = 1.0
 
 def chemical_potential_coefficients(
     spectators: str,
-    g_star_s: Float[Array, ""],
-    T: Float[Array, ""] | None = None,
+    g_star_s: Float[ArrayLike, ""],
+    T: Float[ArrayLike, ""] | None = None,
     *,
     eta: str = "dirac",
-    sink_weight: Float[Array, ""] | None = None,
-) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    sink_weight: Float[ArrayLike, ""] | None = None,
+) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r"""Linear-response coefficients :math:`(c_{\rm SM},c_D)` with
     :math:`\mu_{\rm SM}=c_{\rm SM}\,\Delta Y_L` and :math:`\mu_D\,\xi^3=c_D\,\Delta Y_\chi`.
 
@@ -118,12 +118,12 @@ def chemical_potential_coefficients(
 
 
 def sink_rates(
-    kappa: Float[Array, "..."],
-    T_chi: Float[Array, "..."],
-    m_chi: Float[Array, "..."],
-    m_phi: Float[Array, "..."],
+    kappa: Float[ArrayLike, "..."],
+    T_chi: Float[ArrayLike, "..."],
+    m_chi: Float[ArrayLike, "..."],
+    m_phi: Float[ArrayLike, "..."],
     eta: str,
-) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
+) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."]]:
     r"""Rates per dark particle [GeV] of the sink :math:`\kappa\,\phi\chi^c\eta` in the dark bath at :math:`T_\chi`.
 
     Returns :math:`(\Gamma_{2\to2},\Gamma_{1\leftrightarrow2})`:
@@ -152,13 +152,13 @@ def sink_rates(
 
 
 def sink_weights(
-    kappa: Float[Array, "..."],
-    T_chi: Float[Array, "..."],
-    H: Float[Array, "..."],
-    m_chi: Float[Array, "..."],
-    m_phi: Float[Array, "..."],
+    kappa: Float[ArrayLike, "..."],
+    T_chi: Float[ArrayLike, "..."],
+    H: Float[ArrayLike, "..."],
+    m_chi: Float[ArrayLike, "..."],
+    m_phi: Float[ArrayLike, "..."],
     eta: str,
-) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
+) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."]]:
     r"""Weights :math:`(w_{\rm bath},w_{\rm charge})\in[0,1]` of ``sink_reactions="rate"``, each :math:`\Gamma/(\Gamma+H)`.
 
     - :math:`w_{\rm bath}`: :math:`\xi` and η in the dark bath, :math:`\Gamma=\Gamma_{2\to2}+\Gamma_{1\leftrightarrow2}`
@@ -183,8 +183,8 @@ def sink_weights(
 
 
 def freeze_in_scales(
-    couplings: EffectiveCouplings, T_RH: Float[Array, ""]
-) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    couplings: EffectiveCouplings, T_RH: Float[ArrayLike, ""]
+) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r"""Characteristic sizes of :math:`\Sigma Y_\chi` and of the asymmetries (used to rescale the state).
 
     The :math:`\xi\ll1` closed forms (notes §7 items 2–3): for :math:`\gamma=AT^n`,
@@ -229,14 +229,14 @@ class BoltzmannSystem(eqx.Module):
     """
 
     network: AbstractRateNetwork
-    T_RH: Float[Array, ""]
+    T_RH: Float[ArrayLike, ""]
     conventions: Conventions
-    sigma_scale: Float[Array, ""]
-    asymmetry_scale: Float[Array, ""]
-    fixed_xi: Float[Array, ""] | None
-    kappa: Float[Array, ""]
-    m_chi: Float[Array, ""]
-    m_phi: Float[Array, ""]
+    sigma_scale: Float[ArrayLike, ""]
+    asymmetry_scale: Float[ArrayLike, ""]
+    fixed_xi: Float[ArrayLike, ""] | None
+    kappa: Float[ArrayLike, ""]
+    m_chi: Float[ArrayLike, ""]
+    m_phi: Float[ArrayLike, ""]
 
     def __init__(self, model: CogenesisModel, fixed_xi=None, network=None):
         couplings = model.effective_couplings()
@@ -247,11 +247,11 @@ class BoltzmannSystem(eqx.Module):
         self.sigma_scale, self.asymmetry_scale = freeze_in_scales(couplings, self.T_RH)
         self.fixed_xi = None if fixed_xi is None else jnp.asarray(fixed_xi, dtype=jnp.float64)
 
-    def temperature(self, tau: Float[Array, "..."]) -> Float[Array, "..."]:
+    def temperature(self, tau: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
         r""":math:`T=T_{\rm RH}e^{-\tau}` [GeV]."""
         return self.T_RH * jnp.exp(-tau)
 
-    def entropy_dilution(self, T: Float[Array, "..."]) -> Float[Array, "..."]:
+    def entropy_dilution(self, T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
         r""":math:`u/v=(g_{*s}(T)/g_{*s}(T_{\rm RH}))^{4/3}`: how SM entropy release cools a decoupled dark bath."""
         return (cosmology.g_star_s(T) / cosmology.g_star_s(self.T_RH)) ** (4.0 / 3.0)
 
@@ -261,8 +261,8 @@ class BoltzmannSystem(eqx.Module):
         return jnp.array([u0, 0.0, 0.0, 0.0])
 
     def physical(
-        self, y: Float[Array, "... 4"], tau: Float[Array, "..."]
-    ) -> dict[str, Float[Array, "..."]]:
+        self, y: Float[Array, "... 4"], tau: Float[ArrayLike, "..."]
+    ) -> dict[str, Float[ArrayLike, "..."]]:
         """Undo the rescaling at ``tau``: ``{"xi", "SigmaY_chi", "DeltaY_L", "DeltaY_chi"}``."""
         u = self.dark_bath(self.temperature(tau), y[..., 0])[0]
         return {
@@ -273,8 +273,8 @@ class BoltzmannSystem(eqx.Module):
         }
 
     def dark_bath(
-        self, T: Float[Array, "..."], v: Float[Array, "..."]
-    ) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."] | None]:
+        self, T: Float[ArrayLike, "..."], v: Float[ArrayLike, "..."]
+    ) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."], Float[ArrayLike, "..."] | None]:
         r"""The dark bath at SM temperature ``T`` from the state's first component :math:`v`.
 
         Returns :math:`(u=\xi^4,\ g_D,\ w_{\rm charge})`. :math:`v\,g_{\rm ref}` is the comoving
@@ -307,7 +307,7 @@ class BoltzmannSystem(eqx.Module):
         g_D = g_portal + w_bath * (g_ref - g_portal)
         return u * g_ref / g_D, g_D, w_charge
 
-    def vector_field(self, tau: Float[Array, ""], y: Float[Array, "4"], args=None):
+    def vector_field(self, tau: Float[ArrayLike, ""], y: Float[Array, "4"], args=None):
         """The right-hand side d(state)/dτ of the module docstring's equations."""
         T = self.temperature(tau)
         conv = self.conventions

@@ -26,7 +26,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optimistix as optx
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from jaxcogen import constants, observables
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code, status_name
@@ -139,28 +139,28 @@ class Solution(eqx.Module):
         late_universe: the full :class:`~jaxcogen.late_universe._dark_freezeout.LateUniverse` (or ``None``).
     """
 
-    DeltaY_L: Float[Array, ""]
-    DeltaY_chi: Float[Array, ""]
-    SigmaY_chi: Float[Array, ""]
-    xi_final: Float[Array, ""]
-    DeltaY_B: Float[Array, ""]
-    Omega_chi_h2_frozen_in: Float[Array, ""]
-    Omega_chi_h2_asymmetric: Float[Array, ""]
-    m_chi_asymmetric: Float[Array, ""]
-    T_end: Float[Array, ""]
-    status: Int[Array, ""]
-    num_steps: Int[Array, ""]
-    num_rejected_steps: Int[Array, ""]
+    DeltaY_L: Float[ArrayLike, ""]
+    DeltaY_chi: Float[ArrayLike, ""]
+    SigmaY_chi: Float[ArrayLike, ""]
+    xi_final: Float[ArrayLike, ""]
+    DeltaY_B: Float[ArrayLike, ""]
+    Omega_chi_h2_frozen_in: Float[ArrayLike, ""]
+    Omega_chi_h2_asymmetric: Float[ArrayLike, ""]
+    m_chi_asymmetric: Float[ArrayLike, ""]
+    T_end: Float[ArrayLike, ""]
+    status: Int[ArrayLike, ""]
+    num_steps: Int[ArrayLike, ""]
+    num_rejected_steps: Int[ArrayLike, ""]
     evolution: Evolution
-    eft_resonant_ratio: Float[Array, ""]
-    eft_s_over_M1_squared: Float[Array, ""]
+    eft_resonant_ratio: Float[ArrayLike, ""]
+    eft_s_over_M1_squared: Float[ArrayLike, ""]
     eft_error_estimate: EFTErrorEstimate
-    regime_used: Int[Array, ""]
+    regime_used: Int[ArrayLike, ""]
     # --- the late-universe stage (default); None with ``late_universe=False`` ------------------
-    Omega_chi_h2: Float[Array, ""] | None = None
-    asymmetric_fraction: Float[Array, ""] | None = None
-    Delta_N_eff: Float[Array, ""] | None = None
-    N_eff_ok: Float[Array, ""] | None = None
+    Omega_chi_h2: Float[ArrayLike, ""] | None = None
+    asymmetric_fraction: Float[ArrayLike, ""] | None = None
+    Delta_N_eff: Float[ArrayLike, ""] | None = None
+    N_eff_ok: Float[ArrayLike, ""] | None = None
     late_universe: LateUniverse | None = None
 
     @property
@@ -169,13 +169,13 @@ class Solution(eqx.Module):
         return bool(self.status == 0)
 
     @property
-    def eft_trustworthy(self) -> Bool[Array, "..."]:
+    def eft_trustworthy(self) -> Bool[ArrayLike, "..."]:
         """Whether the heavy-neutrino EFT holds at this point (:mod:`jaxcogen.production._validity`)."""
         return EFTValidity(self.eft_resonant_ratio, self.eft_s_over_M1_squared).trustworthy
 
     def eft_trusted_for(
         self, observables: tuple[str, ...] = EFT_ERROR_OBSERVABLES, tolerance: float = EFT_TOLERANCE
-    ) -> Bool[Array, "..."]:
+    ) -> Bool[ArrayLike, "..."]:
         """Whether the EFT holds to ``tolerance`` for every one of ``observables`` here (the
         criterion ``regime="auto"`` applies; :func:`~jaxcogen.production._validity.eft_trusted`)."""
         return eft_trusted(
@@ -207,7 +207,7 @@ class Solution(eqx.Module):
 AUTO_STIFFNESS_THRESHOLD = 1000.0
 
 
-def stiffness_ratio(model: CogenesisModel) -> Float[Array, ""]:
+def stiffness_ratio(model: CogenesisModel) -> Float[ArrayLike, ""]:
     r"""Largest relaxation rate per e-fold at :math:`T_{\rm RH}` (:func:`relaxation_rates`).
 
     An explicit method of stability interval :math:`|h\lambda|\lesssim3.5` needs steps of
@@ -300,18 +300,18 @@ class SolveSettings(eqx.Module):
     inside your own ``jit``/``vmap`` (scans, fits).
     """
 
-    rtol: Float[Array, ""]
-    atol: Float[Array, ""]
-    T_end_ratio: Float[Array, ""]
-    pcoeff: Float[Array, ""]
-    icoeff: Float[Array, ""]
-    fixed_xi: Float[Array, ""] | None
+    rtol: Float[ArrayLike, ""]
+    atol: Float[ArrayLike, ""]
+    T_end_ratio: Float[ArrayLike, ""]
+    pcoeff: Float[ArrayLike, ""]
+    icoeff: Float[ArrayLike, ""]
+    fixed_xi: Float[ArrayLike, ""] | None
     solver: str = eqx.field(static=True)
     adjoint: str = eqx.field(static=True)
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
     late_universe: bool = eqx.field(static=True, default=False)
-    eft_tolerance: Float[Array, ""] = eqx.field(default_factory=lambda: jnp.asarray(EFT_TOLERANCE))
+    eft_tolerance: Float[ArrayLike, ""] = eqx.field(default_factory=lambda: jnp.asarray(EFT_TOLERANCE))
     regime: str = eqx.field(static=True, default="eft")
     eft_observables: str = eqx.field(static=True, default=",".join(EFT_ERROR_OBSERVABLES))
 
@@ -616,12 +616,12 @@ def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
 def production_solution(
     model: CogenesisModel,
     path: dict[str, Float[Array, " n"]],
-    at_sph: dict[str, Float[Array, ""]],
+    at_sph: dict[str, Float[ArrayLike, ""]],
     T: Float[Array, " n"],
-    tau_end: Float[Array, ""],
-    status: Int[Array, ""],
-    num_steps: Int[Array, ""],
-    num_rejected: Int[Array, ""],
+    tau_end: Float[ArrayLike, ""],
+    status: Int[ArrayLike, ""],
+    num_steps: Int[ArrayLike, ""],
+    num_rejected: Int[ArrayLike, ""],
     regime_used: int = REGIME_EFT,
 ) -> Solution:
     r"""The :class:`Solution` of a production-stage integration (shared by the EFT and the dynamical mode).

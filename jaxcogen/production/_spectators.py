@@ -50,7 +50,7 @@ from fractions import Fraction
 
 import jax.numpy as jnp
 from jax.nn import sigmoid
-from jaxtyping import Array, Float
+from jaxtyping import ArrayLike, Float
 
 # internal dof k_X per generation in n = k mu T^2 / 6 (fermions g, bosons 2g), hypercharges
 _K_Q, _K_U, _K_D, _K_L, _K_E, _K_H = 6, 3, 3, 2, 1, 4
@@ -350,7 +350,7 @@ _K_REGIMES = tuple(float(K) for K in regime_K_values())
 _LN_T_BOUNDARIES = tuple(math.log(r.T_low) for r in REGIMES[:-1])
 
 
-def spectator_factor(T: Float[Array, "..."]) -> Float[Array, "..."]:
+def spectator_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""The spectator factor :math:`K(T)` of ``spectators="temperature_regime"``.
 
     A smooth step at each boundary :math:`T_j` of :data:`REGIMES`:

@@ -75,7 +75,7 @@ is below the tolerance (:data:`EFT_TOLERANCE`, 1 %) — :func:`eft_trusted`, use
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float
+from jaxtyping import ArrayLike, Bool, Float
 
 from jaxcogen import cosmology, rates
 from jaxcogen._special import bessel_k012e, bessel_k1e
@@ -102,11 +102,11 @@ class EFTValidity(eqx.Module):
         s_over_M1_squared: :math:`s/M_1^2` at the 99th percentile of the dimension-6 rate.
     """
 
-    resonant_ratio: Float[Array, "..."]
-    s_over_M1_squared: Float[Array, "..."]
+    resonant_ratio: Float[ArrayLike, "..."]
+    s_over_M1_squared: Float[ArrayLike, "..."]
 
     @property
-    def trustworthy(self) -> Bool[Array, "..."]:
+    def trustworthy(self) -> Bool[ArrayLike, "..."]:
         return (self.resonant_ratio < RESONANT_RATIO_LIMIT) & (
             self.s_over_M1_squared < S_OVER_M2_LIMIT
         )
@@ -122,7 +122,7 @@ class EFTValidity(eqx.Module):
         )
 
 
-def resonant_chi_production(model: CogenesisModel, T: Float[Array, ""]) -> Float[Array, ""]:
+def resonant_chi_production(model: CogenesisModel, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r""":math:`\gamma^{\rm res}_\chi(T)` [GeV^4] of the module docstring (inverse decays, then N → χφ)."""
     total = jnp.zeros(())
     for M, y, lam in ((model.M1, model.y1, model.lambda1), (model.M2, model.y2, model.lambda2)):
@@ -183,7 +183,7 @@ EFT_ERROR_MARGIN = 3.0
 _LAGUERRE_T, _LAGUERRE_W = np.polynomial.laguerre.laggauss(48)
 
 
-def bessel_tail_integral(z0: Float[Array, "..."], power: int, order: int) -> Float[Array, "..."]:
+def bessel_tail_integral(z0: Float[ArrayLike, "..."], power: int, order: int) -> Float[ArrayLike, "..."]:
     r""":math:`e^{z_0}\int_{z_0}^\infty z^pK_\nu(z)\,dz` for :math:`\nu=1,2` (48-point Gauss–Laguerre in
     :math:`t=z-z_0`; the integrand :math:`(z_0+t)^pe^{z_0+t}K_\nu(z_0+t)` is smooth and slowly varying).
 
@@ -211,11 +211,11 @@ class OnShellIntegrals(eqx.Module):
             :math:`\int c_{\rm SM}\sum_iB_{iL}\gamma_{D,i}/(Hs)\,d\tau`.
     """
 
-    production: Float[Array, "..."]
-    energy: Float[Array, "..."]
-    source_lepton: Float[Array, "..."]
-    source_dark: Float[Array, "..."]
-    washout_lepton: Float[Array, "..."]
+    production: Float[ArrayLike, "..."]
+    energy: Float[ArrayLike, "..."]
+    source_lepton: Float[ArrayLike, "..."]
+    source_dark: Float[ArrayLike, "..."]
+    washout_lepton: Float[ArrayLike, "..."]
 
 
 def _safe_ratio(numerator, denominator):
@@ -289,14 +289,14 @@ class EFTErrorEstimate(eqx.Module):
     the EFT predicts zero for an observable that on-shell :math:`N` make non-zero.
     """
 
-    DeltaY_B: Float[Array, "..."]
-    DeltaY_chi: Float[Array, "..."]
-    SigmaY_chi: Float[Array, "..."]
-    xi_final: Float[Array, "..."]
+    DeltaY_B: Float[ArrayLike, "..."]
+    DeltaY_chi: Float[ArrayLike, "..."]
+    SigmaY_chi: Float[ArrayLike, "..."]
+    xi_final: Float[ArrayLike, "..."]
 
     def trusted(
         self, observables: tuple[str, ...] = EFT_ERROR_OBSERVABLES, tolerance=EFT_TOLERANCE
-    ) -> Bool[Array, "..."]:
+    ) -> Bool[ArrayLike, "..."]:
         """Whether every one of ``observables`` has an estimated error below ``tolerance``."""
         ok = jnp.asarray(True)
         for name in observables:
@@ -318,10 +318,10 @@ def eft_error_estimate(model: CogenesisModel) -> EFTErrorEstimate:
 
 def eft_trusted(
     estimate: EFTErrorEstimate,
-    s_over_M1_squared: Float[Array, "..."],
+    s_over_M1_squared: Float[ArrayLike, "..."],
     observables: tuple[str, ...] = EFT_ERROR_OBSERVABLES,
     tolerance=EFT_TOLERANCE,
-) -> Bool[Array, "..."]:
+) -> Bool[ArrayLike, "..."]:
     r"""The per-observable criterion (the one place it is applied): every one of ``observables``
     has an estimated error below ``tolerance`` and the EFT expansion converges,
     :math:`s_{99}/M_1^2<` :data:`S_OVER_M2_LIMIT`. ``regime="auto"`` integrates the EFT exactly where

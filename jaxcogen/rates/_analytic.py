@@ -18,7 +18,7 @@ For :math:`\hat\sigma=c\,s` one finds :math:`\gamma=cT^6/2\pi^4`, :math:`C_E=3cT
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 from jaxcogen.model._cogenesis import CogenesisModel, EffectiveCouplings
 
@@ -31,7 +31,7 @@ def _effective(model: Couplings) -> EffectiveCouplings:
     return model.effective_couplings() if isinstance(model, CogenesisModel) else model
 
 
-def gamma_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def gamma_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Reaction density of :math:`LH\to\bar\chi\phi^*` (one CP channel), dim-5 operator :math:`a`.
 
     :math:`\hat\sigma=|a|^2s/8\pi` gives :math:`\gamma_5=|a|^2T^6/16\pi^5` (notes §2.2, [D]).
@@ -39,7 +39,7 @@ def gamma_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
     return _effective(model).abs_a2 * T**6 / (16.0 * _PI**5)
 
 
-def gamma_dim6(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def gamma_dim6(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Reaction density of :math:`LH\to\chi\phi` (one CP channel), dim-6 operator :math:`b`.
 
     :math:`\hat\sigma=|b|^2s^2/8\pi` gives :math:`\gamma_6=\frac32|b|^2T^8/\pi^5` (notes §2.2, [D]).
@@ -47,7 +47,7 @@ def gamma_dim6(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
     return 1.5 * _effective(model).abs_b2 * T**8 / _PI**5
 
 
-def gamma_weinberg(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def gamma_weinberg(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Reaction density of the :math:`\Delta L=2` scattering :math:`LH\to\bar LH^\dagger`.
 
     :math:`\hat\sigma=3|w|^2s/4\pi` gives :math:`\gamma_W=3|w|^2T^6/8\pi^5` (notes §2.2, [D]). The
@@ -57,7 +57,7 @@ def gamma_weinberg(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""
     return 3.0 * _effective(model).abs_w2 * T**6 / (8.0 * _PI**5)
 
 
-def gamma_dark(model: Couplings, T_chi: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def gamma_dark(model: Couplings, T_chi: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Reaction density of the dark :math:`\chi\phi\to\bar\chi\phi^*` scattering at :math:`T_\chi`.
 
     :math:`\hat\sigma=|d|^2s/4\pi` gives :math:`\gamma_d=|d|^2T_\chi^6/8\pi^5` (notes §2.2, [D]).
@@ -67,7 +67,7 @@ def gamma_dark(model: Couplings, T_chi: Float[ArrayLike, ""]) -> Float[Array, ""
 
 def gamma_mixed_dim5(
     model: Couplings, T: Float[ArrayLike, ""], T_chi: Float[ArrayLike, ""]
-) -> Float[Array, ""]:
+) -> Float[ArrayLike, ""]:
     r"""Mixed SM+dark dim-5 channels :math:`L\chi\leftrightarrow\bar H\bar\phi`, :math:`L\phi\leftrightarrow\bar H\bar\chi`.
 
     :math:`\hat\sigma=|a|^2s/4\pi+|a|^2s/8\pi`, one initial particle at :math:`T` and one at
@@ -79,7 +79,7 @@ def gamma_mixed_dim5(
 
 def gamma_mixed_dim6(
     model: Couplings, T: Float[ArrayLike, ""], T_chi: Float[ArrayLike, ""]
-) -> Float[Array, ""]:
+) -> Float[ArrayLike, ""]:
     r"""Mixed SM+dark dim-6 channels :math:`\bar L\chi\leftrightarrow H\bar\phi`, :math:`\bar L\phi\leftrightarrow H\bar\chi`.
 
     :math:`\hat\sigma=|b|^2s^2/24\pi+|b|^2s^2/8\pi`:
@@ -89,7 +89,7 @@ def gamma_mixed_dim6(
     return 2.0 * _effective(model).abs_b2 * T**4 * T_chi**4 / _PI**5
 
 
-def cp_source_lepton(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def cp_source_lepton(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""CP-odd lepton-number source of SM-initiated scatterings, both CP channels.
 
     .. math:: S_L(T)=\sum_f\Delta L_f\,\Delta\gamma(LH\to f)=-\frac98\frac{J_w}{\pi^6}T^8
@@ -99,7 +99,7 @@ def cp_source_lepton(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, 
     return -9.0 / 8.0 * _effective(model).J_w * T**8 / _PI**6
 
 
-def cp_source_dark(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def cp_source_dark(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""CP-odd dark-number source :math:`S_\chi(T)=\Delta\gamma_{\chi\phi}-\Delta\gamma_{\bar\chi\phi^*}=-\frac34\frac{J_d}{\pi^6}T^8`.
 
     Notes §2.4, [D], cross-checked (crosscheck item 3).
@@ -107,7 +107,7 @@ def cp_source_dark(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""
     return -0.75 * _effective(model).J_d * T**8 / _PI**6
 
 
-def energy_transfer_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def energy_transfer_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Energy-transfer rate of the dim-5 portal, all channels counted by the convention.
 
     - ``"exact"``: both CP channels, plasma frame, :math:`2\times12|a|^2T^7/(2\pi)^5`
@@ -123,7 +123,7 @@ def energy_transfer_dim5(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Arr
     return 2.0 * 12.0 * a2 * T**7 / (2.0 * _PI) ** 5
 
 
-def energy_transfer_dim6(model: Couplings, T: Float[ArrayLike, ""]) -> Float[Array, ""]:
+def energy_transfer_dim6(model: Couplings, T: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Energy-transfer rate of the dim-6 portal, all channels counted by the convention.
 
     - ``"exact"``: :math:`2\times384|b|^2T^9/(2\pi)^5` (notes §2.2, §3.4(a), [D]).

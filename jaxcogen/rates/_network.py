@@ -21,7 +21,7 @@ import abc
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen import rates
 from jaxcogen.model._cogenesis import EffectiveCouplings
@@ -39,14 +39,14 @@ class ThermalRates(eqx.Module):
         response: the 2×2 linear-response matrix :math:`R` of the module docstring [GeV^4].
     """
 
-    production: Float[Array, ""]
-    energy_transfer: Float[Array, ""]
-    source_lepton: Float[Array, ""]
-    source_dark: Float[Array, ""]
+    production: Float[ArrayLike, ""]
+    energy_transfer: Float[ArrayLike, ""]
+    source_lepton: Float[ArrayLike, ""]
+    source_dark: Float[ArrayLike, ""]
     response: Float[Array, "2 2"]
 
 
-def xi_power(u: Float[Array, ""], k: int) -> Float[Array, ""]:
+def xi_power(u: Float[ArrayLike, "*batch"], k: int) -> Float[Array, "*batch"]:
     r""":math:`\xi^k=u^{k/4}`, zero for :math:`u\le0`, with a finite derivative at u = 0 ("double where").
 
     Never form :math:`\xi=u^{1/4}` first and raise it to a power: its derivative at u = 0 is
@@ -61,7 +61,7 @@ class AbstractRateNetwork(eqx.Module):
     """A way of computing :class:`ThermalRates`; subclasses are final (equinox abstract/final pattern)."""
 
     @abc.abstractmethod
-    def __call__(self, T: Float[Array, ""], u: Float[Array, ""]) -> ThermalRates:
+    def __call__(self, T: Float[ArrayLike, ""], u: Float[ArrayLike, ""]) -> ThermalRates:
         """Net collision terms at SM temperature ``T`` [GeV] and :math:`u=\\xi^4`."""
 
 
@@ -89,7 +89,7 @@ class AnalyticRateNetwork(AbstractRateNetwork):
     couplings: EffectiveCouplings
     conventions: Conventions
 
-    def __call__(self, T: Float[Array, ""], u: Float[Array, ""]) -> ThermalRates:
+    def __call__(self, T: Float[ArrayLike, ""], u: Float[ArrayLike, ""]) -> ThermalRates:
         c = self.couplings
         xi1, xi3, xi4, xi5 = (xi_power(u, k) for k in (1, 3, 4, 5))
         xi6, xi7, xi8, xi9 = (xi_power(u, k) for k in (6, 7, 8, 9))

@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen._interface import AbstractModel, model_type_of
 from jaxcogen._status import STATUS_INVALID_INPUT, status_name
@@ -383,7 +383,7 @@ def solve_chunk_task(
 # ---- stiffness bucketing -------------------------------------------------------------------------
 
 
-def stiffness_proxy(model: AbstractModel) -> Float[Array, ""]:
+def stiffness_proxy(model: AbstractModel) -> Float[ArrayLike, ""]:
     """The model's cheap predictor of the step count (its ``stiffness_proxy`` capability; for the
     cogenesis model :meth:`jaxcogen.CogenesisModel.stiffness_proxy`)."""
     return model.stiffness_proxy()

@@ -112,13 +112,13 @@ g_lepton_channel = 2.0
 g_dark_channel = 1.0
 
 
-def vertex_function(x: ArrayLike) -> Float[Array, "..."]:
+def vertex_function(x: ArrayLike) -> Float[ArrayLike, "..."]:
     r"""Vertex loop function :math:`f_V(x)=\sqrt x\,[1-(1+x)\ln(1+1/x)]` (→ :math:`-1/(2\sqrt x)` for x ≫ 1)."""
     x = jnp.asarray(x, dtype=jnp.float64)
     return jnp.sqrt(x) * (1.0 - (1.0 + x) * jnp.log1p(1.0 / x))
 
 
-def degeneracy_regulator(M_i, M_j, Gamma_j) -> Float[Array, "..."]:
+def degeneracy_regulator(M_i, M_j, Gamma_j) -> Float[ArrayLike, "..."]:
     r""":math:`R_{ij}=M_i^2(M_i^2-M_j^2)/[(M_i^2-M_j^2)^2+M_i^2\Gamma_j^2]`, the regulated :math:`1/(1-x_j)`."""
     diff = M_i**2 - M_j**2
     return M_i**2 * diff / (diff**2 + M_i**2 * Gamma_j**2)
@@ -136,22 +136,22 @@ class DecayAsymmetry(eqx.Module):
         sector: 0 for the final state :math:`LH`, 1 for :math:`\chi\phi` (static).
     """
 
-    vertex: Float[Array, ""]
+    vertex: Float[ArrayLike, ""]
     violating_cut: Float[Array, "2"]
     conserving_cut: Float[Array, "2"]
-    width: Float[Array, ""]
+    width: Float[ArrayLike, ""]
     sector: int = eqx.field(static=True, default=0)
 
     @property
-    def violating(self) -> Float[Array, ""]:
+    def violating(self) -> Float[ArrayLike, ""]:
         return jnp.sum(self.violating_cut)
 
     @property
-    def conserving(self) -> Float[Array, ""]:
+    def conserving(self) -> Float[ArrayLike, ""]:
         return jnp.sum(self.conserving_cut)
 
     @property
-    def total(self) -> Float[Array, ""]:
+    def total(self) -> Float[ArrayLike, ""]:
         return self.vertex + self.violating + self.conserving
 
     @property
@@ -165,7 +165,7 @@ class DecayAsymmetry(eqx.Module):
         return jnp.where(w > 0, x / jnp.where(w > 0, w, 1.0), 0.0)
 
     @property
-    def epsilon(self) -> Float[Array, ""]:
+    def epsilon(self) -> Float[ArrayLike, ""]:
         r""":math:`\epsilon_{i,\alpha}=\Delta\Gamma_{i\alpha}/\Gamma_i` (0 if :math:`\Gamma_i=0`)."""
         return self._per_width(self.total)
 
@@ -228,10 +228,10 @@ class CPAsymmetries(eqx.Module):
             (2, 2) = (:math:`N_i`, cut sector :math:`\beta=L,\chi`); each row sums to the total.
     """
 
-    epsilon_1_L: Float[Array, ""]
-    epsilon_1_chi: Float[Array, ""]
-    epsilon_2_L: Float[Array, ""]
-    epsilon_2_chi: Float[Array, ""]
+    epsilon_1_L: Float[ArrayLike, ""]
+    epsilon_1_chi: Float[ArrayLike, ""]
+    epsilon_2_L: Float[ArrayLike, ""]
+    epsilon_2_chi: Float[ArrayLike, ""]
     lepton_cut: Float[Array, "2 2"]
     dark_cut: Float[Array, "2 2"]
 

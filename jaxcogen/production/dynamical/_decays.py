@@ -30,7 +30,7 @@ of :mod:`jaxcogen._special`, so nothing overflows for :math:`z\gg1`.
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
 from jaxcogen._special import bessel_k012e
 
@@ -40,12 +40,12 @@ g_N: float = 2.0
 _Z_MAX = 700.0
 
 
-def width_lepton(y: ArrayLike, M: ArrayLike) -> Float[Array, "..."]:
+def width_lepton(y: ArrayLike, M: ArrayLike) -> Float[ArrayLike, "..."]:
     r""":math:`\Gamma_{L}=\Gamma(N\to LH)+\Gamma(N\to\bar LH^\dagger)=|y|^2M/8\pi` [GeV] (tree level)."""
     return jnp.abs(y) ** 2 * M / (8.0 * jnp.pi)
 
 
-def width_dark(lam: ArrayLike, M: ArrayLike) -> Float[Array, "..."]:
+def width_dark(lam: ArrayLike, M: ArrayLike) -> Float[ArrayLike, "..."]:
     r""":math:`\Gamma_{\chi}=\Gamma(N\to\chi\phi)+\Gamma(N\to\bar\chi\phi^*)=|\lambda|^2M/16\pi` [GeV] (tree level)."""
     return jnp.abs(lam) ** 2 * M / (16.0 * jnp.pi)
 
@@ -62,19 +62,19 @@ def _bessel_pieces(M, T):
     return boltzmann, k1e, k2e
 
 
-def number_density_eq(M: ArrayLike, T: ArrayLike) -> Float[Array, "..."]:
+def number_density_eq(M: ArrayLike, T: ArrayLike) -> Float[ArrayLike, "..."]:
     r""":math:`n_N^{\rm eq}(T)=\frac{g_N}{2\pi^2}M^2TK_2(M/T)` [GeV^3] (MB; zero for T ≤ 0)."""
     boltzmann, _, k2e = _bessel_pieces(M, T)
     return g_N / (2.0 * jnp.pi**2) * M**2 * jnp.maximum(T, 0.0) * k2e * boltzmann
 
 
-def decay_density(M: ArrayLike, Gamma: ArrayLike, T: ArrayLike) -> Float[Array, "..."]:
+def decay_density(M: ArrayLike, Gamma: ArrayLike, T: ArrayLike) -> Float[ArrayLike, "..."]:
     r""":math:`\gamma_D(T)=\frac{g_N}{2\pi^2}M^2TK_1(M/T)\,\Gamma` [GeV^4] (module docstring; zero for T ≤ 0)."""
     boltzmann, k1e, _ = _bessel_pieces(M, T)
     return g_N / (2.0 * jnp.pi**2) * M**2 * jnp.maximum(T, 0.0) * k1e * boltzmann * Gamma
 
 
-def time_dilation(M: ArrayLike, T: ArrayLike) -> Float[Array, "..."]:
+def time_dilation(M: ArrayLike, T: ArrayLike) -> Float[ArrayLike, "..."]:
     r""":math:`\langle M/E\rangle=K_1(M/T)/K_2(M/T)` of an MB population at :math:`T>0` (scaled Bessels, no overflow)."""
     z = jnp.minimum(M / T, 1e6)
     _, k1e, k2e = bessel_k012e(z)

@@ -33,7 +33,7 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants
 from jaxcogen.model._cogenesis import T_RH_MIN, CogenesisModel
@@ -66,10 +66,10 @@ class NeutrinoEvolution(eqx.Module):
     Y_N2: Float[Array, " n"]
     Y_N1_eq: Float[Array, " n"]
     Y_N2_eq: Float[Array, " n"]
-    epsilon_1_L: Float[Array, ""]
-    epsilon_1_chi: Float[Array, ""]
-    epsilon_2_L: Float[Array, ""]
-    epsilon_2_chi: Float[Array, ""]
+    epsilon_1_L: Float[ArrayLike, ""]
+    epsilon_1_chi: Float[ArrayLike, ""]
+    epsilon_2_L: Float[ArrayLike, ""]
+    epsilon_2_chi: Float[ArrayLike, ""]
 
 
 class DynamicalSolution(eqx.Module):
@@ -79,7 +79,7 @@ class DynamicalSolution(eqx.Module):
     neutrinos: NeutrinoEvolution
 
 
-def is_valid_dynamical(model: CogenesisModel) -> Bool[Array, ""]:
+def is_valid_dynamical(model: CogenesisModel) -> Bool[ArrayLike, ""]:
     """Validity rule of the dynamical mode (module docstring); jittable."""
     reals = jnp.stack([model.M1, model.M2, model.m_chi, model.m_phi, model.kappa, model.T_RH])
     cplx = jnp.stack([model.y1, model.y2, model.lambda1, model.lambda2])

@@ -115,7 +115,7 @@ counts drop by ~20 %.
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen import cosmology, rates
 from jaxcogen.model._cogenesis import CogenesisModel
@@ -153,14 +153,14 @@ class NeutrinoRates(eqx.Module):
     inverse_sm: Float[Array, "2"]
     inverse_dark: Float[Array, "2"]
     net_decay: Float[Array, "2"]
-    source_lepton: Float[Array, ""]
-    source_dark: Float[Array, ""]
-    unsubtracted_lepton: Float[Array, ""]
-    unsubtracted_dark: Float[Array, ""]
-    production: Float[Array, ""]
-    energy_transfer: Float[Array, ""]
+    source_lepton: Float[ArrayLike, ""]
+    source_dark: Float[ArrayLike, ""]
+    unsubtracted_lepton: Float[ArrayLike, ""]
+    unsubtracted_dark: Float[ArrayLike, ""]
+    production: Float[ArrayLike, ""]
+    energy_transfer: Float[ArrayLike, ""]
     washout: Float[Array, "2 2"]
-    occupancy: Float[Array, ""]
+    occupancy: Float[ArrayLike, ""]
 
 
 class DynamicalSystem(eqx.Module):
@@ -183,8 +183,8 @@ class DynamicalSystem(eqx.Module):
     B_chi: Float[Array, "2"]
     epsilon_L_cut: Float[Array, "2 2"]
     epsilon_chi_cut: Float[Array, "2 2"]
-    sigma_scale: Float[Array, ""]
-    asymmetry_scale: Float[Array, ""]
+    sigma_scale: Float[ArrayLike, ""]
+    asymmetry_scale: Float[ArrayLike, ""]
     N_scale: Float[Array, "2"]
     dark_occupancy: bool = eqx.field(static=True, default=True)
 
@@ -261,7 +261,7 @@ class DynamicalSystem(eqx.Module):
             ]
         )
 
-    def physical(self, y, tau) -> dict[str, Float[Array, "..."]]:
+    def physical(self, y, tau) -> dict[str, Float[ArrayLike, "..."]]:
         """Undo the rescaling: ``xi, SigmaY_chi, DeltaY_L, DeltaY_chi, Y_N1, Y_N2``."""
         u = y[..., 0]
         if self.off_shell.fixed_xi is None:
@@ -291,7 +291,7 @@ class DynamicalSystem(eqx.Module):
 
     # ---- the heavy-neutrino collision terms ---------------------------------------------------
 
-    def dark_equilibrium_yield(self, T, u) -> Float[Array, ""]:
+    def dark_equilibrium_yield(self, T, u) -> Float[ArrayLike, ""]:
         r""":math:`\Sigma Y_\chi^{\rm eq}(\xi T)=2g_\chi(\xi T)^3/(\pi^2 s(T))` (MB, :math:`g_\chi=1`; module docstring)."""
         return 2.0 * u**0.75 * T**3 / (jnp.pi**2 * cosmology.entropy_density(T))
 

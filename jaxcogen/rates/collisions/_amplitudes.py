@@ -57,7 +57,7 @@ from typing import ClassVar, Literal
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen.model._cogenesis import CogenesisModel
 
@@ -86,10 +86,10 @@ class PortalCouplings(eqx.Module):
     gram_b: Float[Array, "2 2"]
     gram_w: Float[Array, "2 2"]
     gram_d: Float[Array, "2 2"]
-    m_chi: Float[Array, ""]
-    m_phi: Float[Array, ""]
-    J_w: Float[Array, ""]
-    J_d: Float[Array, ""]
+    m_chi: Float[ArrayLike, ""]
+    m_phi: Float[ArrayLike, ""]
+    J_w: Float[ArrayLike, ""]
+    J_d: Float[ArrayLike, ""]
 
     @classmethod
     def from_model(cls, model: CogenesisModel, massive: bool = True) -> "PortalCouplings":
@@ -141,7 +141,7 @@ class PortalCouplings(eqx.Module):
     def gram(self, kind: CoefficientKind) -> Float[Array, "2 2"]:
         return {"a": self.gram_a, "b": self.gram_b, "w": self.gram_w, "d": self.gram_d}[kind]
 
-    def eft_coefficient_squared(self, kind: CoefficientKind) -> Float[Array, ""]:
+    def eft_coefficient_squared(self, kind: CoefficientKind) -> Float[ArrayLike, ""]:
         r""":math:`|c_X|^2` of the leading EFT, e.g. :math:`|a|^2=|\sum_iy_i\lambda_i/M_i|^2`."""
         d = self.masses ** (_MASS_POWER[kind] - 2)
         return d @ self.gram(kind) @ d

@@ -13,15 +13,15 @@ below threshold (they return 0 there).
 """
 
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import ArrayLike, Float
 
 
-def kallen(a, b, c) -> Float[Array, "..."]:
+def kallen(a, b, c) -> Float[ArrayLike, "..."]:
     r"""Källén function :math:`\lambda(a,b,c)=a^2+b^2+c^2-2ab-2ac-2bc`."""
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
-def cm_momentum(s, m1, m2) -> Float[Array, "..."]:
+def cm_momentum(s, m1, m2) -> Float[ArrayLike, "..."]:
     r""":math:`p^*=\lambda^{1/2}(s,m_1^2,m_2^2)/2\sqrt s`, written as
     :math:`\sqrt{(s-(m_1+m_2)^2)(s-(m_1-m_2)^2)}/2\sqrt s` (no cancellation near threshold); 0 below it."""
     above = jnp.maximum(s - (m1 + m2) ** 2, 0.0)
@@ -30,13 +30,13 @@ def cm_momentum(s, m1, m2) -> Float[Array, "..."]:
     return jnp.where(s > 0, 0.5 * jnp.sqrt(above * other / safe_s), 0.0)
 
 
-def cm_energy(s, m_self, m_other) -> Float[Array, "..."]:
+def cm_energy(s, m_self, m_other) -> Float[ArrayLike, "..."]:
     r""":math:`E^*=(s+m_{\rm self}^2-m_{\rm other}^2)/2\sqrt s`."""
     safe_s = jnp.where(s > 0, s, 1.0)
     return (safe_s + m_self**2 - m_other**2) / (2.0 * jnp.sqrt(safe_s))
 
 
-def mandelstam_tu(s, x, m_a, m_b, m_c, m_d) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
+def mandelstam_tu(s, x, m_a, m_b, m_c, m_d) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."]]:
     r""":math:`t` and :math:`u` at CM scattering angle :math:`x=\cos\theta_{ac}`.
 
     :math:`t=m_a^2+m_c^2-2(E_a^*E_c^*-p_i^*p_f^*x)`, :math:`u=\sum m^2-s-t`.

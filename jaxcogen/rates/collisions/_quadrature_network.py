@@ -60,7 +60,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._conventions import Conventions
@@ -150,14 +150,14 @@ def _statistics(species: str, statistics: str) -> str:
 def process_net_rates(
     process: AbstractProcess,
     couplings: PortalCouplings,
-    T: Float[Array, ""],
-    T_chi: Float[Array, ""],
+    T: Float[ArrayLike, ""],
+    T_chi: Float[ArrayLike, ""],
     *,
     statistics: str,
     propagator: str,
     settings: QuadratureSettings,
     energy_weight: str | None = None,
-) -> tuple[Float[Array, ""], Float[Array, ""], Float[Array, "4"]]:
+) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""], Float[Array, "4"]]:
     r"""Net pair rate :math:`N_P` at :math:`\hat\mu=0`, its energy-weighted version (0 if
     ``energy_weight`` is None) and :math:`\partial N_P/\partial\hat\mu_X` for
     :math:`X=(L,H,\chi,\phi)`."""
@@ -188,8 +188,8 @@ def process_net_rates(
 
 
 def cp_source_kernels(
-    T: Float[Array, ""], T_chi: Float[Array, ""], statistics: str, settings: QuadratureSettings
-) -> tuple[Float[Array, ""], Float[Array, ""]]:
+    T: Float[ArrayLike, ""], T_chi: Float[ArrayLike, ""], statistics: str, settings: QuadratureSettings
+) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r""":math:`G(T)` of the SM pair and :math:`G(T_\chi)` of the dark pair for :math:`|\mathcal M|^2=s^2`,
     initial-state statistics only (module docstring)."""
     quantum = statistics == "quantum"
@@ -225,7 +225,7 @@ class RateTables(eqx.Module):
     source: Float[Array, "2"]
     xi_min: float | None = eqx.field(static=True)
 
-    def variable(self, u: Float[Array, ""]) -> Float[Array, ""]:
+    def variable(self, u: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
         r"""Chebyshev variable :math:`t\in[-1,1]` at :math:`u=\xi^4`."""
         if self.xi_min is None:
             return 2.0 * xi_power(u, 1) - 1.0
@@ -255,7 +255,7 @@ def _chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
     return c
 
 
-def chebyshev_eval(coefficients: Float[Array, "... n"], t: Float[Array, ""]) -> Float[Array, "..."]:
+def chebyshev_eval(coefficients: Float[Array, "... n"], t: Float[ArrayLike, ""]) -> Float[ArrayLike, "..."]:
     r"""Clenshaw evaluation of :math:`\sum_jc_jT_j(t)`."""
     n = coefficients.shape[-1]
     b1 = jnp.zeros(coefficients.shape[:-1])
@@ -363,17 +363,17 @@ class TemperatureTable(eqx.Module):
     """
 
     coefficients: Float[Array, "p 2 n"]
-    T_max: Float[Array, ""]
-    M1: Float[Array, ""]
+    T_max: Float[ArrayLike, ""]
+    M1: Float[ArrayLike, ""]
 
-    def ratios(self, T_eff: Float[Array, ""]) -> Float[Array, "p 2"]:
+    def ratios(self, T_eff: Float[ArrayLike, ""]) -> Float[Array, "p 2"]:
         t = jnp.clip(2.0 * T_eff / self.T_max - 1.0, -1.0, 1.0)
         return 1.0 + chebyshev_eval(self.coefficients, t) * (T_eff / self.M1) ** 2
 
 
 def build_temperature_table(
     couplings: PortalCouplings,
-    T_max: Float[Array, ""],
+    T_max: Float[ArrayLike, ""],
     conventions: Conventions,
     settings: QuadratureSettings,
 ) -> TemperatureTable:
@@ -486,7 +486,7 @@ class QuadratureRateNetwork(AbstractRateNetwork):
             temperature_table=t_table,
         )
 
-    def __call__(self, T: Float[Array, ""], u: Float[Array, ""]) -> ThermalRates:
+    def __call__(self, T: Float[ArrayLike, ""], u: Float[ArrayLike, ""]) -> ThermalRates:
         if self.mode == "tabulated":
             return self._tabulated(T, u)
         if self.mode == "temperature_table":

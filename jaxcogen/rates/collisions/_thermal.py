@@ -65,7 +65,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from jaxcogen._special import bessel_k012e
 from jaxcogen.rates.collisions._amplitudes import AbstractProcess, PortalCouplings, Propagator
@@ -101,9 +101,9 @@ class Participant(eqx.Module):
         statistics: ``"MB"``, ``"FD"`` or ``"BE"`` (static).
     """
 
-    temperature: Float[Array, ""]
-    mass: Float[Array, ""]
-    mu_hat: Float[Array, ""]
+    temperature: Float[ArrayLike, ""]
+    mass: Float[ArrayLike, ""]
+    mu_hat: Float[ArrayLike, ""]
     statistics: Statistics = eqx.field(static=True)
 
     def __init__(self, temperature, mass=0.0, mu_hat=0.0, statistics: Statistics = "MB"):
@@ -363,7 +363,7 @@ def thermal_rate(
     weight: Weight = "number",
     final_factors: bool = True,
     settings: QuadratureSettings | None = None,
-) -> Float[Array, ""]:
+) -> Float[ArrayLike, ""]:
     r"""Reaction density :math:`\gamma` [GeV^4] (``weight="number"``) or energy-transfer rate
     :math:`C_E` [GeV^5] (``"energy"``: plasma frame; ``"cm_energy"``: :math:`\sqrt s` weighting) of
     ``process`` with the given initial and final participants (module docstring).
@@ -423,7 +423,7 @@ def onshell_rate(
     weight: Weight = "number",
     final_factors: bool = True,
     settings: QuadratureSettings | None = None,
-) -> Float[Array, ""]:
+) -> Float[ArrayLike, ""]:
     r"""The real-intermediate-state part :math:`\sum_i\frac{\pi}{M_i\Gamma_i}A_i` removed by the RIS
     subtraction of an :math:`s`-channel process: the rate of :math:`a+b\to N_i\to c+d` with on-shell
     :math:`N_i` in the narrow-width limit (inverse-decay density times branching ratio). Zero for
