@@ -7,7 +7,6 @@ at held-out points (not among those of the calibration, ``benchmarks/eft_trust.p
 criterion.
 """
 
-import dataclasses
 import math
 import warnings
 
@@ -80,7 +79,12 @@ def test_settings_reach_scans_and_fits_through_the_model_interface():
     assert record["regime"] == "auto" and record["eft_observables"] == ",".join(
         EFT_ERROR_OBSERVABLES
     )
-    settings = dataclasses.replace(settings, n_save=2, eft_tolerance=jnp.asarray(EFT_TOLERANCE))
+
+
+@pytest.mark.slow
+def test_solve_point_under_auto_is_the_dynamical_solve_at_six():
+    """The scan/fit entry point (``model.solve_point``) with ``regime="auto"``."""
+    settings = jaxcogen.CogenesisModel.solve_settings({"regime": "auto"}, n_save=2)
     out = eqx.filter_jit(lambda m: m.solve_point(settings))(built_in_at(6.0))
     forced = production(built_in_at(6.0), regime="dynamical")
     assert float(out["DeltaY_B"]) == float(forced.DeltaY_B)

@@ -311,7 +311,9 @@ class SolveSettings(eqx.Module):
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
     late_universe: bool = eqx.field(static=True, default=False)
-    eft_tolerance: Float[ArrayLike, ""] = eqx.field(default_factory=lambda: jnp.asarray(EFT_TOLERANCE))
+    eft_tolerance: Float[ArrayLike, ""] = eqx.field(
+        default_factory=lambda: jnp.asarray(EFT_TOLERANCE)
+    )
     regime: str = eqx.field(static=True, default="eft")
     eft_observables: str = eqx.field(static=True, default=",".join(EFT_ERROR_OBSERVABLES))
 

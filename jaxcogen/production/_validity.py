@@ -183,7 +183,9 @@ EFT_ERROR_MARGIN = 3.0
 _LAGUERRE_T, _LAGUERRE_W = np.polynomial.laguerre.laggauss(48)
 
 
-def bessel_tail_integral(z0: Float[ArrayLike, "..."], power: int, order: int) -> Float[ArrayLike, "..."]:
+def bessel_tail_integral(
+    z0: Float[ArrayLike, "..."], power: int, order: int
+) -> Float[ArrayLike, "..."]:
     r""":math:`e^{z_0}\int_{z_0}^\infty z^pK_\nu(z)\,dz` for :math:`\nu=1,2` (48-point Gauss–Laguerre in
     :math:`t=z-z_0`; the integrand :math:`(z_0+t)^pe^{z_0+t}K_\nu(z_0+t)` is smooth and slowly varying).
 
