@@ -55,7 +55,7 @@ def test_bad_regime_and_criterion_settings_raise():
     with pytest.raises(ValueError, match="regime='effective'.*'eft', 'dynamical', 'auto'"):
         jaxcogen.solve(model, regime="effective")
     with pytest.raises(ValueError, match="regime="):
-        SolveSettings.create(regime=None)
+        SolveSettings.create(regime="Auto")  # names are case-sensitive
     with pytest.raises(ValueError, match="eft_tolerance"):
         SolveSettings.create(regime="auto", eft_tolerance=0.0)
     with pytest.raises(ValueError, match="eft_observables"):

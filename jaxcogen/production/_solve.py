@@ -332,7 +332,7 @@ class SolveSettings(eqx.Module):
         pcoeff: float = 0.3,
         icoeff: float = 0.4,
         late_universe: bool = False,
-        regime: RegimeName = "eft",
+        regime: str = "eft",  # RegimeName; a bad value is a ValueError below
         eft_tolerance: float = EFT_TOLERANCE,
         eft_observables: str | tuple[str, ...] = EFT_ERROR_OBSERVABLES,
     ) -> "SolveSettings":
