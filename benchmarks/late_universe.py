@@ -1,20 +1,22 @@
-"""Cost of the late-universe stage (issue 18): adaptive RiccatiESDIRK vs the fixed-grid BDF2.
+"""Cost of the late-universe stage (issue 18): adaptive diffrax ``RiccatiESDIRK`` vs fixed-grid BDF2.
 
-Note: ``solve(model)`` runs the default ``integrator="bdf2"``; the "new" rows use ``"esdirk"``.
-
-Prints one table (compile time separate from the warm time, medians of repeats) and writes
+Prints two tables (compile time separate from the warm time, medians of repeats) and writes
 ``benchmarks/results/late_universe_<device>.json``:
 
-* ``jaxcogen.solve(model, late_universe=False)`` and ``jaxcogen.solve(model)`` at the built-in point;
-* the late stage alone (``late_universe_from_yields``) at that point's yields: the adaptive
-  :class:`jaxcogen.late_universe._solver.RiccatiESDIRK` (default) and the former BDF2 (4000 + 2000
-  steps with Richardson extrapolation, kept below as a private reference);
-* SciPy Radau (rtol 1e-12) on the same equations (``tests/test_late_universe_reference.py``);
-* ``vmap`` over 256 points (points/s) for the new and the old integrator.
+* single point: ``jaxcogen.solve(model, late_universe=False)`` and ``jaxcogen.solve(model)`` at
+  the built-in point; the late stage alone (``late_universe_from_yields``) at that point's yields
+  and at three harder points (both relic parts, mostly symmetric, purely symmetric) with the
+  default ``integrator="esdirk"`` and with ``integrator="bdf2"`` (4000 + 2000 steps), against SciPy
+  Radau (rtol 1e-12, ``tests/test_late_universe_reference.py``) on the same equations;
+* ``jax.vmap`` throughput (points/s) for batches of 64 and 256 points of one sample (m_chi
+  log-uniform in [1e-2, 1e3] GeV, m_phi/m_chi in [1.01, 100], kappa in [1e-2, 3]): the late stage
+  alone (ESDIRK, BDF2), and the production-only and full-chain solve of the built-in model with
+  those m_chi, m_phi, kappa.
 
-Run: ``python -m benchmarks.late_universe``.
+Run: ``python -m benchmarks.late_universe`` (``--quick``: single points only, no Radau).
 """
 
+import sys
 import time
 
 import jax
@@ -23,59 +25,26 @@ import numpy as np
 
 import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
-from jaxcogen import constants
 from jaxcogen.late_universe import _dark_freezeout as lu
+from jaxcogen.production._solve import SolveSettings, solve_unjitted
+
+#: (DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa) of the harder single points.
+POINTS = {
+    "both parts (m 100 GeV, kappa 0.3)": (1e-12, 1e-8, 0.1, 100.0, 300.0, 0.3),
+    "mostly symmetric (m 10 GeV, kappa 1e-3)": (1e-13, 1e-8, 0.2, 10.0, 10.1, 1e-3),
+    "purely symmetric (m 1e4 GeV, kappa 0.05)": (0.0, 1e-9, 0.3, 1e4, 1.5e4, 0.05),
+}
 
 
-def _bdf2_omega(DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa, T_RH, n_steps=4000):
-    """The former integrator: BDF2 on a uniform tau grid, closed-form quadratic steps, Richardson."""
-    entropy_ratio = 9.0 * xi_end**3 / constants.g_star_SM
-    bg = lu._Background(entropy_ratio, m_chi, m_phi, kappa, "dirac")
-    m_light = jnp.minimum(m_chi, m_phi)
-    xi_rel = xi_end * (9.0 / (7.0 / 8.0 * 4.0 + 2.0 + lu.g_eta("dirac"))) ** (1.0 / 3.0)
-    T_start = jnp.minimum(m_light / xi_rel, 1e-2 * T_RH)
-    tau_end = jnp.log(T_start / (m_light / (1e6 * xi_end)))
-    Delta = jnp.abs(2.0 * DeltaY_chi)
-    N0 = jnp.maximum(0.5 * (2.0 * SigmaY_chi - Delta), 2e-20 * SigmaY_chi + 1e-300)
-    h = tau_end / n_steps
-    taus = jnp.arange(1, n_steps + 1) * h
-    path = jax.vmap(lambda t: bg.at(T_start * jnp.exp(-t)))(taus)
-    hk, Neq2 = h * path["rate"], jnp.exp(2.0 * path["lnN_eq"])
+def _late(integrator):
+    def omega(DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa):
+        late = lu.late_universe_from_yields(
+            DeltaY_chi=DeltaY_chi, SigmaY_chi=SigmaY_chi, xi_end=xi_end, DeltaY_B=0.0,
+            m_chi=m_chi, m_phi=m_phi, kappa=kappa, T_RH=1e10, integrator=integrator,
+        )  # fmt: skip
+        return late.Omega_chi_h2, late.num_steps
 
-    def root(a, b, c):
-        return 2.0 * c / (b + jnp.sqrt(b * b + 4.0 * a * c))
-
-    def step(carry, inputs):
-        N_n, N_nm1, first = carry
-        hk_i, E_i = inputs
-        N_be = root(hk_i, 1.0 + hk_i * Delta, N_n + hk_i * E_i)
-        a2 = 2.0 / 3.0 * hk_i
-        c2 = (4.0 * N_n - N_nm1) / 3.0 + a2 * E_i
-        N_bdf = root(a2, 1.0 + a2 * Delta, jnp.maximum(c2, 0.0))
-        N_new = jnp.where(first | (c2 <= 0.0), N_be, N_bdf)
-        return (N_new, N_n, jnp.asarray(False)), N_new
-
-    init = (N0, N0, jnp.asarray(True))
-    _, full = jax.lax.scan(step, init, (hk, Neq2))
-    _, half = jax.lax.scan(step, init, (2.0 * hk[1::2], Neq2[1::2]))
-    N_end = (4.0 * full[-1] - half[-1]) / 3.0
-    return constants.omega_h2_per_GeV_yield * m_light * (2.0 * N_end + Delta)
-
-
-def _new_omega(DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa, T_RH):
-    late = lu.late_universe_from_yields(
-        DeltaY_chi=DeltaY_chi, SigmaY_chi=SigmaY_chi, xi_end=xi_end, DeltaY_B=0.0,
-        m_chi=m_chi, m_phi=m_phi, kappa=kappa, T_RH=T_RH, integrator="esdirk",
-    )  # fmt: skip
-    return late.Omega_chi_h2
-
-
-def _esdirk_steps(DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa, T_RH):
-    late = lu.late_universe_from_yields(
-        DeltaY_chi=DeltaY_chi, SigmaY_chi=SigmaY_chi, xi_end=xi_end, DeltaY_B=0.0,
-        m_chi=m_chi, m_phi=m_phi, kappa=kappa, T_RH=T_RH, integrator="esdirk",
-    )  # fmt: skip
-    return int(late.num_steps)
+    return omega
 
 
 def _compile_and_time(fn, *args, repeats=20):
@@ -87,10 +56,16 @@ def _compile_and_time(fn, *args, repeats=20):
     return out, compile_s, timing
 
 
-def main() -> None:
-    model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
-    rows = []
+def _sample(n, seed=0):
+    rng = np.random.default_rng(seed)
+    m = 10.0 ** rng.uniform(-2, 3, n)
+    ratio = 10.0 ** rng.uniform(np.log10(1.01), 2, n)
+    kappa = 10.0 ** rng.uniform(-2, 0.5, n)
+    return m, ratio * m, kappa
 
+
+def single_points(model, quick):
+    rows = []
     for name, late in (("solve, production only", False), ("solve, full chain", True)):
         start = time.perf_counter()
         sol = jax.block_until_ready(jaxcogen.solve(model, late_universe=late))
@@ -99,53 +74,82 @@ def main() -> None:
             lambda late=late: jax.block_until_ready(jaxcogen.solve(model, late_universe=late))
         )
         rows.append(dict(what=name, compile_s=compile_s, warm_ms=1e3 * t["median_s"]))
-    full = sol
-    args = tuple(
-        jnp.asarray(float(v))
-        for v in (full.DeltaY_chi, full.SigmaY_chi, full.xi_final, model.m_chi, model.m_phi,
-                  model.kappa, model.T_RH)
-    )  # fmt: skip
+    points = {
+        "built-in point": tuple(
+            float(v)
+            for v in (
+                sol.DeltaY_chi,
+                sol.SigmaY_chi,
+                sol.xi_final,
+                model.m_chi,
+                model.m_phi,
+                model.kappa,
+            )
+        ),  # fmt: skip
+        **POINTS,
+    }
+    if not quick:
+        from tests.test_late_universe_reference import reference_omega
+    for label, point in points.items():
+        args = tuple(jnp.asarray(v) for v in point)
+        ref = None
+        if not quick:
+            start = time.perf_counter()
+            ref = reference_omega(*point)
+            rows.append(dict(what=f"{label}: SciPy Radau rtol 1e-12", compile_s=0.0,
+                             warm_ms=1e3 * (time.perf_counter() - start), Omega_h2=ref))  # fmt: skip
+        for integrator in ("esdirk", "bdf2"):
+            (omega, steps), c, t = _compile_and_time(
+                _late(integrator), *args, repeats=20 if integrator == "esdirk" else 5
+            )
+            row = dict(what=f"{label}: late stage, {integrator}", compile_s=c,
+                       warm_ms=1e3 * t["median_s"], steps=int(steps), Omega_h2=float(omega))  # fmt: skip
+            if ref is not None:
+                row["rel_vs_radau"] = float(omega) / ref - 1.0
+            rows.append(row)
+    return rows
 
-    omega_new, c_new, t_new = _compile_and_time(_new_omega, *args)
-    omega_old, c_old, t_old = _compile_and_time(_bdf2_omega, *args, repeats=5)
-    rows.append(dict(what="late stage, RiccatiESDIRK (new)", compile_s=c_new,
-                     warm_ms=1e3 * t_new["median_s"], Omega_h2=float(omega_new),
-                     steps=_esdirk_steps(*args)))  # fmt: skip
-    rows.append(dict(what="late stage, BDF2 4000+2000 (old)", compile_s=c_old,
-                     warm_ms=1e3 * t_old["median_s"], Omega_h2=float(omega_old), steps=6000))  # fmt: skip
 
-    from tests.test_late_universe_reference import reference_omega
+def throughput(model, batches=(64, 256)):
+    rows = []
+    for n in batches:
+        m_chi, m_phi, kappa = _sample(n)
+        yields = (jnp.asarray(2.2e-10 / m_chi), jnp.asarray(2.2e-8 / m_chi), jnp.full(n, 0.2),
+                  jnp.asarray(m_chi), jnp.asarray(m_phi), jnp.asarray(kappa))  # fmt: skip
+        for integrator in ("esdirk", "bdf2"):
+            (out, steps), c, t = _compile_and_time(jax.vmap(_late(integrator)), *yields, repeats=3)
+            rows.append(dict(what=f"late stage {integrator}", batch=n, compile_s=c,
+                             warm_s=t["median_s"], points_per_s=n / t["median_s"],
+                             max_steps=int(np.max(steps)),
+                             finite=int(np.isfinite(np.asarray(out)).sum())))  # fmt: skip
+        models = jax.vmap(model.with_parameters)(
+            {"m_chi": jnp.asarray(m_chi), "m_phi": jnp.asarray(m_phi), "kappa": jnp.asarray(kappa)}
+        )
+        for label, late in (("solve, production only", False), ("solve, full chain", True)):
+            settings = SolveSettings.create(late_universe=late)
 
-    point = [float(v) for v in args[:6]]
-    start = time.perf_counter()
-    omega_ref = reference_omega(*point)
-    rows.append(dict(what="SciPy Radau rtol 1e-12 (reference)", compile_s=0.0,
-                     warm_ms=1e3 * (time.perf_counter() - start), Omega_h2=omega_ref))  # fmt: skip
-    for row in rows:
-        if "Omega_h2" in row:
-            row["rel_vs_radau"] = row["Omega_h2"] / omega_ref - 1.0
+            def run(models, settings=settings):
+                sol = jax.vmap(lambda md: solve_unjitted(md, settings))(models)
+                return sol.status
 
-    # vmap over 256 points: m_chi log-uniform in [1e-2, 1e3] GeV, kappa in [1e-2, 3]
-    rng = np.random.default_rng(0)
-    n = 256
-    m = 10.0 ** rng.uniform(-2, 3, n)
-    batch = (
-        jnp.asarray(2.2e-10 / m), jnp.asarray(2.2e-8 / m), jnp.full(n, 0.2), jnp.asarray(m),
-        jnp.asarray(m * 10.0 ** rng.uniform(0.005, 2, n)), jnp.asarray(10.0 ** rng.uniform(-2, 0.5, n)),
-        jnp.full(n, 1e10),
-    )  # fmt: skip
-    vmapped = []
-    for name, fn in (("new", _new_omega), ("old", _bdf2_omega)):
-        out, compile_s, t = _compile_and_time(jax.vmap(fn), *batch, repeats=3)
-        vmapped.append(dict(what=f"vmap 256, {name}", compile_s=compile_s,
-                            warm_ms=1e3 * t["median_s"], points_per_s=n / t["median_s"],
-                            finite=int(np.isfinite(np.asarray(out)).sum())))  # fmt: skip
+            status, c, t = _compile_and_time(run, models, repeats=3)
+            rows.append(dict(what=label, batch=n, compile_s=c, warm_s=t["median_s"],
+                             points_per_s=n / t["median_s"],
+                             finite=int((np.asarray(status) == 0).sum())))  # fmt: skip
+    return rows
 
-    columns = ["what", "compile_s", "warm_ms", "steps", "Omega_h2", "rel_vs_radau"]
-    print_table(rows, columns)
-    print()
-    print_table(vmapped, ["what", "compile_s", "warm_ms", "points_per_s", "finite"])
-    path = write_json("late_universe", {"single_point": rows, "vmap_256": vmapped})
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    rows = single_points(model, quick)
+    print_table(rows, ["what", "compile_s", "warm_ms", "steps", "Omega_h2", "rel_vs_radau"])
+    vmapped = [] if quick else throughput(model)
+    if vmapped:
+        print()
+        print_table(vmapped, ["what", "batch", "compile_s", "warm_s", "points_per_s",
+                              "max_steps", "finite"])  # fmt: skip
+    path = write_json("late_universe", {"single_point": rows, "vmap": vmapped})
     print(f"\nwrote {path}")
 
 

@@ -1,8 +1,11 @@
 r"""From the end of production to today: dark freeze-out, :math:`\Omega_\chi h^2`, :math:`\Delta N_{\rm eff}`.
 
 Physics notes §3.4 ("where to stop"), §4, §5. Everything here is jittable, vmappable and
-differentiable (a closed-form BDF2 integrator under ``lax.scan`` for the stiff freeze-out ODE, an
-implicit-function Newton step for :math:`\xi`).
+differentiable: the stiff freeze-out ODE is integrated on the dark-temperature clock
+(:class:`_DarkBath`: no root find inside the integration) by ``diffrax.diffeqsolve`` with
+:class:`~jaxcogen.late_universe._solver.RiccatiESDIRK` (adaptive, implicit stages in closed form;
+``integrator="esdirk"``, the default) or by a fixed-grid BDF2 (``integrator="bdf2"``);
+:math:`\xi` at the ends of the range by an implicit-function Newton root find.
 
 **Assumptions** (each one a stated choice):
 
@@ -32,11 +35,13 @@ with :math:`\tau=\ln(T_{\rm start}/T)`, :math:`dt/d\tau=(1+\tfrac13d\ln g_{*s}/d
 :math:`N_{\rm eq}=Y^{\rm eq}_\chi+Y^{\rm eq}_\phi` at :math:`T_\chi`, :math:`H` from the SM and the dark
 radiation. :math:`N_+-N_-=\Delta Y_\chi+\Delta Y_\phi=2\Delta Y_\chi^{\rm prod}` (the production stage
 makes :math:`\Delta Y_\phi=\Delta Y_\chi`, notes §1.2) is conserved *exactly*: the ODE evolves only the
-minority :math:`\ln N_{\rm min}`. The initial family yields are those of production
+minority :math:`N_{\rm min}` (as :math:`v=N_{\rm min}/R`, a reference-scaled yield:
+:meth:`_DarkBath.riccati`). The initial family yields are those of production
 (:math:`Y_\chi+Y_{\bar\chi}=Y_\phi+Y_{\phi^*}=\Sigma Y_\chi`). The integration starts at
 :math:`x_\chi=m/T_\chi=1` (or :math:`10^{-2}T_{\rm RH}` if that is colder — production is then
 finished to :math:`\lesssim1\%`) and ends at :math:`x_\chi=10^6`, where the remaining depletion is
-:math:`\sim x_f/x<10^{-4}`.
+:math:`\sim x_f/x<10^{-4}`. It runs on the clock :math:`\lambda=\ln(T_{\chi,\rm start}/T_\chi)`
+(:class:`_DarkBath`), the same equation as above with :math:`(1+\delta)\,d\tau=(1+\gamma_D/3)\,d\lambda`.
 
 :math:`\Delta Y_B` needs nothing new: sphalerons freeze out at :math:`T_*=131.7` GeV
 (:mod:`jaxcogen.production._solve`), afterwards :math:`n_B/s` is constant (no entropy flows between the sectors).
@@ -304,49 +309,219 @@ class LateUniverse(eqx.Module):
     evolution: LateEvolution
 
 
-class _Background(eqx.Module):
-    """Everything the freeze-out equation needs at SM temperature T (traced parameters)."""
+# ---- the SM side: temperature from entropy -----------------------------------------------------
+
+
+def _hermite_np(x, y, m, xq):
+    """NumPy evaluation of a cubic Hermite table (nodes ``x``, values ``y``, slopes ``m``), constant outside."""
+    xq = np.clip(xq, x[0], x[-1])
+    i = np.clip(np.searchsorted(x, xq, side="right") - 1, 0, x.size - 2)
+    h = x[i + 1] - x[i]
+    t = (xq - x[i]) / h
+    return (
+        (2 * t**3 - 3 * t**2 + 1) * y[i]
+        + (t**3 - 2 * t**2 + t) * h * m[i]
+        + (-2 * t**3 + 3 * t**2) * y[i + 1]
+        + (t**3 - t**2) * h * m[i + 1]
+    )
+
+
+class _NodeHermite:
+    """One of :mod:`jaxcogen.thermodynamics`' Hermite tables with non-uniform nodes, value and slope.
+
+    The same interpolant; the interval is found by counting the interior nodes below the query
+    (one vector comparison: no ``searchsorted``, which XLA on CPU runs as a separate loop).
+    Returns ``(value, d value / d x)``; constant (zero slope) outside the nodes.
+    """
+
+    def __init__(self, table):
+        self.x = np.asarray(table.x_np, dtype=float)
+        self.y = np.asarray(table.y_np, dtype=float)
+        self.m = np.asarray(table.m_np, dtype=float)
+
+    def __call__(self, xq):
+        x, y, m = jnp.asarray(self.x), jnp.asarray(self.y), jnp.asarray(self.m)
+        inside = (xq > x[0]) & (xq < x[-1])
+        xc = jnp.clip(xq, x[0], x[-1])
+        i = jnp.sum(xc >= x[1:-1]).astype(jnp.int32)
+        h = x[i + 1] - x[i]
+        t = (xc - x[i]) / h
+        t2 = t * t
+        t3 = t2 * t
+        value = (
+            (2 * t3 - 3 * t2 + 1) * y[i]
+            + (t3 - 2 * t2 + t) * h * m[i]
+            + (-2 * t3 + 3 * t2) * y[i + 1]
+            + (t3 - t2) * h * m[i + 1]
+        )
+        slope = (
+            (6 * t2 - 6 * t) * (y[i] - y[i + 1]) / h
+            + (3 * t2 - 4 * t + 1) * m[i]
+            + (3 * t2 - 2 * t) * m[i + 1]
+        )
+        return value, jnp.where(inside, slope, 0.0)
+
+
+#: Newton iterations polishing the tabulated SM temperature (the table is good to ~1e-4 in
+#: :math:`\ln T`; Newton converges quadratically: 1e-8 after one, machine precision after two).
+SM_NEWTON_ITERATIONS = 2
+
+
+class _SMEntropyInverse:
+    r""":math:`\ln T` from the SM entropy :math:`\ln(g_{*s}(T)\,T^3)`, and :math:`g_*(T)` there.
+
+    :math:`L(u)=\ln g_{*s}(e^u)+3u` (:math:`u=\ln T`) is increasing, :math:`L'=3(1+\delta)\ge3`.
+    A linear table of the inverse on 1025 uniform nodes in :math:`L` (built once from 4097
+    samples of the forward map) gives the start; :data:`SM_NEWTON_ITERATIONS` Newton steps on
+    :math:`L(u)-L_{\rm target}` with the exact slope of the interpolant finish it, the last one
+    differentiated (so the derivative is the implicit-function one, :math:`du/dL=1/L'(u)`).
+    Outside the table (:math:`g_{*s}` constant) the inverse is exact.
+    """
+
+    def __init__(self):
+        g_rho, g_s = thermodynamics._sm_interpolants()
+        self.g_rho, self.g_s = _NodeHermite(g_rho), _NodeHermite(g_s)
+        lt = np.linspace(g_s.x_np[0], g_s.x_np[-1], 4097)
+        L = np.log(_hermite_np(g_s.x_np, g_s.y_np, g_s.m_np, lt)) + 3.0 * math.log(10.0) * lt
+        self.L0, self.L1 = float(L[0]), float(L[-1])
+        self.nodes = np.linspace(self.L0, self.L1, 1025)
+        self.u = np.interp(self.nodes, L, math.log(10.0) * lt)
+        self.dL = float(self.nodes[1] - self.nodes[0])
+        self.ln_g_ends = (math.log(g_s.y_np[0]), math.log(g_s.y_np[-1]))
+
+    def _newton(self, u, L):
+        g, dg = self.g_s(u / math.log(10.0))
+        F = jnp.log(g) + 3.0 * u - L
+        return u - F / (3.0 + dg / (g * math.log(10.0)))
+
+    def ln_T(self, L):
+        u_nodes = jnp.asarray(self.u)
+        s = jnp.clip((jax.lax.stop_gradient(L) - self.L0) / self.dL, 0.0, self.u.size - 1.0)
+        i = jnp.clip(jnp.floor(s).astype(jnp.int32), 0, self.u.size - 2)
+        frac = s - i
+        u = (1.0 - frac) * u_nodes[i] + frac * u_nodes[i + 1]
+        L_stop = jax.lax.stop_gradient(L)
+        u = jnp.where(L_stop < self.L0, (L_stop - self.ln_g_ends[0]) / 3.0, u)
+        u = jnp.where(L_stop > self.L1, (L_stop - self.ln_g_ends[1]) / 3.0, u)
+        for _ in range(SM_NEWTON_ITERATIONS - 1):
+            u = jax.lax.stop_gradient(self._newton(u, L_stop))
+        return self._newton(u, L)
+
+    def g_star(self, u):
+        return self.g_rho(u / math.log(10.0))[0]
+
+
+@functools.cache
+def _sm_inverse() -> _SMEntropyInverse:
+    return _SMEntropyInverse()
+
+
+# ---- the freeze-out equation on the dark-temperature clock ---------------------------------------
+
+
+class _DarkBath(eqx.Module):
+    r"""The freeze-out equation's coefficients as functions of the dark temperature :math:`T_\chi`.
+
+    Clock :math:`\lambda=\ln(T_{\chi,\rm start}/T_\chi)`. Separate entropy conservation fixes the SM
+    entropy explicitly, :math:`g_{*s}(T)T^3=g_{s,D}(T_\chi)T_\chi^3/r`, so no root find for
+    :math:`\xi` is needed: :math:`s`, :math:`Y^{\rm eq}` and the dark dof are explicit in
+    :math:`T_\chi`, and only :math:`T` itself (for :math:`g_*(T)` in :math:`H`) comes from the
+    parameter-free inverse :class:`_SMEntropyInverse`. With :math:`d\ln a=-(1+\gamma_D/3)\,d\ln T_\chi`,
+    :math:`\gamma_D=d\ln g_{s,D}/d\ln T_\chi`, the equation of the module docstring becomes
+
+    .. math::
+        \frac{dN}{d\lambda}=-k\,(N^2+\Delta N-N_{\rm eq}^2),\qquad
+        k=\Big(1+\frac{\gamma_D}{3}\Big)\frac{s\,\sigma_{\rm eff}}{H}
+
+    (the :math:`1+\delta` of the SM clock cancels against :math:`d\ln T/d\ln T_\chi=(3+\gamma_D)/(3(1+\delta))`).
+
+    Attributes: the traced parameters, ``Delta`` :math:`=|N_+-N_-|` and ``ln_N_floor`` (the reference's
+    floor, :meth:`riccati`); ``eta`` static.
+    """
 
     entropy_ratio: Float[Array, ""]
     m_chi: Float[Array, ""]
     m_phi: Float[Array, ""]
     kappa: Float[Array, ""]
+    Delta: Float[Array, ""]
+    ln_N_floor: Float[Array, ""]
     eta: str = eqx.field(static=True)
 
-    def at(self, T):
-        xi = xi_from_entropy(T, self.entropy_ratio, self.m_chi, self.m_phi, self.eta)
-        T_chi = xi * T
-        gs = thermodynamics.g_star_s(T)
-        s = 2.0 * jnp.pi**2 / 45.0 * gs * T**3
-        g_rad = (
-            thermodynamics.g_star(T)
-            + dark_dof(T_chi, self.m_chi, self.m_phi, self.eta, "rho") * xi**4
+    def _dark(self, ln_T_chi):
+        T_chi = jnp.exp(ln_T_chi)
+        g_s = dark_dof(T_chi, self.m_chi, self.m_phi, self.eta, "s")
+        base = jnp.log(45.0 * self.entropy_ratio / (4.0 * jnp.pi**4)) - jnp.log(g_s)
+        lnY_chi = math.log(2.0) + _log_z2_K2(self.m_chi / T_chi) + base
+        lnY_phi = _log_z2_K2(self.m_phi / T_chi) + base
+        return jnp.log(g_s), jnp.logaddexp(lnY_chi, lnY_phi), lnY_chi - lnY_phi
+
+    def at(self, ln_T_chi):
+        r"""Everything at :math:`T_\chi=e^{\rm ln\_T\_chi}`: ``T``, ``xi``, ``T_chi``, ``H``, ``s``,
+        ``lnN_eq``, ``rate`` (:math:`k`) and ``dlnN_eq`` (:math:`d\ln N_{\rm eq}/d\lambda`)."""
+        primal, tangent = jax.jvp(self._dark, (ln_T_chi,), (jnp.ones_like(ln_T_chi),))
+        ln_g_s, lnN_eq, lnY_ratio = primal
+        gamma_D, dlnN_eq_dlnT_chi = tangent[0], tangent[1]
+        T_chi = jnp.exp(ln_T_chi)
+        ln_S = ln_g_s + 3.0 * ln_T_chi - jnp.log(self.entropy_ratio)  # ln(g_*s T^3)
+        sm = _sm_inverse()
+        ln_T = sm.ln_T(ln_S)
+        T = jnp.exp(ln_T)
+        s = 2.0 * jnp.pi**2 / 45.0 * jnp.exp(ln_S)
+        g_rho_D = dark_dof(T_chi, self.m_chi, self.m_phi, self.eta, "rho")
+        H = (
+            constants.hubble_coefficient
+            * jnp.sqrt(sm.g_star(ln_T) * T**4 + g_rho_D * T_chi**4)
+            / constants.m_Pl
         )
-        H = constants.hubble_coefficient * jnp.sqrt(g_rad) * T**2 / constants.m_Pl
-        delta = thermodynamics.dlng_star_s_dlnT(T) / 3.0
-        z_chi, z_phi = self.m_chi / T_chi, self.m_phi / T_chi
-        base = 3.0 * jnp.log(T_chi) - jnp.log(2.0 * jnp.pi**2 * s)
-        lnY_chi = math.log(2.0) + _log_z2_K2(z_chi) + base
-        lnY_phi = _log_z2_K2(z_phi) + base
-        lnN_eq = jnp.logaddexp(lnY_chi, lnY_phi)
-        w_chi = jax.nn.sigmoid(lnY_chi - lnY_phi)
-        w_phi = jax.nn.sigmoid(lnY_phi - lnY_chi)
+        w_chi = jax.nn.sigmoid(lnY_ratio)
+        w_phi = jax.nn.sigmoid(-lnY_ratio)
         sv = sigma_v_chi(self.m_chi, self.m_phi, self.kappa, self.eta) * w_chi**2
-        sv = sv + sigma_v_phi(self.m_chi, self.m_phi, self.kappa, z_phi, self.eta) * w_phi**2
-        rate = (1.0 + delta) * s * sv / H
-        return dict(xi=xi, T_chi=T_chi, H=H, s=s, lnN_eq=lnN_eq, rate=rate)
+        sv = (
+            sv
+            + sigma_v_phi(self.m_chi, self.m_phi, self.kappa, self.m_phi / T_chi, self.eta)
+            * w_phi**2
+        )
+        rate = (1.0 + gamma_D / 3.0) * s * sv / H
+        return dict(T=T, xi=T_chi / T, T_chi=T_chi, H=H, s=s, lnN_eq=lnN_eq, rate=rate,
+                    dlnN_eq=-dlnN_eq_dlnT_chi)  # fmt: skip
+
+    def reference(self, b):
+        r""":math:`\ln R` and :math:`d\ln R/d\lambda` of the reference :math:`R=N_*+N_f` (:meth:`riccati`)."""
+        lnN_eq = b["lnN_eq"]
+        q = jnp.minimum(0.5 * self.Delta * jnp.exp(-jnp.maximum(lnN_eq, -700.0)), 1e150)
+        ln_N_star = lnN_eq - jnp.arcsinh(q)
+        dln_N_star = b["dlnN_eq"] * (1.0 + jnp.tanh(jnp.arcsinh(q)))
+        ln_R = jnp.logaddexp(ln_N_star, self.ln_N_floor)
+        return ln_R, jnp.exp(ln_N_star - ln_R) * dln_N_star
+
+    def riccati(self, lam, ln_T_chi_start):
+        r"""``(a, b, c, v_floor)`` of :math:`dv/d\lambda=-av^2-bv+c` for :math:`v=N/R` (:class:`RiccatiESDIRK`).
+
+        :math:`R=N_*+N_f` is a reference: :math:`N_*=N_{\rm eq}\,e^{-{\rm arsinh}(\Delta/2N_{\rm eq})}`, the
+        root of :math:`N^2+\Delta N=N_{\rm eq}^2` (what :math:`N` tracks while annihilation is fast),
+        and the floor :math:`N_f` (a rough frozen-out yield). Then :math:`a=kR`,
+        :math:`b=k\Delta+R'/R`, :math:`c=kN_{\rm eq}^2/R`: still a Riccati equation, but :math:`v\simeq1`
+        while :math:`N` tracks :math:`N_*` (which falls like :math:`e^{-x}` or :math:`e^{-2x}`) and
+        varies slowly after freeze-out, so the step size is set by how fast the rates change, not by
+        :math:`e^{-x}`. The error is measured on :math:`N+\Delta/2` (Ω is made of :math:`2N+\Delta`):
+        ``v_floor`` :math:`=\Delta/(2R)`.
+        """
+        b = self.at(ln_T_chi_start - lam)
+        ln_R, rho = self.reference(b)
+        k = b["rate"]
+        R = jnp.exp(ln_R)
+        return (k * R, k * self.Delta + rho, k * jnp.exp(2.0 * b["lnN_eq"] - ln_R),
+                0.5 * self.Delta / R)  # fmt: skip
 
 
-def _coefficients(tau, args):
-    """``(k, E, Delta)`` of :math:`dN/d\\tau=-k(N^2+\\Delta N-E)` at ``tau`` (:class:`RiccatiESDIRK`)."""
-    bg, T_start, Delta = args
-    b = bg.at(T_start * jnp.exp(-tau))
-    return b["rate"], jnp.exp(2.0 * b["lnN_eq"]), Delta
+def _riccati(lam, args):
+    bath, ln_T_chi_start = args
+    return bath.riccati(lam, ln_T_chi_start)
 
 
-def _vector_field(tau, N, args):
-    k, E, Delta = _coefficients(tau, args)
-    return -k * (N * N + Delta * N - E)
+def _vector_field(lam, v, args):
+    a, b, c, _ = _riccati(lam, args)
+    return c - v * (a * v + b)
 
 
 #: The step-size controller's coefficients (PI control, as in :mod:`jaxcogen.models.freeze_out`).
@@ -369,19 +544,87 @@ def _adjoint(name: str):
     raise ValueError(f"adjoint={name!r}: allowed values are 'recursive', 'forward', 'direct'")
 
 
-def _integrate_bdf2(args, N_min0, tau_end, grid, n_steps):
-    """BDF2 on a uniform tau grid (first step backward Euler), Richardson-extrapolated.
+#: The first stretch of the integration, :math:`\lambda_r=\min(30/J_0,\ 10^{-7}\lambda_{\rm end})`, is
+#: solved in closed form with the coefficients frozen at the start (:func:`_relax`).
+RELAXATION_EFOLDS, RELAXATION_MAX_FRACTION = 30.0, 1e-7
 
-    Each implicit step is a quadratic in N with a positive root, solved in closed form:
-    L-stable at any rate, differentiable through ``lax.scan``. Richardson extrapolation against
-    the half-resolution run on every second node removes the leading O(h^2) error.
+
+def _relax(bath, ln_T_chi_start, N0, lam_end):
+    r"""The state at :math:`\lambda_r` (see :data:`RELAXATION_EFOLDS`): the exact solution of the
+    Riccati equation with its coefficients frozen at :math:`\lambda=0`,
+
+    .. math::
+        N(\lambda)=\frac{N_*+C\epsilon\,(N_*+\Delta)}{1-C\epsilon},\qquad
+        C=\frac{N_0-N_*}{N_0+N_*+\Delta},\quad \epsilon=e^{-J_0\lambda},\quad J_0=k\,(2N_*+\Delta)
+
+    (:math:`N_*` and :math:`-N_*-\Delta` the roots of :math:`N^2+\Delta N-N_{\rm eq}^2`). Where annihilation
+    is fast at the start (:math:`J_0\gg1`) the production yields relax to :math:`N_*` within
+    :math:`\lambda_r=30/J_0` (the ODE forgets the :math:`O(\lambda_r)` error of the frozen coefficients
+    at the rate :math:`J_0`), so the adaptive integrator does not spend ~60 steps resolving a
+    transient that leaves no trace; elsewhere :math:`\lambda_r=10^{-7}\lambda_{\rm end}` and the
+    local error is :math:`O(\lambda_r^2)`. Returns ``(lambda_r, N(lambda_r))``.
     """
-    bg, T_start, Delta = args
-    h = tau_end / n_steps
-    taus = jnp.arange(1, n_steps + 1) * h
-    path_bg = jax.vmap(lambda t: bg.at(T_start * jnp.exp(-t)))(taus)
-    hk = h * path_bg["rate"]
-    Neq2 = jnp.exp(2.0 * path_bg["lnN_eq"])
+    b = bath.at(ln_T_chi_start)
+    k, Delta = b["rate"], bath.Delta
+    q = jnp.minimum(0.5 * Delta * jnp.exp(-jnp.maximum(b["lnN_eq"], -700.0)), 1e150)
+    N_star = jnp.exp(b["lnN_eq"] - jnp.arcsinh(q))
+    J0 = k * (2.0 * N_star + Delta)
+    lam_r = jax.lax.stop_gradient(
+        jnp.minimum(RELAXATION_EFOLDS / J0, RELAXATION_MAX_FRACTION * lam_end)
+    )
+    C = (N0 - N_star) / (N0 + N_star + Delta)
+    C_eps = C * jnp.exp(-J0 * lam_r)
+    return lam_r, (N_star + C_eps * (N_star + Delta)) / (1.0 - C_eps)
+
+
+def _integrate_esdirk(
+    bath, ln_T_chi_start, N0, lam_end, grid, path, rtol, max_steps, solver, adjoint
+):
+    """Adaptive :class:`RiccatiESDIRK` on :math:`v=N/R` under ``diffrax.diffeqsolve`` after
+    :func:`_relax`; returns ``(N_end, N on grid, status, num_steps, num_rejected_steps)``."""
+    args = (bath, ln_T_chi_start)
+    lam_r, N_r = _relax(bath, ln_T_chi_start, N0, lam_end)
+    ln_R_r, _ = bath.reference(bath.at(ln_T_chi_start - lam_r))
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(_vector_field),
+        RiccatiESDIRK(_riccati, TABLEAUS[solver]),
+        t0=lam_r,
+        t1=lam_end,
+        dt0=None,
+        y0=N_r * jnp.exp(-ln_R_r),
+        args=args,
+        saveat=diffrax.SaveAt(
+            subs=[diffrax.SubSaveAt(t1=True), diffrax.SubSaveAt(ts=jnp.maximum(grid, lam_r))]
+        ),
+        stepsize_controller=diffrax.PIDController(
+            rtol=rtol, atol=1e-300, pcoeff=PCOEFF, icoeff=ICOEFF
+        ),
+        adjoint=_adjoint(adjoint),
+        max_steps=max_steps,
+        throw=False,
+    )
+    ln_R_end, _ = bath.reference(bath.at(ln_T_chi_start - lam_end))
+    N_path = sol.ys[1] * jnp.exp(bath.reference(path)[0])
+    stats = sol.stats
+    # v may end slightly below 0 where N << Delta/2 (an error the controller accepts there)
+    N_end = jnp.maximum(sol.ys[0][-1] * jnp.exp(ln_R_end), 0.0)
+    return (N_end, jnp.maximum(N_path, 0.0).at[0].set(N0), status_code(sol.result),
+            stats["num_steps"], stats["num_rejected_steps"])  # fmt: skip
+
+
+def _integrate_bdf2(bath, ln_T_chi_start, N0, lam_end, grid, n_steps):
+    """BDF2 on a uniform :math:`\\lambda` grid (first step backward Euler), Richardson-extrapolated.
+
+    Each implicit step is a quadratic in :math:`N` with a positive root, solved in closed form:
+    L-stable at any rate, differentiable through ``lax.scan``. Richardson extrapolation against
+    the half-resolution run on every second node removes the leading :math:`O(h^2)` error.
+    """
+    Delta = bath.Delta
+    h = lam_end / n_steps
+    lams = jnp.arange(1, n_steps + 1) * h
+    path = jax.vmap(lambda lam: bath.at(ln_T_chi_start - lam))(lams)
+    hk = h * path["rate"]
+    Neq2 = jnp.exp(2.0 * path["lnN_eq"])
 
     def step(carry, inputs):
         N_n, N_nm1, first = carry
@@ -393,45 +636,19 @@ def _integrate_bdf2(args, N_min0, tau_end, grid, n_steps):
         N_new = jnp.where(first | (c2 <= 0.0), N_be, N_bdf)
         return (N_new, N_n, jnp.asarray(False)), N_new
 
-    init = (N_min0, N_min0, jnp.asarray(True))
+    init = (N0, N0, jnp.asarray(True))
     _, N_full = jax.lax.scan(step, init, (hk, Neq2))
     _, N_half = jax.lax.scan(step, init, (2.0 * hk[1::2], Neq2[1::2]))
     N_end = (4.0 * N_full[-1] - N_half[-1]) / 3.0
     N_end = jnp.where(N_end > 0.0, N_end, N_full[-1])
     code = jnp.where(jnp.all(jnp.isfinite(N_full)), STATUS_SUCCESS, STATUS_LATE_UNIVERSE_NONFINITE)
     N_path = jnp.interp(
-        grid, jnp.concatenate([jnp.zeros(1), taus]), jnp.concatenate([N_min0[None], N_full])
+        grid, jnp.concatenate([jnp.zeros(1), lams]), jnp.concatenate([N0[None], N_full])
     )
     return N_end, N_path, code, n_steps + n_steps // 2, 0
 
 
-def _integrate_esdirk(args, N_min0, N_tot0, tau_end, grid, rtol, max_steps, solver, adjoint):
-    """Adaptive :class:`RiccatiESDIRK` under ``diffrax.diffeqsolve`` (``integrator="esdirk"``)."""
-    Delta = args[2]
-    # first step: 1e-3 of the range; an L-stable step across a fast initial relaxation is accepted
-    # (the filtered error estimate of RiccatiESDIRK), a slow one is resolved
-    dt0 = jax.lax.stop_gradient(1e-3 * tau_end)
-    # error per step below rtol x (|N| + Delta/2): relative on what Omega is made of
-    atol = rtol * (0.5 * Delta + 1e-20 * N_tot0 + 1e-300)
-    sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(_vector_field),
-        RiccatiESDIRK(_coefficients, TABLEAUS[solver]),
-        t0=0.0,
-        t1=tau_end,
-        dt0=dt0,
-        y0=N_min0,
-        args=args,
-        saveat=diffrax.SaveAt(subs=[diffrax.SubSaveAt(t1=True), diffrax.SubSaveAt(ts=grid)]),
-        stepsize_controller=diffrax.PIDController(
-            rtol=rtol, atol=jax.lax.stop_gradient(atol), pcoeff=PCOEFF, icoeff=ICOEFF
-        ),
-        adjoint=_adjoint(adjoint),
-        max_steps=max_steps,
-        throw=False,
-    )
-    stats = sol.stats
-    return (sol.ys[0][-1], sol.ys[1], status_code(sol.result), stats["num_steps"],
-            stats["num_rejected_steps"])  # fmt: skip
+INTEGRATORS = ("esdirk", "bdf2")
 
 
 def late_universe_from_yields(
@@ -446,57 +663,72 @@ def late_universe_from_yields(
     T_RH,
     g_dark: float = 9.0,
     eta: str = "dirac",
-    g_star_s_production: float = constants.g_star_SM,
+    g_star_s_production: float | Float[Array, ""] = constants.g_star_SM,
     x_start: float = 1.0,
     x_stop: float = 1e6,
     rtol: float = 1e-9,
-    max_steps: int = 1024,
+    max_steps: int = 4096,
     n_save: int = 100,
     solver: str = "Kvaerno5",
     adjoint: str = "recursive",
-    integrator: str = "bdf2",
+    integrator: str = "esdirk",
     n_steps: int = 4000,
 ) -> LateUniverse:
     r"""The late-universe stage from production-stage numbers (see :func:`late_universe`)."""
-    if integrator not in ("bdf2", "esdirk"):
-        raise ValueError(f"integrator={integrator!r}: allowed values are 'bdf2', 'esdirk'")
-    if n_steps < 4 or n_steps % 2:
+    if integrator not in INTEGRATORS:
+        raise ValueError(f"integrator={integrator!r}: allowed values are {INTEGRATORS}")
+    if not (isinstance(n_steps, int) and n_steps >= 4 and n_steps % 2 == 0):
         raise ValueError(f"n_steps={n_steps!r}: must be an even integer >= 4")
     if solver not in TABLEAUS:
         raise ValueError(f"solver={solver!r}: allowed values are {sorted(TABLEAUS)}")
     if not (isinstance(n_save, int) and n_save >= 2):
         raise ValueError(f"n_save={n_save!r}: must be an integer >= 2")
+    if not (isinstance(max_steps, int) and max_steps >= 16):
+        raise ValueError(f"max_steps={max_steps!r}: must be an integer >= 16")
+    if not (isinstance(rtol, (int, float)) and 1e-14 <= rtol <= 1e-3):
+        raise ValueError(f"rtol={rtol!r}: allowed range is [1e-14, 1e-3]")
+    _adjoint(adjoint)
     f64 = lambda v: jnp.asarray(v, dtype=jnp.float64)  # noqa: E731
     DeltaY_chi, SigmaY_chi, xi_end, DeltaY_B = map(f64, (DeltaY_chi, SigmaY_chi, xi_end, DeltaY_B))
     m_chi, m_phi, kappa, T_RH = map(f64, (m_chi, m_phi, kappa, T_RH))
-    entropy_ratio = g_dark * xi_end**3 / g_star_s_production
-    bg = _Background(entropy_ratio, m_chi, m_phi, kappa, eta)
+    entropy_ratio = jnp.maximum(g_dark * xi_end**3 / g_star_s_production, 1e-300)
     m_light = jnp.minimum(m_chi, m_phi)
 
     # start at x = m_light/T_chi = x_start (xi estimated with the massless dark bath), but not
-    # hotter than 1e-2 T_RH; stop at x_stop.
+    # hotter than 1e-2 T_RH; stop at x_stop. The clock is ln T_chi: xi at both ends (and at
+    # T = 1 MeV for Delta N_eff) by one Newton root find each.
     xi_rel = xi_end * (g_dark / (7.0 / 8.0 * 4.0 + 2.0 + g_eta(eta))) ** (1.0 / 3.0)
     T_start = jnp.minimum(m_light / (x_start * xi_rel), 1e-2 * T_RH)
     T_stop = m_light / (x_stop * xi_end)
-    tau_end = jnp.log(T_start / T_stop)
+    T_ends = jnp.stack([T_start, T_stop, jnp.full_like(T_start, T_N_eff)])
+    xi_ends = jax.vmap(lambda T: xi_from_entropy(T, entropy_ratio, m_chi, m_phi, eta))(T_ends)
+    ln_T_chi_start = jnp.log(xi_ends[0] * T_start)
+    lam_end = ln_T_chi_start - jnp.log(xi_ends[1] * T_stop)
 
     Delta = jnp.abs(2.0 * DeltaY_chi)  # N_+ - N_- : Delta Y_chi + Delta Y_phi
     N_tot0 = 2.0 * SigmaY_chi  # chi family: Y_chi + Y_chibar + Y_phi + Y_phi*
     # start from the frozen-in count; if annihilation is faster than expansion there, the first
     # (L-stable) steps take the bath to chemical equilibrium, as the Boltzmann equation says.
-    N_min0 = jnp.maximum(0.5 * (N_tot0 - Delta), 1e-20 * N_tot0 + 1e-300)
+    N0 = jnp.maximum(0.5 * (N_tot0 - Delta), 1e-20 * N_tot0 + 1e-300)
 
-    args = (bg, T_start, Delta)
-    grid = tau_end * jnp.linspace(0.0, 1.0, n_save)
+    # the reference's floor: a rough frozen-out minority, 1/k at x = 20 (the symmetric relic is
+    # ~ x_f/(20 k(20))), at most the initial one; only a change of variables (no gradient)
+    bath0 = _DarkBath(entropy_ratio, m_chi, m_phi, kappa, Delta, jnp.zeros(()), eta)
+    b20 = bath0.at(jnp.log(m_light / 20.0))
+    ln_floor = jnp.clip(jnp.minimum(jnp.log(N0), -jnp.log(b20["rate"])), -575.0, 0.0)
+    bath = eqx.tree_at(lambda b: b.ln_N_floor, bath0, jax.lax.stop_gradient(ln_floor))
+
+    grid = lam_end * jnp.linspace(0.0, 1.0, n_save)
+    path = jax.vmap(bath.at)(ln_T_chi_start - grid)
     if integrator == "esdirk":
         N_end, N_path, code, num_steps, num_rejected = _integrate_esdirk(
-            args, N_min0, N_tot0, tau_end, grid, rtol, max_steps, solver, adjoint
+            bath, ln_T_chi_start, N0, lam_end, grid, path, rtol, max_steps, solver, adjoint
         )
     else:
         N_end, N_path, code, num_steps, num_rejected = _integrate_bdf2(
-            args, N_min0, tau_end, grid, n_steps
+            bath, ln_T_chi_start, N0, lam_end, grid, n_steps
         )
-    finite = jnp.isfinite(N_end) & jnp.isfinite(tau_end) & (tau_end > 0) & (N_end >= 0)
+    finite = jnp.isfinite(N_end) & jnp.isfinite(lam_end) & (lam_end > 0) & (N_end >= 0)
     status = jnp.where(
         code != STATUS_SUCCESS,
         code,
@@ -514,16 +746,13 @@ def late_universe_from_yields(
     Omega_asym = constants.omega_h2_per_GeV_yield * m_light * Delta
 
     # dark radiation at T ~ 1 MeV
-    xi_N = xi_from_entropy(T_N_eff, entropy_ratio, m_chi, m_phi, eta)
+    xi_N = xi_ends[2]
     dN = delta_N_eff(xi_N, xi_N * T_N_eff, m_chi, m_phi, eta)
     N_eff = N_eff_SM + dN
 
-    # diagnostic: phi <-> chi eta-bar equilibrium at x_chi = 20
-    T20 = m_chi / (20.0 * xi_end)
-    b20 = bg.at(T20)
-    gamma_over_H = phi_decay_width(m_chi, m_phi, kappa, eta) / b20["H"]
+    # diagnostic: phi <-> chi eta-bar equilibrium at x_chi = m_chi/T_chi = 20
+    gamma_over_H = phi_decay_width(m_chi, m_phi, kappa, eta) / bath.at(jnp.log(m_chi / 20.0))["H"]
 
-    path_bg = jax.vmap(bg.at)(T_start * jnp.exp(-grid))
     return LateUniverse(
         Omega_chi_h2=Omega,
         Omega_asymmetric_h2=nan_if_bad(Omega_asym),
@@ -540,19 +769,19 @@ def late_universe_from_yields(
         m_relic=m_light,
         chi_is_relic=m_phi > m_chi,
         phi_decay_over_hubble=gamma_over_H,
-        x_chi_start=m_chi / path_bg["T_chi"][0],
+        x_chi_start=m_chi / jnp.exp(ln_T_chi_start),
         T_start=T_start,
         T_stop=T_stop,
         status=status,
         num_steps=jnp.asarray(num_steps, dtype=jnp.int32),
         num_rejected_steps=jnp.asarray(num_rejected, dtype=jnp.int32),
         evolution=LateEvolution(
-            T=T_start * jnp.exp(-grid),
-            xi=path_bg["xi"],
-            x_chi=m_chi / path_bg["T_chi"],
+            T=path["T"],
+            xi=path["xi"],
+            x_chi=m_chi / path["T_chi"],
             Y_majority=N_path + Delta,
             Y_minority=N_path,
-            Y_eq=jnp.exp(path_bg["lnN_eq"]),
+            Y_eq=jnp.exp(path["lnN_eq"]),
         ),
     )
 
@@ -563,8 +792,13 @@ def late_universe(solution, model, **settings) -> LateUniverse:
     Uses ``solution.DeltaY_chi``, ``SigmaY_chi``, ``xi_final`` (end of production) and
     ``DeltaY_B`` (at sphaleron freeze-out), and the model's :math:`m_\chi`, :math:`m_\phi`,
     :math:`\kappa`, :math:`T_{\rm RH}` and conventions (``eta``, ``g_dark``). Keyword settings:
-    ``x_start`` (1), ``x_stop`` (1e6), ``n_steps`` (4000, the BDF2 grid; static), ``n_save``
-    (100, static). Jittable and differentiable; the conventions are static.
+    ``x_start`` (1), ``x_stop`` (1e6), ``integrator`` (``"esdirk"``: adaptive diffrax
+    :class:`~jaxcogen.late_universe._solver.RiccatiESDIRK`, Ω within ~1e-8 of a Radau solve and
+    exact gradients; ``"bdf2"``: fixed grid, faster at hard points, ~1e-5), ``rtol`` (1e-9),
+    ``max_steps`` (4096), ``solver`` (``"Kvaerno5"``, ``"Kvaerno4"``, ``"Kvaerno3"``), ``adjoint``
+    (``"recursive"``, ``"forward"``, ``"direct"``), ``n_steps`` (4000, the BDF2 grid), ``n_save``
+    (100, the ``evolution`` grid). Jittable and differentiable; the conventions and the integer
+    and string settings are static.
     """
     conv = model.conventions
     return late_universe_from_yields(
