@@ -58,7 +58,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from jaxcogen import constants, thermodynamics
 from jaxcogen._status import STATUS_LATE_UNIVERSE_NONFINITE, STATUS_SUCCESS, status_code
@@ -82,7 +82,7 @@ def g_eta(eta: str) -> float:
 # ---- cross sections and widths (notes §4, [D]; tests integrate the amplitudes numerically) ------
 
 
-def sigma_v_chi(m_chi, m_phi, kappa, eta: str = "dirac") -> Float[Array, "..."]:
+def sigma_v_chi(m_chi, m_phi, kappa, eta: str = "dirac") -> Float[ArrayLike, "..."]:
     r"""s-wave :math:`\langle\sigma v\rangle(\chi\bar\chi\to\eta\bar\eta)`, t-channel φ:
 
     :math:`\frac{\kappa^4m_\chi^2}{32\pi(m_\chi^2+m_\phi^2)^2}` for a chiral coupling to a Weyl η,
@@ -94,7 +94,7 @@ def sigma_v_chi(m_chi, m_phi, kappa, eta: str = "dirac") -> Float[Array, "..."]:
     return c * kappa**4 * m_chi**2 / (32.0 * jnp.pi * (m_chi**2 + m_phi**2) ** 2)
 
 
-def sigma_v_phi(m_chi, m_phi, kappa, x_phi, eta: str = "dirac") -> Float[Array, "..."]:
+def sigma_v_phi(m_chi, m_phi, kappa, x_phi, eta: str = "dirac") -> Float[ArrayLike, "..."]:
     r""":math:`\langle\sigma v\rangle(\phi\phi^*\to\eta\bar\eta)`, t-channel χ, leading terms in :math:`1/x_\phi`.
 
     :math:`\Sigma|\mathcal M|^2=\kappa^4\,[c_p(tu-m_\phi^4)+c_s\,m_\chi^2s]/(t-m_\chi^2)^2` with
@@ -109,7 +109,7 @@ def sigma_v_phi(m_chi, m_phi, kappa, x_phi, eta: str = "dirac") -> Float[Array, 
     )
 
 
-def phi_decay_width(m_chi, m_phi, kappa, eta: str = "dirac") -> Float[Array, "..."]:
+def phi_decay_width(m_chi, m_phi, kappa, eta: str = "dirac") -> Float[ArrayLike, "..."]:
     r""":math:`\Gamma(\phi\to\chi\bar\eta)=c\,\frac{\kappa^2m_\phi}{16\pi}(1-m_\chi^2/m_\phi^2)^2`.
 
     :math:`c=1` (Weyl η) or 2 (Dirac η) [D]; 0 if :math:`m_\phi\le m_\chi`.
@@ -179,7 +179,7 @@ def _log_z2_K2(z):
     return jnp.where(z > 1e5, big, jnp.where(z < 1e-6, math.log(2.0), inner))
 
 
-def dark_dof(T_chi, m_chi, m_phi, eta: str = "dirac", quantity: str = "s") -> Float[Array, "..."]:
+def dark_dof(T_chi, m_chi, m_phi, eta: str = "dirac", quantity: str = "s") -> Float[ArrayLike, "..."]:
     r"""Dark-bath dof :math:`g_{s,D}` (``"s"``) or :math:`g_{\rho,D}` (``"rho"``) at :math:`T_\chi` (zero μ)."""
     T_chi = jnp.asarray(T_chi, dtype=jnp.float64)
     return (
@@ -207,7 +207,7 @@ def _xi_bracket(T, entropy_ratio, eta):
     return target, lo, hi
 
 
-def xi_from_entropy(T, entropy_ratio, m_chi, m_phi, eta: str = "dirac") -> Float[Array, ""]:
+def xi_from_entropy(T, entropy_ratio, m_chi, m_phi, eta: str = "dirac") -> Float[ArrayLike, ""]:
     r""":math:`\xi(T)` solving :math:`g_{s,D}(\xi T)\,\xi^3=r\,g_{*s}(T)` (separate entropy conservation).
 
     Newton's method in :math:`y=\ln\xi` (``optimistix.root_find`` with ``optimistix.Newton``), started
@@ -238,7 +238,7 @@ def xi_from_entropy(T, entropy_ratio, m_chi, m_phi, eta: str = "dirac") -> Float
     return jnp.where(ok, jnp.exp(sol.value), jnp.nan)
 
 
-def delta_N_eff(xi, T_chi, m_chi, m_phi, eta: str = "dirac") -> Float[Array, ""]:
+def delta_N_eff(xi, T_chi, m_chi, m_phi, eta: str = "dirac") -> Float[ArrayLike, ""]:
     r""":math:`\Delta N_{\rm eff}=\frac47\,g_{\rho,D}(T_\chi)\,\xi^4` at :math:`T\sim1` MeV, where :math:`T_\nu=T`
     (notes §4): η, plus χ and φ while relativistic (their equilibrium :math:`g_\rho` with masses)."""
     return 4.0 / 7.0 * dark_dof(T_chi, m_chi, m_phi, eta, "rho") * xi**4
@@ -285,27 +285,27 @@ class LateUniverse(eqx.Module):
         evolution: :class:`LateEvolution`.
     """
 
-    Omega_chi_h2: Float[Array, ""]
-    Omega_asymmetric_h2: Float[Array, ""]
-    Omega_symmetric_h2: Float[Array, ""]
-    asymmetric_fraction: Float[Array, ""]
-    Y_chi: Float[Array, ""]
-    Y_chibar: Float[Array, ""]
-    DeltaY_chi_today: Float[Array, ""]
-    DeltaY_B: Float[Array, ""]
-    xi_N_eff: Float[Array, ""]
-    Delta_N_eff: Float[Array, ""]
-    N_eff: Float[Array, ""]
-    N_eff_ok: Bool[Array, ""]
-    m_relic: Float[Array, ""]
-    chi_is_relic: Bool[Array, ""]
-    phi_decay_over_hubble: Float[Array, ""]
-    x_chi_start: Float[Array, ""]
-    T_start: Float[Array, ""]
-    T_stop: Float[Array, ""]
-    status: Int[Array, ""]
-    num_steps: Int[Array, ""]
-    num_rejected_steps: Int[Array, ""]
+    Omega_chi_h2: Float[ArrayLike, ""]
+    Omega_asymmetric_h2: Float[ArrayLike, ""]
+    Omega_symmetric_h2: Float[ArrayLike, ""]
+    asymmetric_fraction: Float[ArrayLike, ""]
+    Y_chi: Float[ArrayLike, ""]
+    Y_chibar: Float[ArrayLike, ""]
+    DeltaY_chi_today: Float[ArrayLike, ""]
+    DeltaY_B: Float[ArrayLike, ""]
+    xi_N_eff: Float[ArrayLike, ""]
+    Delta_N_eff: Float[ArrayLike, ""]
+    N_eff: Float[ArrayLike, ""]
+    N_eff_ok: Bool[ArrayLike, ""]
+    m_relic: Float[ArrayLike, ""]
+    chi_is_relic: Bool[ArrayLike, ""]
+    phi_decay_over_hubble: Float[ArrayLike, ""]
+    x_chi_start: Float[ArrayLike, ""]
+    T_start: Float[ArrayLike, ""]
+    T_stop: Float[ArrayLike, ""]
+    status: Int[ArrayLike, ""]
+    num_steps: Int[ArrayLike, ""]
+    num_rejected_steps: Int[ArrayLike, ""]
     evolution: LateEvolution
 
 
@@ -439,12 +439,12 @@ class _DarkBath(eqx.Module):
     floor, :meth:`riccati`); ``eta`` static.
     """
 
-    entropy_ratio: Float[Array, ""]
-    m_chi: Float[Array, ""]
-    m_phi: Float[Array, ""]
-    kappa: Float[Array, ""]
-    Delta: Float[Array, ""]
-    ln_N_floor: Float[Array, ""]
+    entropy_ratio: Float[ArrayLike, ""]
+    m_chi: Float[ArrayLike, ""]
+    m_phi: Float[ArrayLike, ""]
+    kappa: Float[ArrayLike, ""]
+    Delta: Float[ArrayLike, ""]
+    ln_N_floor: Float[ArrayLike, ""]
     eta: str = eqx.field(static=True)
 
     def _dark(self, ln_T_chi):
@@ -663,7 +663,7 @@ def late_universe_from_yields(
     T_RH,
     g_dark: float = 9.0,
     eta: str = "dirac",
-    g_star_s_production: float | Float[Array, ""] = constants.g_star_SM,
+    g_star_s_production: float | Float[ArrayLike, ""] = constants.g_star_SM,
     x_start: float = 1.0,
     x_stop: float = 1e6,
     rtol: float = 1e-9,
