@@ -1,11 +1,42 @@
 """Shared test set-up: float64 (switched on by importing jaxcogen) and strict rank promotion."""
 
 import cmath
+import os
 
-import jax
-import pytest
+from jaxtyping import install_import_hook
 
-import jaxcogen
+# Every annotated shape and dtype is checked at run time in the tests, as diffrax does: jaxtyping's
+# import hook with beartype, which follows PEP 484's numeric tower (an int where a float is
+# annotated). Installed here, before jaxcogen is first imported, rather than by pytest's
+# --jaxtyping-packages, whose parser takes a typechecker with arguments together with one package
+# only (jaxtyping 0.3.11). The command line (typer's signatures) is left out.
+# JAXCOGEN_TYPECHECK=0 switches the checks off.
+TYPECHECKED_PACKAGES = (
+    "jaxcogen._interface",
+    "jaxcogen._status",
+    "jaxcogen._special",
+    "jaxcogen.constants",
+    "jaxcogen.cosmology",
+    "jaxcogen.thermodynamics",
+    "jaxcogen.observables",
+    "jaxcogen.model",
+    "jaxcogen.rates",
+    "jaxcogen.production",
+    "jaxcogen.late_universe",
+    "jaxcogen.models",
+    "jaxcogen.scanning",
+    "jaxcogen.fitting",
+    "jaxcogen.bounds",
+)
+if os.environ.get("JAXCOGEN_TYPECHECK", "1") != "0":
+    install_import_hook(
+        TYPECHECKED_PACKAGES, "beartype.beartype(conf=beartype.BeartypeConf(is_pep484_tower=True))"
+    )
+
+import jax  # noqa: E402 (after the import hook)
+import pytest  # noqa: E402
+
+import jaxcogen  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 

@@ -25,7 +25,7 @@ Optimisers (optax):
 """
 
 import dataclasses
-from typing import Literal
+from typing import Literal, no_type_check
 
 import equinox as eqx
 import jax
@@ -39,6 +39,9 @@ from jaxcogen.fitting._problem import AbstractObjective, FitProblem
 OptimizerName = Literal["lbfgs", "adam"]
 
 
+# checks its own inputs (a ValueError naming the setting and its allowed values), which the
+# test suite's run-time type checker would otherwise pre-empt with a TypeCheckError
+@no_type_check
 @dataclasses.dataclass(frozen=True)
 class OptimizerConfig:
     """Static optimiser settings (hashable: part of the compiled chunk's cache key).

@@ -263,12 +263,12 @@ def free_parameters(
 # ---- θ <-> u in NumPy (starts, reports); the traced forward map is FitProblem.natural ---------
 
 
-def _softplus_inverse(x: np.ndarray) -> np.ndarray:
+def _softplus_inverse(x: float | np.ndarray) -> float | np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     return x + np.log(-np.expm1(-x))
 
 
-def natural_to_theta(parameter: FreeParameter, u: np.ndarray) -> np.ndarray:
+def natural_to_theta(parameter: FreeParameter, u: float | np.ndarray) -> float | np.ndarray:
     """Inverse of the bounded transform (u strictly inside the interval)."""
     lo, hi, side = parameter.lower, parameter.upper, parameter.side
     u = np.asarray(u, dtype=np.float64)
@@ -282,7 +282,7 @@ def natural_to_theta(parameter: FreeParameter, u: np.ndarray) -> np.ndarray:
     return np.log(s) - np.log1p(-s)
 
 
-def theta_to_natural(parameter: FreeParameter, theta: np.ndarray) -> np.ndarray:
+def theta_to_natural(parameter: FreeParameter, theta: float | np.ndarray) -> float | np.ndarray:
     """The bounded transform in NumPy (the traced one is :meth:`FitProblem.natural`)."""
     lo, hi, side = parameter.lower, parameter.upper, parameter.side
     theta = np.asarray(theta, dtype=np.float64)
@@ -295,7 +295,7 @@ def theta_to_natural(parameter: FreeParameter, theta: np.ndarray) -> np.ndarray:
     return lo + (hi - lo) / (1.0 + np.exp(-theta))
 
 
-def inside(parameter: FreeParameter, u: np.ndarray) -> np.ndarray:
+def inside(parameter: FreeParameter, u: float | np.ndarray) -> float | np.ndarray:
     """``u`` moved strictly inside the interval, at least a small margin from each end."""
     lo, hi = parameter.lower, parameter.upper
     margin = _START_MARGIN

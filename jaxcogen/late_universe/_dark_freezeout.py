@@ -162,6 +162,9 @@ def _tables() -> dict:
     return tables
 
 
+# jitted: traced once per (quantity, fermion) and shape, then reused at each of the stage's
+# ~80 call sites (each trace embeds the tables; inline, they made most of the stage's tracing)
+@functools.partial(jax.jit, static_argnames=("quantity", "fermion"))
 def _dof_fraction(z, quantity: str, fermion: bool):
     """:func:`jaxcogen.thermodynamics.dof_fraction` (same table) on the uniform-node evaluator."""
     tables = _tables()
@@ -169,6 +172,7 @@ def _dof_fraction(z, quantity: str, fermion: bool):
     return jnp.exp(tables[(quantity, fermion)](jnp.log10(zc)) - zc)
 
 
+@jax.jit
 def _log_z2_K2(z):
     """:func:`jaxcogen.thermodynamics.log_z2_K2` (same table and branches) on the uniform-node evaluator."""
     z = jnp.asarray(z, dtype=jnp.float64)
@@ -455,6 +459,7 @@ class _DarkBath(eqx.Module):
         lnY_phi = _log_z2_K2(self.m_phi / T_chi) + base
         return jnp.log(g_s), jnp.logaddexp(lnY_chi, lnY_phi), lnY_chi - lnY_phi
 
+    @eqx.filter_jit  # traced once, reused by each of the stage's ~20 call sites
     def at(self, ln_T_chi):
         r"""Everything at :math:`T_\chi=e^{\rm ln\_T\_chi}`: ``T``, ``xi``, ``T_chi``, ``H``, ``s``,
         ``lnN_eq``, ``rate`` (:math:`k`) and ``dlnN_eq`` (:math:`d\ln N_{\rm eq}/d\lambda`)."""

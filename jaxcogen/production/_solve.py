@@ -19,7 +19,7 @@ import dataclasses
 import difflib
 import inspect
 import warnings
-from typing import Literal
+from typing import Literal, no_type_check
 
 import diffrax
 import equinox as eqx
@@ -318,6 +318,7 @@ class SolveSettings(eqx.Module):
     eft_observables: str = eqx.field(static=True, default=",".join(EFT_ERROR_OBSERVABLES))
 
     @classmethod
+    @no_type_check  # validates every setting itself (ValueError naming it and the allowed values)
     def create(
         cls,
         *,
