@@ -97,7 +97,7 @@ class CogenesisModel(AbstractModel):
     }
     fit_limits: ClassVar[dict[str, FitLimit]] = _registry.FIT_LIMITS
     fit_proxies: ClassVar[dict[str, FitProxy]] = _registry.FIT_PROXIES
-    fit_observables: ClassVar[tuple[str, ...]] = _registry.FIT_OBSERVABLES
+    fit_observables: ClassVar[tuple[str, ...]] = _registry.PRODUCTION_OBSERVABLES
     fit_solve_defaults: ClassVar[dict[str, float | int | str]] = _registry.FIT_SOLVE_OPTIONS
 
     M1: Float[ArrayLike, ""]

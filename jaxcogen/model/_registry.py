@@ -104,8 +104,9 @@ DEFAULT_TARGETS: dict[str, float] = {
 #: The parameters a fit frees by default.
 DEFAULT_FREE: tuple[str, ...] = ("lambda2.abs", "y2.arg", "m_chi")
 
-#: The observables a fit's loss can use: the production stage's (today's need the late stage).
-FIT_OBSERVABLES: tuple[str, ...] = (
+#: The scalar observables of the production stage (:data:`jaxcogen.production.OBSERVABLES`);
+#: also those a fit's loss can use (today's need the late stage).
+PRODUCTION_OBSERVABLES: tuple[str, ...] = (
     "DeltaY_B",
     "DeltaY_L",
     "DeltaY_chi",

@@ -32,6 +32,7 @@ from jaxcogen import constants, observables
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code, status_name
 from jaxcogen.late_universe._dark_freezeout import LateUniverse, late_universe
 from jaxcogen.model._cogenesis import CogenesisModel
+from jaxcogen.model._registry import PRODUCTION_OBSERVABLES
 from jaxcogen.production._boltzmann import BoltzmannSystem, relaxation_rates
 from jaxcogen.production._validity import (
     EFT_ERROR_OBSERVABLES,
@@ -70,17 +71,9 @@ class Evolution(eqx.Module):
     DeltaY_chi: Float[Array, " n"]
 
 
-#: The scalar final observables of a :class:`Solution` produced by the production stage.
-OBSERVABLES: tuple[str, ...] = (
-    "DeltaY_B",
-    "DeltaY_L",
-    "DeltaY_chi",
-    "SigmaY_chi",
-    "xi_final",
-    "Omega_chi_h2_frozen_in",
-    "Omega_chi_h2_asymmetric",
-    "m_chi_asymmetric",
-)
+#: The scalar final observables of a :class:`Solution` produced by the production stage
+#: (declared once, in the model's registry).
+OBSERVABLES: tuple[str, ...] = PRODUCTION_OBSERVABLES
 
 #: Today's observables, filled by the late-universe stage (``None`` with ``late_universe=False``).
 TODAY_OBSERVABLES: tuple[str, ...] = (
