@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 
 import jaxcogen
 from benchmarks.common import RESULTS_DIR, device_tag, print_table, write_json
-from jaxcogen.production._solve import SolveSettings, solve_unjitted
+from jaxcogen.production._settings import SolveSettings
+from jaxcogen.production._solve import solve_unjitted
 from jaxcogen.production._validity import (
     EFT_ERROR_OBSERVABLES,
     EFT_TOLERANCE,

@@ -26,7 +26,8 @@ import numpy as np
 import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
 from jaxcogen.late_universe import _dark_freezeout as lu
-from jaxcogen.production._solve import SolveSettings, solve_unjitted
+from jaxcogen.production._settings import SolveSettings
+from jaxcogen.production._solve import solve_unjitted
 
 #: (DeltaY_chi, SigmaY_chi, xi_end, m_chi, m_phi, kappa) of the harder single points.
 POINTS = {

@@ -20,7 +20,8 @@ import numpy as np
 import jaxcogen
 from benchmarks.common import print_table, write_json
 from jaxcogen.model._parameters import set_parameters
-from jaxcogen.production._solve import SolveSettings, _solve_jit, stiffness_ratio
+from jaxcogen.production._settings import SolveSettings
+from jaxcogen.production._solve import _solve_jit, stiffness_ratio
 from jaxcogen.scanning._sampling import sobol
 
 BOUNDS = {

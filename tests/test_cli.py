@@ -306,7 +306,8 @@ def test_the_solve_has_no_host_callback(default_model, late):
     ``jaxcogen solve`` recompiled. The full chain (late universe included) must have none."""
     import equinox as eqx
 
-    from jaxcogen.production._solve import SolveSettings, solve_unjitted
+    from jaxcogen.production._settings import SolveSettings
+    from jaxcogen.production._solve import solve_unjitted
 
     settings = SolveSettings.create(late_universe=late)
     jaxpr = str(eqx.filter_make_jaxpr(solve_unjitted)(default_model, settings)[0])
@@ -410,7 +411,8 @@ def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_mode
     """The command's solve (host-side solver choice, an executable built at XLA's CPU
     optimisation level 0) gives the library's ``solve`` to rounding (production stage)."""
     from jaxcogen.cli import _main
-    from jaxcogen.production._solve import SolveSettings, solve
+    from jaxcogen.production._settings import SolveSettings
+    from jaxcogen.production._solve import solve
 
     monkeypatch.setattr(_main, "_executable_cache", tmp_path)
     monkeypatch.setattr(_main, "_announce", lambda message: None)

@@ -650,7 +650,7 @@ def test_gradient_matches_central_differences():
             model,
             (jnp.exp(lnM1), 0.012 * jnp.exp(1j * theta_y), 0.013 * jnp.exp(1j * theta_l)),
         )
-        from jaxcogen.production._solve import SolveSettings
+        from jaxcogen.production._settings import SolveSettings
         from jaxcogen.production.dynamical._solve import solve_dynamical_unjitted
 
         return solve_dynamical_unjitted(model, SolveSettings.create(**settings)).solution.DeltaY_B

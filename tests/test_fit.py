@@ -383,7 +383,7 @@ def test_coupled_constraints_bound_a_free_reference():
 def test_cogenesis_fit_observables_are_the_production_stage():
     """The loss's observables (the registry's ``PRODUCTION_OBSERVABLES``) are exactly the production
     stage's scalar observables of a ``Solution``."""
-    from jaxcogen.production._solve import OBSERVABLES as PRODUCTION_OBSERVABLES
+    from jaxcogen.production._solution import OBSERVABLES as PRODUCTION_OBSERVABLES
 
     assert jaxcogen.CogenesisModel.fit_observables == PRODUCTION_OBSERVABLES
 

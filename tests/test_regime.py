@@ -17,12 +17,8 @@ import numpy as np
 import pytest
 
 import jaxcogen
-from jaxcogen.production._solve import (
-    REGIME_DYNAMICAL,
-    REGIME_EFT,
-    SolveSettings,
-    solve_unjitted,
-)
+from jaxcogen.production._settings import REGIME_DYNAMICAL, REGIME_EFT, SolveSettings
+from jaxcogen.production._solve import solve_unjitted
 from jaxcogen.production._validity import (
     EFT_ERROR_OBSERVABLES,
     EFT_TOLERANCE,

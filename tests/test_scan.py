@@ -22,11 +22,11 @@ import xarray as xr
 from typer.testing import CliRunner
 
 import jaxcogen
+from jaxcogen._status import STATUS_INVALID_INPUT
 from jaxcogen.cli._scan import register
 from jaxcogen.model import _cards as cards
 from jaxcogen.model._parameters import set_parameters
 from jaxcogen.production import TODAY_OBSERVABLES
-from jaxcogen.production._solve import STATUS_INVALID_INPUT
 from jaxcogen.scanning._io import BlockLayout
 from jaxcogen.scanning._sampling import latin_hypercube, sample_parameters, sobol
 from jaxcogen.scanning._scan import OBSERVABLES, scan, scan_summary, stiffness_proxy

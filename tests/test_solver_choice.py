@@ -9,7 +9,8 @@ single-point solves.
 import numpy as np
 
 import jaxcogen
-from jaxcogen.production._solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
+from jaxcogen.production._settings import AUTO_STIFFNESS_THRESHOLD
+from jaxcogen.production._solve import stiffness_ratio
 from jaxcogen.scanning._scan import scan
 
 KEYS = ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final", "num_steps", "status")

@@ -60,16 +60,10 @@ from jaxcogen.model._cards import (
 )
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._parameters import COMPLEX_FIELDS
-from jaxcogen.production._solve import (
-    EFT_DIAGNOSTICS,
-    OBSERVABLES,
-    TODAY_OBSERVABLES,
-    Solution,
-    SolveSettings,
-    solve,
-    solve_unjitted,
-)
+from jaxcogen.production._settings import SolveSettings
+from jaxcogen.production._solution import EFT_DIAGNOSTICS, OBSERVABLES, TODAY_OBSERVABLES, Solution
 from jaxcogen.production._solve import _warn_if_eft_untrustworthy as warn_if_eft_untrustworthy
+from jaxcogen.production._solve import solve, solve_unjitted
 from jaxcogen.production._validity import EFTValidityWarning
 
 EXIT_SOLVE_FAILED = 1

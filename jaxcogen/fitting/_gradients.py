@@ -40,8 +40,9 @@ from jaxcogen.model._parameters import (
     get_parameter,
 )
 from jaxcogen.model._parameters import set_parameters as _set_parameters
-from jaxcogen.production._solve import OBSERVABLES as SOLUTION_OBSERVABLES
-from jaxcogen.production._solve import SolveSettings, solve_unjitted
+from jaxcogen.production._settings import SolveSettings
+from jaxcogen.production._solution import OBSERVABLES as SOLUTION_OBSERVABLES
+from jaxcogen.production._solve import solve_unjitted
 
 GradientMode = Literal["reverse", "forward"]
 

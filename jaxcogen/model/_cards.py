@@ -47,7 +47,7 @@ from jaxcogen.model._benchmark_points import POINTS
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._conventions import Conventions
 from jaxcogen.model._parameters import COMPLEX_FIELDS, COMPLEX_PARTS
-from jaxcogen.production._solve import SolveSettings
+from jaxcogen.production._settings import SolveSettings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -233,7 +233,7 @@ class CogenesisModel(AbstractModel):
     def solve_settings(cls, options=None, *, n_save=None):
         """:meth:`~jaxcogen.SolveSettings.create` from keyword ``options`` (``ValueError`` naming
         an unknown or bad setting); a :class:`~jaxcogen.SolveSettings` passes through."""
-        from jaxcogen.production._solve import SolveSettings, check_settings_names
+        from jaxcogen.production._settings import SolveSettings, check_settings_names
 
         if isinstance(options, SolveSettings):
             return options if n_save is None else dataclasses.replace(options, n_save=n_save)
@@ -317,7 +317,8 @@ class CogenesisModel(AbstractModel):
         )
 
     def needs_implicit(self) -> Bool[ArrayLike, ""]:
-        from jaxcogen.production._solve import AUTO_STIFFNESS_THRESHOLD, stiffness_ratio
+        from jaxcogen.production._settings import AUTO_STIFFNESS_THRESHOLD
+        from jaxcogen.production._solve import stiffness_ratio
 
         return stiffness_ratio(self) >= AUTO_STIFFNESS_THRESHOLD
 

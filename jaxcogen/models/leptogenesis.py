@@ -114,7 +114,7 @@ from jaxcogen.models._inputs import (
     status_and_guard,
     validated_settings,
 )
-from jaxcogen.production._solve import implicit_solver
+from jaxcogen.production._settings import implicit_solver
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
 ROOT_TOLERANCE_FACTOR = 1.0e2

@@ -7,29 +7,28 @@ r"""The production stage: from :math:`T_{\rm RH}` to the end of freeze-in.
 - :mod:`jaxcogen.production.dynamical`: the heavy neutrinos as species (any :math:`M_1/T_{\rm RH}`).
 """
 
+from jaxcogen._status import status_name
 from jaxcogen.production._boltzmann import (
     BoltzmannSystem,
     chemical_potential_coefficients,
     freeze_in_scales,
     relaxation_rates,
 )
-from jaxcogen.production._solve import (
+from jaxcogen.production._settings import (
     AUTO_STIFFNESS_THRESHOLD,
+    ROOT_TOLERANCE_FACTOR,
+    SolveSettings,
+    implicit_solver,
+)
+from jaxcogen.production._solution import (
     EFT_DIAGNOSTICS,
     OBSERVABLES,
-    ROOT_TOLERANCE_FACTOR,
     TODAY_OBSERVABLES,
     Evolution,
     Solution,
-    SolveSettings,
-    implicit_solver,
     production_solution,
-    solve,
-    solve_unjitted,
-    status_name,
-    stiffness_ratio,
-    with_late_universe,
 )
+from jaxcogen.production._solve import solve, solve_unjitted, stiffness_ratio, with_late_universe
 from jaxcogen.production._spectators import SpectatorCoefficients, sm_equilibrium_coefficients
 from jaxcogen.production._validity import (
     RESONANT_RATIO_LIMIT,

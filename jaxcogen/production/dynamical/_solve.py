@@ -36,17 +36,11 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants
+from jaxcogen._status import STATUS_INVALID_INPUT
 from jaxcogen.model._cogenesis import T_RH_MIN, CogenesisModel
-from jaxcogen.production._solve import (
-    REGIME_DYNAMICAL,
-    STATUS_INVALID_INPUT,
-    Solution,
-    SolveSettings,
-    _runtime_errors_as_nan,
-    implicit_solver,
-    production_solution,
-    with_late_universe,
-)
+from jaxcogen.production._settings import REGIME_DYNAMICAL, SolveSettings, implicit_solver
+from jaxcogen.production._solution import Solution, production_solution
+from jaxcogen.production._solve import _runtime_errors_as_nan, with_late_universe
 from jaxcogen.production.dynamical._system import DynamicalSystem
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
