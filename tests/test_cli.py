@@ -408,8 +408,8 @@ def test_cli_chooses_the_solver_on_the_host_like_auto(
 
 
 def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_model):
-    """The command's solve (host-side solver choice, an executable built at XLA's CPU
-    optimisation level 0) gives the library's ``solve`` to rounding (production stage)."""
+    """The command's solve (host-side solver choice, a stored executable) gives the library's
+    ``solve`` to rounding (production stage)."""
     from jaxcogen.cli import _main
     from jaxcogen.production._settings import SolveSettings
     from jaxcogen.production._solve import solve

@@ -32,15 +32,6 @@ _LIBRARIES = ("jax", "jaxlib", "equinox", "diffrax", "optimistix", "lineax", "ja
 
 COMPILING_MESSAGE = "compiling the solver (first run only)…"
 
-#: XLA options for the command line's one-shot solves on a CPU (GPUs compile as usual): the CPU backend's optimisation level 0
-#: and no expensive LLVM passes cut the first run's compilation by ~20 % (measured on the
-#: built-in point's full chain, the whole first run 16 s -> 12 s on a loaded 2-core CPU); the
-#: executable runs ~2x slower (3.6 -> 7 ms), which a single solve never notices. The
-#: observables agree with the optimised build to 1e-15 relative.
-_COMPILER_OPTIONS: dict[str, Any] = {
-    "xla_backend_optimization_level": 0,
-    "xla_llvm_disable_expensive_passes": True,
-}
 
 
 def executable_cache_dir() -> Path | None:
@@ -94,7 +85,6 @@ def cache_key(name: str, args: tuple) -> str:
         f"{device.platform}:{getattr(device, 'device_kind', '')}",
         f"x64={jax.config.jax_enable_x64}",
         os.environ.get("XLA_FLAGS", ""),
-        repr(sorted(_COMPILER_OPTIONS.items())),
         str(treedef),
         repr(jax.tree.leaves(static)),
         ";".join(f"{leaf.dtype}{leaf.shape}" for leaf in leaves),
@@ -215,8 +205,10 @@ def run_compiled(
     box: dict[str, Any] = {}
     with _runtime_errors_as_nan():
         lowered = jax.jit(_flat_function(fn, treedef, static, box)).lower(*leaves)
-        cpu = jax.devices()[0].platform == "cpu"
-        compiled = lowered.compile(compiler_options=_COMPILER_OPTIONS if cpu else None)
+        # XLA's CPU optimisation level 0 would cut ~20 % of the compilation, but XLA sets such
+        # options as process-wide LLVM flags, which must not change between compilations of one
+        # process (a test session compiling with and without them crashed in XLA once)
+        compiled = lowered.compile()
     out_leaves = compiled(*leaves)
     result = jax.tree.unflatten(box["treedef"], out_leaves)
     if path is not None:
