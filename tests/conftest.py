@@ -62,3 +62,16 @@ def default_model() -> jaxcogen.CogenesisModel:
 @pytest.fixture(scope="session")
 def default_solution(default_model) -> jaxcogen.Solution:
     return jaxcogen.solve(default_model)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _free_compiled_programs_after_each_module():
+    """Drop JAX's compiled programs after each test module: one pytest process compiles several
+    hundred solvers (both production systems, the late stage, their gradients), and keeping them
+    all made a full run abort inside XLA's compiler about 70 % of the way through on a 2-core,
+    23 GiB machine."""
+    yield
+    import gc
+
+    jax.clear_caches()
+    gc.collect()
