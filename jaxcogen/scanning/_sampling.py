@@ -14,8 +14,8 @@ array of length ``n``, ready for ``jaxcogen.scan(model, samples=...)``.
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal, no_type_check
 
 import numpy as np
 from scipy.stats import qmc
@@ -29,7 +29,7 @@ SAMPLING_METHODS: tuple[str, ...] = ("sobol", "lhs")
 
 
 def _checked_bounds(
-    bounds: Mapping[str, tuple[float, float]], log: Iterable[str]
+    bounds: Mapping[str, Sequence[float]], log: Iterable[str]
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """Names, lower and upper bounds, and the log flags, validated (``ValueError`` otherwise)."""
     if not isinstance(bounds, Mapping) or not bounds:
@@ -94,7 +94,7 @@ def _engine(kind: Callable, d: int, seed: int):
 
 
 def latin_hypercube(
-    bounds: Mapping[str, tuple[float, float]],
+    bounds: Mapping[str, Sequence[float]],
     n: int,
     *,
     seed: int = 0,
@@ -119,7 +119,7 @@ def latin_hypercube(
 
 
 def sobol(
-    bounds: Mapping[str, tuple[float, float]],
+    bounds: Mapping[str, Sequence[float]],
     n: int,
     *,
     seed: int = 0,
@@ -139,9 +139,10 @@ def sobol(
     return _scale(unit, names, low, high, is_log)
 
 
+@no_type_check  # validates its own input (ValueError naming the method and the allowed ones)
 def sample_parameters(
     method: SamplingMethod,
-    bounds: Mapping[str, tuple[float, float]],
+    bounds: Mapping[str, Sequence[float]],
     n: int,
     *,
     seed: int = 0,
