@@ -111,7 +111,9 @@ class SolveSettings(eqx.Module):
     Tolerances and controller coefficients are traced arrays (changing them does not recompile);
     the solver, adjoint, step budget and grid size are static. Build it with
     :meth:`SolveSettings.create`, which validates every value; pass it to :func:`solve_unjitted`
-    inside your own ``jit``/``vmap`` (scans, fits).
+    inside your own ``jit``/``vmap`` (scans, fits). ``late_universe`` is True by default
+    everywhere (solve, scans, fits: today's observables); ``late_universe=False`` is the
+    production-only opt-out.
     """
 
     rtol: Float[ArrayLike, ""]
@@ -124,7 +126,7 @@ class SolveSettings(eqx.Module):
     adjoint: str = eqx.field(static=True)
     max_steps: int = eqx.field(static=True)
     n_save: int = eqx.field(static=True)
-    late_universe: bool = eqx.field(static=True, default=False)
+    late_universe: bool = eqx.field(static=True, default=True)
     eft_tolerance: Float[ArrayLike, ""] = eqx.field(
         default_factory=lambda: jnp.asarray(EFT_TOLERANCE)
     )
@@ -146,7 +148,7 @@ class SolveSettings(eqx.Module):
         fixed_xi: float | None = None,
         pcoeff: float = 0.3,
         icoeff: float = 0.4,
-        late_universe: bool = False,
+        late_universe: bool = True,
         regime: str = "eft",  # RegimeName; a bad value is a ValueError below
         eft_tolerance: float = EFT_TOLERANCE,
         eft_observables: str | tuple[str, ...] = EFT_ERROR_OBSERVABLES,
