@@ -1,7 +1,9 @@
 """Batched scans: agreement with single solves, per-point status, resume, Dask, CLI, sampling.
 
 Every in-process scan here uses the parameters ("y2.abs", "T_RH"), chunk size 4 and the default
-solver settings, so they share one compiled chunk function.
+solver settings (the full chain: production, then the late universe), so they share one compiled
+chunk function. The tests that solve in other processes (devices, Dask, a killed CLI) take the
+production-only opt-out, ``late_universe=False``, to keep their compilations short.
 """
 
 import importlib
@@ -37,6 +39,8 @@ scan_module = importlib.import_module("jaxcogen.scanning._scan")
 
 #: what a production-only scan computes (today's observables need the late-universe stage)
 PRODUCTION_OBSERVABLES = tuple(name for name in OBSERVABLES if name not in TODAY_OBSERVABLES)
+#: the production-only opt-out of scans (the default is the full chain)
+PRODUCTION_ONLY = {"late_universe": False}
 scan_io = importlib.import_module("jaxcogen.scanning._io")
 
 BASE = make_model()
@@ -56,7 +60,7 @@ chunk_size = 4
 
 
 def _solve_point(**values) -> jaxcogen.Solution:
-    return jaxcogen.solve(set_parameters(BASE, values))
+    return jaxcogen.solve(set_parameters(BASE, values))  # the full chain, as scans by default
 
 
 def _assert_same_results(ds: xr.Dataset, reference: xr.Dataset, rtol: float = 1e-12) -> None:
@@ -68,7 +72,14 @@ def _assert_same_results(ds: xr.Dataset, reference: xr.Dataset, rtol: float = 1e
 
 @pytest.fixture(scope="module")
 def reference_scan() -> xr.Dataset:
+    """The default scan: the full chain, today's observables included."""
     return scan(BASE, GRID, chunk_size=CHUNK, progress=False)
+
+
+@pytest.fixture(scope="module")
+def production_scan() -> xr.Dataset:
+    """The same points with the production-only opt-out (``late_universe=False``)."""
+    return scan(BASE, GRID, chunk_size=CHUNK, progress=False, solve_options=PRODUCTION_ONLY)
 
 
 # ---- results ---------------------------------------------------------------------------------------
@@ -92,8 +103,11 @@ def test_scan_matches_single_solves_and_flags_invalid_points(reference_scan):
             for name in PRODUCTION_OBSERVABLES:
                 expected = float(getattr(single, name))
                 assert float(point[name]) == pytest.approx(expected, rel=1e-12, abs=0), name
-            # a production-only scan: today's observables are NaN, never stale
-            assert all(np.isnan(float(point[name])) for name in TODAY_OBSERVABLES)
+            # the full chain by default: today's observables as in a single full-chain solve
+            for name in TODAY_OBSERVABLES:
+                expected = float(getattr(single, name))
+                assert np.isfinite(expected), name
+                assert float(point[name]) == pytest.approx(expected, rel=1e-9, abs=0), name
     summary = scan_summary(ds)
     assert summary.counts == {"success": 8, "invalid_input": 4}
     assert (summary.n_failed, summary.n_not_computed) == (4, 0)
@@ -111,6 +125,7 @@ def test_attributes_record_model_settings_and_version(reference_scan):
     assert json.loads(attrs["conventions"])["spectators"] == BASE.conventions.spectators
     settings = json.loads(attrs["solve_settings"])
     assert settings["n_save"] == 2 and settings["rtol"] == 1e-8 and settings["solver"] == "auto"
+    assert settings["late_universe"] is True  # the full chain by default
 
 
 def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkeypatch):
@@ -127,7 +142,7 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
 
     monkeypatch.setattr(solve_module, "solve_unjitted", counting)
     grid = {"y2.abs": np.geomspace(0.01, 1.0, 8), "T_RH": np.array([5e10])}
-    options = {"max_steps": 150, "solver": "Kvaerno5"}
+    options = {"max_steps": 150, "solver": "Kvaerno5", **PRODUCTION_ONLY}
     ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)
     assert len(traces) == 1  # two chunks, one trace (max_steps=150 is used nowhere else)
     singles = [
@@ -291,7 +306,16 @@ def test_killed_cli_scan_resumes(tmp_path):
     )
     store = tmp_path / "killed.zarr"
     process = subprocess.Popen(
-        [sys.executable, "-m", "jaxcogen.cli", "scan", str(scan_file), "--out", str(store)],
+        [
+            sys.executable,
+            "-m",
+            "jaxcogen.cli",
+            "scan",
+            str(scan_file),
+            "--out",
+            str(store),
+            "--production-only",  # the opt-out (short compilation), recorded in the store
+        ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -314,16 +338,19 @@ def test_killed_cli_scan_resumes(tmp_path):
     assert killed_with is not None or process.returncode == 0, stderr
     before = xr.open_zarr(store, consolidated=False)["done"].values.reshape(-1).copy()
     assert before.sum() >= (killed_with or 0) and before.sum() >= 1
-    ds = scan(BASE, grid, chunk_size=CHUNK, out=store, resume=True, progress=False).load()
+    options = PRODUCTION_ONLY  # the same scan as the CLI's (resume checks the fingerprint)
+    ds = scan(BASE, grid, chunk_size=CHUNK, out=store, resume=True, progress=False, solve_options=options)
+    ds = ds.load()
     assert ds["done"].values.all()
-    reference = scan(BASE, grid, chunk_size=CHUNK, progress=False)
+    reference = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)
     _assert_same_results(ds, reference)
+    assert np.isnan(ds["Omega_chi_h2"].values).all()
 
 
 # ---- devices and Dask ----------------------------------------------------------------------------------
 
 
-def test_two_local_devices_split_each_chunk(tmp_path, reference_scan):
+def test_two_local_devices_split_each_chunk(tmp_path, production_scan):
     """Two forced host devices: chunk 3 rounds to 4, each device solves half of every chunk."""
     store = tmp_path / "two_devices.zarr"
     script = textwrap.dedent(
@@ -334,7 +361,8 @@ def test_two_local_devices_split_each_chunk(tmp_path, reference_scan):
         base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
         assert ChunkRunner(base, scan_settings(None), 3).chunk_size == 4
         grid = {{"y2.abs": np.geomspace(0.02, 0.5, 4), "T_RH": np.array([2e10, 5e10, 2.5e11])}}
-        scan(base, grid, chunk_size=3, out={str(store)!r}, progress=False)
+        scan(base, grid, chunk_size=3, out={str(store)!r}, progress=False,
+             solve_options={{"late_universe": False}})
         """
     )
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
@@ -342,10 +370,10 @@ def test_two_local_devices_split_each_chunk(tmp_path, reference_scan):
         [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, timeout=300
     )
     assert run.returncode == 0, run.stderr.decode()
-    _assert_same_results(xr.open_zarr(store, consolidated=False), reference_scan, rtol=1e-11)
+    _assert_same_results(xr.open_zarr(store, consolidated=False), production_scan, rtol=1e-11)
 
 
-def test_dask_local_cluster_matches_local_path(tmp_path, reference_scan):
+def test_dask_local_cluster_matches_local_path(tmp_path, production_scan):
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
@@ -360,8 +388,9 @@ def test_dask_local_cluster_matches_local_path(tmp_path, reference_scan):
             out=tmp_path / "dask.zarr",
             dask_client=client,
             progress=False,
+            solve_options=PRODUCTION_ONLY,
         )
-        _assert_same_results(ds.load(), reference_scan)
+        _assert_same_results(ds.load(), production_scan)
 
 
 # ---- command line ------------------------------------------------------------------------------------
@@ -373,14 +402,29 @@ def _cli():
     return app
 
 
-def test_cli_scan_and_plot(tmp_path, reference_scan):
+def test_cli_scan_and_plot(tmp_path, reference_scan, production_scan):
     scan_file = _write_scan_file(tmp_path, SCAN_FILE)
     store = tmp_path / "results.zarr"
     runner = CliRunner()
     result = runner.invoke(_cli(), ["scan", str(scan_file), "--out", str(store), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "12 points: 8 succeeded, 4 failed" in result.output
+    # the full chain by default, as jaxcogen.scan
     _assert_same_results(xr.open_zarr(store, consolidated=False), reference_scan)
+    # --production-only is the opt-out, and [solve] late_universe in the file has the last word
+    opted_out = tmp_path / "production.zarr"
+    args = ["scan", str(scan_file), "--out", str(opted_out), "--no-progress", "--production-only"]
+    result = runner.invoke(_cli(), args)
+    assert result.exit_code == 0, result.output
+    ds = xr.open_zarr(opted_out, consolidated=False)
+    _assert_same_results(ds, production_scan)
+    assert json.loads(ds.attrs["solve_settings"])["late_universe"] is False
+    full_file = _write_scan_file(tmp_path, "[solve]\nlate_universe = true\n" + SCAN_FILE, "f.toml")
+    full = tmp_path / "full.zarr"
+    args = ["scan", str(full_file), "--out", str(full), "--no-progress", "--production-only"]
+    result = runner.invoke(_cli(), args)
+    assert result.exit_code == 0, result.output
+    _assert_same_results(xr.open_zarr(full, consolidated=False), reference_scan)
 
     image = tmp_path / "plane.png"
     args = ["plot", str(store), "--x", "y2.abs", "--y", "T_RH", "--color", "DeltaY_B"]
@@ -487,17 +531,19 @@ def test_sampling_rejects_bad_bounds(bounds, log, n, message):
 
 
 def test_full_chain_scan_carries_todays_observables():
-    """Issue 18: with the late-universe stage on, a scan stores today's relic, its asymmetric
-    fraction, Delta N_eff and the N_eff flag — equal to single full-chain solves — where the
-    stage's outputs used to be dropped; a production-only scan has them as NaN, never stale."""
+    """Issue 18: by default (the late-universe stage on) a scan stores today's relic, its
+    asymmetric fraction, Delta N_eff and the N_eff flag — equal to single full-chain solves —
+    where the stage's outputs used to be dropped; a production-only scan (the opt-out) has them
+    as NaN, never stale."""
     grid = {"m_chi": np.array([0.05, 0.0874])}
-    full = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options={"late_universe": True})
+    full = scan(BASE, grid, chunk_size=CHUNK, progress=False)
+    assert json.loads(full.attrs["solve_settings"])["late_universe"] is True
     for k, m_chi in enumerate(grid["m_chi"]):
         single = jaxcogen.solve(set_parameters(BASE, {"m_chi": m_chi}))
         for name in ("Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff", "N_eff_ok"):
             expected = float(getattr(single, name))
             assert float(full[name].values[k]) == pytest.approx(expected, rel=1e-9), name
-    production = scan(BASE, grid, chunk_size=CHUNK, progress=False)
+    production = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=PRODUCTION_ONLY)
     assert np.all(np.isnan(production["Omega_chi_h2"].values))
     assert np.all(np.isfinite(production["Omega_chi_h2_asymmetric"].values))
 
@@ -519,3 +565,40 @@ def test_cli_dask_option_without_distributed_says_how_to_install(tmp_path, monke
     assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
     assert option[0] in result.output and 'pip install "jaxcogen[distributed]"' in result.output
     assert not out.exists()
+
+
+def _plane(omega_today: np.ndarray, late_universe: bool) -> xr.Dataset:
+    """A 4 x 4 (M1, T_RH) grid store as a scan writes it, with chosen relic values."""
+    M1, T_RH = np.geomspace(1e11, 1e13, 4), np.geomspace(1e9, 1e10, 4)
+    ramp = np.geomspace(0.01, 1.0, 16).reshape(4, 4)  # crosses 0.12
+    dims = ("M1", "T_RH")
+    return xr.Dataset(
+        {
+            "DeltaY_B": (dims, 1e-10 * ramp),
+            "Omega_chi_h2": (dims, omega_today),
+            "Omega_chi_h2_asymmetric": (dims, 0.5 * ramp),
+            "status": (dims, np.zeros((4, 4), dtype=np.int32)),
+        },
+        coords={"M1": ("M1", M1, {"scale": "log"}), "T_RH": ("T_RH", T_RH, {"scale": "log"})},
+        attrs={"solve_settings": json.dumps({"late_universe": late_universe})},
+    )
+
+
+def test_plot_omega_contour_is_todays_relic_unless_production_only():
+    """Issue 18: the plot's Omega = 0.12 contour is today's relic in a full-chain scan (the
+    default), also where it is nowhere finite (all points failed: "not crossed", no stand-in);
+    only a production-only scan falls back to the asymmetric relic, and says so."""
+    from jaxcogen.cli._scan import plot_scan
+
+    def drawn(ds) -> tuple[list[str], str]:
+        axes = plot_scan(ds, x="M1", y="T_RH").axes[0]
+        legend = axes.get_legend()
+        return [t.get_text() for t in legend.get_texts()] if legend else [], axes.get_title()
+
+    ramp = np.geomspace(0.01, 1.0, 16).reshape(4, 4)
+    labels, title = drawn(_plane(ramp, late_universe=True))
+    assert r"$\Omega_\chi h^2=0.12$" in labels and "asymmetric" not in " ".join(labels + [title])
+    labels, title = drawn(_plane(np.full((4, 4), np.nan), late_universe=True))
+    assert "Omega_chi_h2=0.12 not crossed" in title and "asymmetric" not in " ".join(labels + [title])
+    labels, title = drawn(_plane(np.full((4, 4), np.nan), late_universe=False))
+    assert any("asymmetric relic; production only" in label for label in labels), labels

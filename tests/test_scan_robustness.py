@@ -47,7 +47,7 @@ scan_io = importlib.import_module("jaxcogen.scanning._io")
 BASE = make_model()
 CHUNK = 2
 GRID = {"y2.abs": np.geomspace(0.02, 0.5, 4), "T_RH": np.array([2e10, 5e10])}  # 4 chunks
-OPTIONS = {"solver": "Tsit5"}
+OPTIONS = {"solver": "Tsit5", "late_universe": False}  # the production-only opt-out: cheap solves
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HUGE = {"M1": np.geomspace(1e11, 1e13, 100_000), "T_RH": np.geomspace(1e8, 1e10, 100_000)}
 

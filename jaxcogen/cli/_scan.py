@@ -11,7 +11,7 @@ A scan file is a parameter card (:mod:`jaxcogen.model._cards`) plus the points t
     spectators = "none"
 
     [solve]                      # optional, as in a card: options of jaxcogen.solve
-    max_steps = 8192
+    max_steps = 8192             # late_universe = false: production only (--production-only)
 
     [grid]                       # outer product; or a [samples] table instead
     M1 = {start = 1e11, stop = 1e13, num = 16, log = true}
@@ -36,6 +36,7 @@ standalone.
 
 import contextlib
 import dataclasses
+import json
 import math
 import sys
 from collections.abc import Mapping
@@ -299,8 +300,22 @@ def scan_command(
         bool, typer.Option("--bucket/--no-bucket", help="sort points by stiffness before chunking")
     ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    production_only: Annotated[
+        bool,
+        typer.Option(
+            "--production-only",
+            help="Stop after UV production (skip the late-universe stage: no Omega_chi_h2 today, "
+            "asymmetric_fraction, Delta_N_eff), unless the file's [solve] late_universe says "
+            "otherwise.",
+        ),
+    ] = False,
 ) -> None:
-    """Scan a parameter grid or sample, writing results chunk by chunk into a Zarr store."""
+    """Scan a parameter grid or sample, writing results chunk by chunk into a Zarr store.
+
+    Every point runs the full chain by default (production, then the late universe: today's
+    Omega_chi_h2, asymmetric_fraction, Delta_N_eff, N_eff_ok); ``--production-only`` (or
+    ``[solve] late_universe = false``) stops after production.
+    """
     from jaxcogen.scanning._scan import scan, scan_points, scan_settings, scan_summary
 
     try:
@@ -316,6 +331,10 @@ def scan_command(
             raise ValueError(
                 f"{option} needs Dask's distributed scheduler, which is not installed: "
                 'pip install "jaxcogen[distributed]"'
+            )
+        if "late_universe" not in spec.solve_options:
+            spec = dataclasses.replace(
+                spec, solve_options={**spec.solve_options, "late_universe": not production_only}
             )
         scan_points(spec.grid, spec.samples)
         scan_settings(spec.solve_options)
@@ -497,8 +516,9 @@ def plot_scan(
         bar.set_ticks(_symlog_ticks(norm.linthresh, norm.vmax))
     handles = []
     for var, level, style, label in _CONTOURS:
-        if var == "Omega_chi_h2" and not np.isfinite(np.asarray(sub[var].values)).any():
-            # a production-only scan has no relic today: the asymmetric relic stands in, named so
+        if var == "Omega_chi_h2" and _production_only(ds):
+            # a production-only scan (the opt-out) has no relic today: the asymmetric relic
+            # stands in, named so; a full-chain scan always draws today's relic
             var, label = "Omega_chi_h2_asymmetric", label + " (asymmetric relic; production only)"
         field = np.asarray(
             sub[var].values if "point" in ds.dims else sub[var].transpose(y, x).values
@@ -548,6 +568,19 @@ def plot_scan(
     if notes:
         ax.set_title("; ".join(notes), fontsize="small")
     return figure
+
+
+def _production_only(ds) -> bool:
+    """Whether the scan stopped after production (``late_universe = false``, the opt-out): its
+    dataset has no relic today. Read off the recorded solver settings; a store without them
+    (or without the variable) counts as production-only when ``Omega_chi_h2`` is missing."""
+    if "Omega_chi_h2" not in ds.data_vars:
+        return True
+    try:
+        settings = json.loads(ds.attrs.get("solve_settings", "{}"))
+    except (TypeError, ValueError):
+        settings = {}
+    return settings.get("late_universe") is False
 
 
 def _log_ticks(axis, values: np.ndarray) -> None:

@@ -488,8 +488,11 @@ def scan(
             settings); the chunk size may differ.
         progress: show a tqdm bar (points/s and ETA).
         solve_options: the model's solver options (for the cogenesis model those of
-            :func:`jaxcogen.solve`: ``rtol``, ``max_steps``, …, or a
-            :class:`~jaxcogen.SolveSettings`); ``n_save`` is fixed to 2.
+            :func:`jaxcogen.solve`: ``rtol``, ``max_steps``, ``regime``, …, or a
+            :class:`~jaxcogen.SolveSettings`); ``n_save`` is fixed to 2. The cogenesis model
+            runs the full chain by default, so the dataset carries today's ``Omega_chi_h2``,
+            ``asymmetric_fraction``, ``Delta_N_eff`` and ``N_eff_ok``;
+            ``{"late_universe": False}`` is the production-only opt-out (those are then NaN).
         dask_client: a ``distributed.Client``: chunks run on its workers, which return the
             results to this process, the only writer. Chunks lost with a worker are rerun on
             the others, or on a worker that joins later.
