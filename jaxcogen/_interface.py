@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 __all__ = [
     "COMPLEX_PARTS",
@@ -332,6 +332,22 @@ class AbstractModel(eqx.Module):
     def needs_implicit(self) -> Bool[ArrayLike, ""]:
         """Whether the point is too stiff for the explicit pass of :meth:`solver_passes`."""
         raise NotImplementedError(f"{self.name}: no automatic solver choice")
+
+    @classmethod
+    def regime_passes(cls, settings) -> tuple[Any, ...] | None:
+        """One settings object per physical regime when ``settings`` asks for a choice of regime
+        per point (capability; None: every point with ``settings``). Scans solve each regime's
+        points in their own vmapped batch (:meth:`regime_index` picks), where a per-point
+        ``lax.cond`` would run every regime on every point under ``vmap``."""
+        return None
+
+    def regime_index(self, settings) -> Int[ArrayLike, ""]:
+        """Which entry of :meth:`regime_passes` solves this point (jittable)."""
+        raise NotImplementedError(f"{self.name}: no automatic regime choice")
+
+    #: integer per-point records of :meth:`solve_point` that scans store besides the status and
+    #: step counts (name: description; -1 where the point was not solved)
+    point_records: ClassVar[Mapping[str, str]] = {}
 
     # ---- fits (generic; refined by models with coupled constraints) ---------------------------
 

@@ -450,7 +450,7 @@ def _solve_point(
         body, name = solve_unjitted, "solve"
     if _executable_cache is not None:
         solution = _run_passes(name, body, model, settings)
-        warn_if_eft_untrustworthy(solution)
+        warn_if_eft_untrustworthy(solution, settings)
         return solution
     # in process: announce the first compilation of these static settings in this process
     static = (name, str(jax.tree.structure(eqx.filter((model, settings), eqx.is_array))))

@@ -15,7 +15,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Bool, Complex, Float
+from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
 
 from jaxcogen import constants
 from jaxcogen._interface import (
@@ -92,6 +92,9 @@ class CogenesisModel(AbstractModel):
     default_targets: ClassVar[dict[str, float]] = _registry.DEFAULT_TARGETS
     default_free: ClassVar[tuple[str, ...]] = _registry.DEFAULT_FREE
     has_stiffness_proxy: ClassVar[bool] = True
+    point_records: ClassVar[dict[str, str]] = {
+        "regime_used": "production system integrated: 0 EFT, 1 dynamical heavy neutrinos"
+    }
     fit_options: ClassVar[dict[str, str]] = {
         "min_mass_ratio": "keep M_i/T_RH >= this (default: eft_hierarchy)"
     }
@@ -257,6 +260,7 @@ class CogenesisModel(AbstractModel):
         out["status"] = solution.status
         out["num_steps"] = solution.num_steps
         out["num_rejected_steps"] = solution.num_rejected_steps
+        out["regime_used"] = solution.regime_used
         return out
 
     @classmethod
@@ -308,13 +312,39 @@ class CogenesisModel(AbstractModel):
     @classmethod
     def solver_passes(cls, settings):
         """``solver="auto"``: Tsit5 on the non-stiff points, then Kvaerno5 on the stiff ones and
-        on those Tsit5 failed (:func:`~jaxcogen.production.stiffness_ratio`)."""
-        if settings.solver != "auto":
+        on those Tsit5 failed (:func:`~jaxcogen.production.stiffness_ratio`). The EFT system
+        only: the dynamical-N system takes Kvaerno5 for ``"auto"``, and ``regime="auto"`` is
+        split first (:meth:`regime_passes`)."""
+        if settings.solver != "auto" or settings.regime != "eft":
             return None
         return (
             dataclasses.replace(settings, solver="Tsit5"),
             dataclasses.replace(settings, solver="Kvaerno5"),
         )
+
+    @classmethod
+    def regime_passes(cls, settings):
+        """``regime="auto"``: the EFT settings (index :data:`~jaxcogen.production.REGIME_EFT`),
+        then the dynamical-N ones (``REGIME_DYNAMICAL``); :meth:`regime_index` picks per point."""
+        if settings.regime != "auto":
+            return None
+        return (
+            dataclasses.replace(settings, regime="eft"),
+            dataclasses.replace(settings, regime="dynamical"),
+        )
+
+    def regime_index(self, settings) -> Int[ArrayLike, ""]:
+        """0 (EFT) where ``regime="auto"`` trusts the EFT at this point, else 1 (dynamical N):
+        the criterion of :func:`jaxcogen.solve` (:func:`~jaxcogen.production._validity.eft_trusted`)."""
+        from jaxcogen.production._validity import eft_error_estimate, eft_trusted, eft_validity
+
+        use_eft = eft_trusted(
+            eft_error_estimate(self),
+            eft_validity(self).s_over_M1_squared,
+            tuple(settings.eft_observables.split(",")),
+            settings.eft_tolerance,
+        )
+        return jnp.where(use_eft, 0, 1).astype(jnp.int32)
 
     def needs_implicit(self) -> Bool[ArrayLike, ""]:
         from jaxcogen.production._settings import AUTO_STIFFNESS_THRESHOLD

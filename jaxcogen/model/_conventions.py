@@ -53,14 +53,15 @@ class Conventions(eqx.Module):
             channels at :math:`\xi\ll1` (notes §0.1 item 1, §3.4(c′)). Default on.
         spectators: how the Higgs and the other SM species share the lepton asymmetry.
 
-            - ``"none"`` (default): the asymmetry stays in the lepton doublet, no Higgs asymmetry
-              (:math:`K=1/2`), with Maxwell–Boltzmann susceptibilities for every species
-              (consistent with the MB rates).
+            - ``"none"``: the asymmetry stays in the lepton doublet, no Higgs asymmetry
+              (:math:`K=1/2`), with Maxwell–Boltzmann susceptibilities for every species (the
+              default before issue 19; overstates :math:`\Delta Y_B` by ~11 % through the dark
+              susceptibility).
             - ``"sm_equilibrium"``: all SM Yukawas and both sphalerons in chemical equilibrium,
               one lepton flavour: :math:`K=257/711` (:mod:`jaxcogen.production._spectators`), with
               quantum-statistics susceptibilities for every species (those the coefficients are
               derived with). The two differ by ~9 % in the susceptibilities alone (notes §3.5).
-            - ``"temperature_regime"``: as ``"sm_equilibrium"``, but :math:`K` follows the SM
+            - ``"temperature_regime"`` (default): as ``"sm_equilibrium"``, but :math:`K` follows the SM
               reactions in equilibrium at the temperature of the solve, :math:`\ell_N=\tau`:
               2/3 (top Yukawa, :math:`T>10^{13}` GeV), 15/23 (+ QCD sphalerons), 251/589
               (:math:`t,b,c,\tau` + both sphalerons, :math:`10^9`–:math:`10^{12}` GeV), 211/537
@@ -68,10 +69,21 @@ class Conventions(eqx.Module):
               (:func:`jaxcogen.production._spectators.spectator_factor`, ``docs/physics.md``).
               ``rates="analytic"`` only (the quadrature network splits :math:`\mu_\ell:\mu_H`
               with the fixed ``"sm_equilibrium"`` shares).
+
+            Why the default: production happens at :math:`10^9`–:math:`10^{12}` GeV, where only
+            some Yukawas and sphalerons are in equilibrium (``"sm_equilibrium"`` holds below
+            ~:math:`10^5` GeV), and the susceptibilities of fermions and bosons in kinetic
+            equilibrium are the quantum ones, whatever approximation the rates make
+            (``docs/physics.md``, "Which susceptibilities are right").
         rates: ``"analytic"`` (default; closed-form MB power laws of the leading EFT) or
             ``"quadrature"`` (numerical thermal averages; needed for the two options below).
-        statistics: ``"maxwell_boltzmann"`` (default) or ``"quantum"`` (Fermi–Dirac /
-            Bose–Einstein occupation numbers with Pauli blocking / Bose enhancement).
+        statistics: the occupation numbers *in the rates*: ``"maxwell_boltzmann"`` (default) or
+            ``"quantum"`` (Fermi–Dirac / Bose–Einstein occupation numbers with Pauli blocking /
+            Bose enhancement; needs ``rates="quadrature"``). It does not set the
+            susceptibilities, which ``spectators`` does (quantum for ``"sm_equilibrium"`` and
+            ``"temperature_regime"``, the right ones). The default stays MB because the closed-form
+            analytic rates are MB; the quantum rates move the relaxation speeds by O(10–20 %)
+            and cost a numerical quadrature network (``docs/physics.md``).
         propagator: ``"eft"`` (default; leading term in :math:`1/M_i`) or ``"full"`` (the
             tree-level heavy-neutrino propagators).
         eta: the dark-sink fermion :math:`\eta`: ``"dirac"`` (default, the 7/8·4 dof counted in
@@ -80,34 +92,50 @@ class Conventions(eqx.Module):
         sink_reactions: the sink's reactions (:math:`\kappa\,\phi\chi^c\eta`) during production
             (``docs/physics.md``, "Dark bookkeeping during production").
 
-            - ``"ignored"`` (default): :math:`\Delta Y_\phi=\Delta Y_\chi` (no asymmetry moves into
-              :math:`\xi`, η) and the dark bath holds ``g_dark`` dof throughout.
+            - ``"ignored"``: :math:`\Delta Y_\phi=\Delta Y_\chi` (no asymmetry moves into
+              :math:`\xi`, η) and the dark bath holds ``g_dark`` dof throughout (the default
+              before issue 19; right only for :math:`\kappa\lesssim0.05`).
             - ``"equilibrium"``: the sink's reactions in chemical equilibrium throughout
               production: :math:`\hat\mu_\chi+\hat\mu_\phi` from the conserved dark charges
               (:func:`jaxcogen.production._spectators.dark_charge_coefficient`), all of ``g_dark``
               in the bath.
-            - ``"rate"``: between the two, weighted by :math:`\Gamma/(\Gamma+H)` for the sink's
+            - ``"rate"`` (default): between the two, weighted by :math:`\Gamma/(\Gamma+H)` for the sink's
               rate at :math:`(\kappa,T_\chi)` (:func:`jaxcogen.production._boltzmann.sink_weights`):
               the bath holds the portal's :math:`\chi_L,\phi` (3.75 dof) plus the weighted
               rest, and the dark chemical potential is interpolated between the two limits.
 
             ``"equilibrium"`` and ``"rate"`` need ``rates="analytic"`` (the quadrature network
             splits :math:`\mu_D` into :math:`\mu_\chi:\mu_\phi` with fixed shares).
+
+            Why ``"rate"``: the sink's reactions do run during production (at the built-in
+            point :math:`\Gamma_{2\to2}/H\approx10^3\kappa^4`, so in equilibrium for
+            :math:`\kappa\gtrsim0.2`, out of it for :math:`\kappa\lesssim0.05`); ``"rate"`` reaches
+            both exact limits (``tests/test_dark_bookkeeping.py``) and follows κ in between, where
+            ``"equilibrium"`` is wrong at small κ and ``"ignored"`` at large κ. The form
+            :math:`\Gamma/(\Gamma+H)` between the limits is the crude partial-equilibration
+            model of ``"temperature_regime"``.
         dark_radiation_in_hubble: include the dark radiation in the Hubble rate during production,
             :math:`H^2\propto g_*T^4+g_D\,T_\chi^4`, and the SM entropy the energy transfer
-            removes, :math:`d(s_{\rm SM}a^3)/dt=-a^3C_E/T` (``docs/physics.md``). Default off.
+            removes, :math:`d(s_{\rm SM}a^3)/dt=-a^3C_E/T` (``docs/physics.md``). Default on: it is
+            Friedmann's equation with both baths (a few-% correction at
+            :math:`\xi\sim0.3`–0.8); ``False`` gives the SM-only Hubble rate (the default before
+            issue 19).
+
+    The defaults are the physically right choices (issue 19); each earlier behaviour stays
+    reachable by its option: ``Conventions(spectators="none", sink_reactions="ignored",
+    dark_radiation_in_hubble=False)`` is the convention set before issue 19 (:data:`LEGACY_CONVENTIONS`).
     """
 
     energy_transfer: EnergyTransfer = eqx.field(static=True, default="exact")
     g_dark: float = eqx.field(static=True, default=0.0)
     mixed_processes: bool = eqx.field(static=True, default=True)
-    spectators: Spectators = eqx.field(static=True, default="none")
+    spectators: Spectators = eqx.field(static=True, default="temperature_regime")
     rates: Rates = eqx.field(static=True, default="analytic")
     statistics: Statistics = eqx.field(static=True, default="maxwell_boltzmann")
     propagator: Propagator = eqx.field(static=True, default="eft")
     eta: EtaKind = eqx.field(static=True, default="dirac")
-    sink_reactions: SinkReactions = eqx.field(static=True, default="ignored")
-    dark_radiation_in_hubble: bool = eqx.field(static=True, default=False)
+    sink_reactions: SinkReactions = eqx.field(static=True, default="rate")
+    dark_radiation_in_hubble: bool = eqx.field(static=True, default=True)
 
     def __post_init__(self):
         g = self.g_dark
@@ -155,3 +183,11 @@ class Conventions(eqx.Module):
         g = self.g_dark
         if isinstance(g, bool) or not isinstance(g, (int, float)) or not (g > 0 and g < 1e4):
             raise ValueError(f"g_dark={g!r}: must be a positive number of degrees of freedom")
+
+
+#: The conventions that were the defaults before issue 19 (MB susceptibilities with the asymmetry
+#: in the lepton doublet only, the dark sink's reactions ignored during production, the SM alone in
+#: the Hubble rate); for comparisons with earlier results.
+LEGACY_CONVENTIONS = dict(
+    spectators="none", sink_reactions="ignored", dark_radiation_in_hubble=False
+)

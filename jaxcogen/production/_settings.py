@@ -130,7 +130,7 @@ class SolveSettings(eqx.Module):
     eft_tolerance: Float[ArrayLike, ""] = eqx.field(
         default_factory=lambda: jnp.asarray(EFT_TOLERANCE)
     )
-    regime: str = eqx.field(static=True, default="eft")
+    regime: str = eqx.field(static=True, default="auto")
     eft_observables: str = eqx.field(static=True, default=",".join(EFT_ERROR_OBSERVABLES))
 
     @classmethod
@@ -149,7 +149,7 @@ class SolveSettings(eqx.Module):
         pcoeff: float = 0.3,
         icoeff: float = 0.4,
         late_universe: bool = True,
-        regime: str = "eft",  # RegimeName; a bad value is a ValueError below
+        regime: str = "auto",  # RegimeName; a bad value is a ValueError below
         eft_tolerance: float = EFT_TOLERANCE,
         eft_observables: str | tuple[str, ...] = EFT_ERROR_OBSERVABLES,
     ) -> "SolveSettings":

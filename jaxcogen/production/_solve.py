@@ -39,7 +39,7 @@ from jaxcogen.production._settings import (
 )
 from jaxcogen.production._solution import Solution, production_solution
 from jaxcogen.production._validity import (
-    EFTValidity,
+    S_OVER_M2_LIMIT,
     EFTValidityWarning,
     eft_error_estimate,
     eft_trusted,
@@ -93,11 +93,12 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
             ``DeltaY_B`` and ``Omega_chi_h2_asymmetric`` (today's relic when the dark sink
             removes the symmetric part) come from production alone, and a scan opts in with
             ``solve_options={"late_universe": True}``.
-        regime: which production system to integrate. ``"eft"`` (default): heavy neutrinos
-            integrated out (:class:`~jaxcogen.production._boltzmann.BoltzmannSystem`).
+        regime: which production system to integrate. ``"eft"``: heavy neutrinos
+            integrated out (:class:`~jaxcogen.production._boltzmann.BoltzmannSystem`); forced, it
+            warns (:class:`EFTValidityWarning`) where the criterion below does not trust it.
             ``"dynamical"``: :math:`N_{1,2}` as species
             (:func:`~jaxcogen.production.dynamical.solve_dynamical`, valid at any
-            :math:`M_1/T_{\rm RH}`, ~30x slower). ``"auto"``: per point, the EFT where the
+            :math:`M_1/T_{\rm RH}`, ~30x slower). ``"auto"`` (default): per point, the EFT where the
             per-observable criterion (:func:`~jaxcogen.production._validity.eft_trusted`) says
             its error is below ``eft_tolerance`` for every one of ``eft_observables``, the
             dynamical system elsewhere — a ``lax.cond``, so under ``jit`` only the chosen branch
@@ -109,21 +110,47 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
             ``xi_final`` (default all four).
     """
     check_settings_names(settings)
-    solution = _solve_jit(model, SolveSettings.create(late_universe=late_universe, **settings))
-    _warn_if_eft_untrustworthy(solution)
+    settings = SolveSettings.create(late_universe=late_universe, **settings)
+    solution = _solve_jit(model, settings)
+    _warn_if_eft_untrustworthy(solution, settings)
     return solution
 
 
-def _warn_if_eft_untrustworthy(solution: "Solution") -> None:
-    """A :class:`EFTValidityWarning` for a concrete, un-batched solution outside the EFT's range."""
-    ratio = solution.eft_resonant_ratio
+def _warn_if_eft_untrustworthy(solution: "Solution", settings: SolveSettings | None = None) -> None:
+    """An :class:`EFTValidityWarning` for a concrete, un-batched solution integrated with the EFT
+    where the per-observable criterion (:func:`~jaxcogen.production._validity.eft_trusted`) does
+    not trust it: some requested observable (``settings.eft_observables``) has an estimated EFT
+    error above ``settings.eft_tolerance``, or the EFT expansion does not converge.
+
+    Only a forced ``regime="eft"`` can get there (``"auto"`` integrates the EFT only where the
+    criterion trusts it, ``"dynamical"`` never); ``settings=None`` means the defaults."""
+    if settings is None:
+        settings = SolveSettings.create()
+    ratio = solution.eft_s_over_M1_squared
     if isinstance(ratio, jax.core.Tracer) or jnp.ndim(ratio) != 0:
         return
     if int(solution.regime_used) != REGIME_EFT:  # heavy neutrinos were species: nothing to warn
         return
-    validity = EFTValidity(ratio, solution.eft_s_over_M1_squared)
-    if not bool(validity.trustworthy):
-        warnings.warn(validity.message(), EFTValidityWarning, stacklevel=3)
+    tolerance = settings.eft_tolerance
+    if isinstance(tolerance, jax.core.Tracer) or jnp.ndim(tolerance) != 0:
+        return
+    tolerance = float(tolerance)
+    observables = tuple(settings.eft_observables.split(","))
+    estimate = solution.eft_error_estimate
+    errors = {name: float(getattr(estimate, name)) for name in observables}
+    off = {name: err for name, err in errors.items() if not err < tolerance}
+    expansion = float(ratio)
+    if not off and expansion < S_OVER_M2_LIMIT:
+        return
+    parts = [f"{name} off by up to {err:.2g}" for name, err in off.items()]
+    if expansion >= S_OVER_M2_LIMIT:
+        parts.append(f"s/M1^2 reaches {expansion:.3g} (limit {S_OVER_M2_LIMIT:g})")
+    message = (
+        f"EFT not trustworthy here: {'; '.join(parts)} (estimated relative error, eft_tolerance "
+        f"{tolerance:.2g}); solve with regime='auto' (the default: heavy neutrinos as species "
+        "where the EFT is off) or regime='dynamical'"
+    )
+    warnings.warn(message, EFTValidityWarning, stacklevel=3)
 
 
 @eqx.filter_jit

@@ -263,9 +263,8 @@ class DynamicalSystem(eqx.Module):
 
     def physical(self, y, tau) -> dict[str, Float[ArrayLike, "..."]]:
         """Undo the rescaling: ``xi, SigmaY_chi, DeltaY_L, DeltaY_chi, Y_N1, Y_N2``."""
-        u = y[..., 0]
-        if self.off_shell.fixed_xi is None:
-            u = u * self.off_shell.entropy_dilution(self.temperature(tau))
+        # the dark bath as the EFT system reads it (sink_reactions: g_D and xi from the energy)
+        u = self.off_shell.dark_bath(self.temperature(tau), y[..., 0])[0]
         return {
             "xi": xi_power(u, 1),
             "SigmaY_chi": y[..., 1] * self.sigma_scale,
@@ -350,41 +349,64 @@ class DynamicalSystem(eqx.Module):
         )
 
     def vector_field(self, tau, y, args=None):
-        """d(state)/dτ of the module docstring's equations."""
+        """d(state)/dτ of the module docstring's equations.
+
+        The conventions of the EFT system apply unchanged (:mod:`jaxcogen.production._boltzmann`):
+        ``spectators`` and ``sink_reactions`` through the chemical-potential coefficients and the
+        dark bath (:meth:`BoltzmannSystem.dark_bath`: :math:`u`, :math:`g_D`, the sink's weight),
+        ``dark_radiation_in_hubble`` through :math:`H^2\propto g_*T^4+g_DT_\chi^4` and the SM
+        entropy drained by the energy transfer (EFT and :math:`N\to\chi\phi` together),
+        :math:`dY/d\tau\ni3\epsilon Y` for every yield, :math:`Y_{N_i}` included.
+        """
         base = self.off_shell
+        conv = base.conventions
         T = self.temperature(tau)
         SigmaY_chi = y[1] * self.sigma_scale
         DeltaY_L = y[2] * self.asymmetry_scale
         DeltaY_chi = y[3] * self.asymmetry_scale
         Y_N = y[4:] * self.N_scale
         dilution = base.entropy_dilution(T)
-        u = y[0] * dilution if base.fixed_xi is None else y[0]
+        u, g_D, sink_weight = base.dark_bath(T, y[0])
         r = base.network(T, u)
         n = self.neutrino_rates(T, u, Y_N, SigmaY_chi)
         heating = cosmology.entropy_heating_factor(T)
-        per_Hs = heating * cosmology.yield_rate_factor(T)
+        energy_transfer = r.energy_transfer + n.energy_transfer
+        if conv.dark_radiation_in_hubble:
+            # as BoltzmannSystem.vector_field (docs/physics.md, "Dark radiation in H")
+            s = cosmology.entropy_density(T)
+            H = cosmology.hubble_rate(T, g_D * u)
+            drain = energy_transfer / (3.0 * T * s * H)
+            clock = heating / (1.0 + drain)
+            per_Hs = clock / (H * s)
+        else:
+            H = cosmology.hubble_rate(T)
+            drain = jnp.zeros_like(u)
+            clock = heating
+            per_Hs = heating * cosmology.yield_rate_factor(T)
+        dilute = 3.0 * clock * drain
 
         if base.fixed_xi is None:
-            H = cosmology.hubble_rate(T)
-            du = heating * 30.0 / (jnp.pi**2 * base.conventions.g_dark * T**4 * H * dilution)
-            du = du * (r.energy_transfer + n.energy_transfer)
+            g_ref = conv.g_dark
+            du = clock * 30.0 / (jnp.pi**2 * g_ref * T**4 * H * dilution) * energy_transfer
+            du = du + 4.0 * clock * drain * g_D * u / (g_ref * dilution)
         else:
             du = jnp.zeros_like(u)
 
         c_sm, c_dark = chemical_potential_coefficients(
-            base.conventions.spectators, cosmology.g_star_s(T), T
+            conv.spectators, cosmology.g_star_s(T), T, eta=conv.eta, sink_weight=sink_weight
         )
         potentials = jnp.stack([c_sm * DeltaY_L, c_dark * DeltaY_chi])
         washout = (r.response + n.washout) @ potentials
-        dL = per_Hs * (r.source_lepton + n.source_lepton - washout[0])
-        dchi = per_Hs * (r.source_dark + n.source_dark - washout[1])
-        dN = -per_Hs * n.net_decay
+        dL = per_Hs * (r.source_lepton + n.source_lepton - washout[0]) + dilute * DeltaY_L
+        dchi = per_Hs * (r.source_dark + n.source_dark - washout[1]) + dilute * DeltaY_chi
+        dsigma = per_Hs * (r.production + n.production) + dilute * SigmaY_chi
+        dN = -per_Hs * n.net_decay + dilute * Y_N
         return jnp.concatenate(
             [
                 jnp.stack(
                     [
                         du,
-                        per_Hs * (r.production + n.production) / self.sigma_scale,
+                        dsigma / self.sigma_scale,
                         dL / self.asymmetry_scale,
                         dchi / self.asymmetry_scale,
                     ]
