@@ -602,3 +602,79 @@ def test_plot_omega_contour_is_todays_relic_unless_production_only():
     assert "Omega_chi_h2=0.12 not crossed" in title and "asymmetric" not in " ".join(labels + [title])
     labels, title = drawn(_plane(np.full((4, 4), np.nan), late_universe=False))
     assert any("asymmetric relic; production only" in label for label in labels), labels
+
+
+# ---- regime="auto": the EFT and dynamical heavy neutrinos in separate vmapped passes ------------------
+
+
+def test_regime_auto_scan_matches_single_solves_point_by_point(monkeypatch):
+    """Issue 18: with ``regime="auto"`` a scan splits its points on the host by the criterion of
+    :func:`jaxcogen.solve` (the EFT where trusted, dynamical heavy neutrinos elsewhere) and solves
+    each set in its own vmapped pass — never ``regime="auto"`` under vmap, which runs both
+    systems on every point. Across M1/T_RH = 5.5 ... 40 every point has the observables and
+    ``regime_used`` of a single ``jaxcogen.solve(..., regime="auto")``; an invalid point
+    (M1/T_RH = 4) is flagged, not solved (``regime_used`` -1)."""
+    passes = []
+    original = scan_module._solve_chunk
+
+    def spy(base_model, settings, values):
+        passes.append(settings.regime)
+        return original(base_model, settings, values)
+
+    monkeypatch.setattr(scan_module, "_solve_chunk", spy)
+    ratios = np.array([4.0, 5.5, 12.0, 30.0, 40.0])
+    grid = {"y2.abs": np.array([abs(complex(BASE.y2))]), "T_RH": float(BASE.M1) / ratios}
+    ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options={"regime": "auto"})
+    assert set(passes) == {"eft", "dynamical"}, passes
+    assert json.loads(ds.attrs["solve_settings"])["regime"] == "auto"
+    used = ds["regime_used"].values[0]
+    status = ds["status"].values[0]
+    assert status[0] == STATUS_INVALID_INPUT and used[0] == -1
+    assert all(np.isnan(float(ds[name].values[0, 0])) for name in OBSERVABLES)
+    for k in range(1, len(ratios)):
+        model = set_parameters(BASE, {"y2.abs": grid["y2.abs"][0], "T_RH": grid["T_RH"][k]})
+        single = jaxcogen.solve(model, regime="auto")
+        assert int(status[k]) == int(single.status) == 0
+        assert int(used[k]) == int(single.regime_used), k
+        assert int(ds["num_steps"].values[0, k]) == int(single.num_steps)
+        for name in OBSERVABLES:
+            expected = float(getattr(single, name))
+            assert float(ds[name].values[0, k]) == pytest.approx(expected, rel=1e-9, abs=0), name
+    assert used.tolist() == [-1, 1, 1, 0, 0]  # the EFT is trusted only at M1/T_RH >= ~30 here
+
+
+def test_small_passes_run_in_sub_batches_and_results_land_in_place(monkeypatch):
+    """The chunk runner's bookkeeping (no solve: the chunk function and the host-side criteria
+    are stand-ins): a regime or solver pass over a few points of a 64-point chunk runs in
+    sub-batches of 8 lanes, not a whole chunk; every point's results land at its own index; the
+    implicit pass takes the stiff points and those the explicit pass failed."""
+    calls = []
+
+    def fake_chunk(base_model, settings, values):
+        t = np.asarray(values["T_RH"])
+        calls.append((settings.regime, settings.solver, len(t)))
+        out = {name: t.copy() for name in (*OBSERVABLES,)}
+        out["status"] = np.where((settings.solver == "Tsit5") & (t == 7.0), 1, 0).astype(np.int32)
+        out["num_steps"] = np.full(len(t), 10 if settings.solver == "Tsit5" else 20, np.int32)
+        out["num_rejected_steps"] = np.zeros(len(t), np.int32)
+        out["regime_used"] = np.full(len(t), 0 if settings.regime == "eft" else 1, np.int32)
+        return out
+
+    monkeypatch.setattr(scan_module, "_solve_chunk", fake_chunk)
+    monkeypatch.setattr(scan_module, "_regime_index", lambda m, s, v: np.asarray(v["T_RH"]) > 60)
+    monkeypatch.setattr(scan_module, "_needs_implicit", lambda m, v: np.asarray(v["T_RH"]) < 3)
+    settings = scan_module.scan_settings({"regime": "auto"})
+    runner = scan_module.ChunkRunner(BASE, settings, 64)
+    assert runner.sub_batch == 8
+    t = np.arange(64, dtype=float)  # 0-2 stiff, 7 fails the explicit pass, 61-63 dynamical
+    out = runner({"T_RH": t})
+    np.testing.assert_array_equal(out["DeltaY_B"], t)
+    np.testing.assert_array_equal(out["regime_used"], (t > 60).astype(int))
+    implicit = (t < 3) | (t == 7)
+    np.testing.assert_array_equal(out["num_steps"][t <= 60], np.where(implicit, 20, 10)[t <= 60])
+    assert (out["status"] == 0).all()
+    assert calls == [
+        ("eft", "Tsit5", 64),  # 57 explicit points: more than half a chunk, one full batch
+        ("eft", "Kvaerno5", 8),  # 4 points: one sub-batch
+        ("dynamical", "auto", 8),  # 3 points: one sub-batch
+    ]

@@ -44,9 +44,6 @@ DIAGNOSTICS: tuple[str, ...] = ("status", "num_steps", "num_rejected_steps")
 #: Final observables of a cogenesis scan (the model's observables and EFT diagnostics).
 OBSERVABLES: tuple[str, ...] = (*CogenesisModel.observables, *CogenesisModel.diagnostics)
 
-#: Every per-point result variable of a cogenesis scan, in storage order.
-RESULT_VARIABLES: tuple[str, ...] = OBSERVABLES + DIAGNOSTICS
-
 _DTYPES = {
     "status": np.int32,
     "num_steps": np.int32,
@@ -72,16 +69,32 @@ _DIAGNOSTIC_ATTRS = {
 
 
 def result_variables(model_type: type[AbstractModel]) -> tuple[str, ...]:
-    """The per-point variables of a scan of ``model_type``: observables, diagnostics, status."""
-    return (*model_type.observables, *model_type.diagnostics, *DIAGNOSTICS)
+    """The per-point variables of a scan of ``model_type``: observables, diagnostics, status,
+    step counts and the model's integer :attr:`~jaxcogen._interface.AbstractModel.point_records`."""
+    for name in model_type.point_records:  # int32, -1 until computed (and where not solved)
+        _DTYPES.setdefault(name, np.int32)
+        _FILL.setdefault(name, -1)
+    records = tuple(model_type.point_records)
+    return (*model_type.observables, *model_type.diagnostics, *DIAGNOSTICS, *records)
+
+
+#: Every per-point result variable of a cogenesis scan, in storage order (with the model's
+#: integer records, e.g. ``regime_used``).
+RESULT_VARIABLES: tuple[str, ...] = result_variables(CogenesisModel)
 
 
 def variable_attributes(model_type: type[AbstractModel]) -> dict[str, dict]:
     """Long name and units of every per-point variable, from the model's registry."""
     described = {**model_type.observables, **model_type.diagnostics}
-    return {
-        name: {"long_name": o.description, "units": o.unit} for name, o in described.items()
-    } | _DIAGNOSTIC_ATTRS
+    records = {
+        name: {"long_name": f"{text} (-1: not solved)"}
+        for name, text in model_type.point_records.items()
+    }
+    return (
+        {name: {"long_name": o.description, "units": o.unit} for name, o in described.items()}
+        | _DIAGNOSTIC_ATTRS
+        | records
+    )
 
 
 # ---- descriptions recorded in the attributes ------------------------------------------------------
@@ -189,8 +202,12 @@ class BlockLayout:
 # ---- writers ---------------------------------------------------------------------------------------
 
 
-def _dtype(name: str):
+def variable_dtype(name: str):
+    """The NumPy dtype of a per-point variable (float64 unless declared integer or boolean)."""
     return _DTYPES.get(name, np.float64)
+
+
+_dtype = variable_dtype
 
 
 def _fill(name: str):

@@ -54,6 +54,7 @@ from jaxcogen.scanning._io import (
     dataset_attributes,
     result_variables,
     variable_attributes,
+    variable_dtype,
 )
 
 __all__ = [
@@ -274,25 +275,34 @@ def _solve_chunk(base_model: AbstractModel, settings, values: dict[str, Array]) 
     kept = (*base_model.observables, *base_model.diagnostics)
     out = {name: jnp.where(valid, results[name], jnp.nan) for name in kept}
     out["status"] = jnp.where(valid, results["status"], STATUS_INVALID_INPUT).astype(jnp.int32)
-    out["num_steps"] = jnp.where(valid, results["num_steps"], 0).astype(jnp.int32)
-    out["num_rejected_steps"] = jnp.where(valid, results["num_rejected_steps"], 0).astype(
-        jnp.int32
-    )
+    for name in ("num_steps", "num_rejected_steps"):
+        out[name] = jnp.where(valid, results[name], 0).astype(jnp.int32)
+    for name in base_model.point_records:
+        out[name] = jnp.where(valid, results[name], -1).astype(jnp.int32)
     return out
 
 
+#: A pass over at most half a chunk runs in sub-batches of ``chunk_size // SUB_BATCH_DIVISOR``
+#: points (chunks of at least ``SUB_BATCH_MIN_CHUNK`` points), so that a few stiff points (the
+#: implicit pass) or a few points outside the EFT's range (the dynamical-N regime, ~30x the
+#: cost of the EFT) do not pay for a whole chunk of lanes.
+SUB_BATCH_DIVISOR = 8
+SUB_BATCH_MIN_CHUNK = 64
+
+
 class ChunkRunner:
-    """Solves chunks of up to ``chunk_size`` points with one compiled function.
+    """Solves chunks of up to ``chunk_size`` points with one compiled function per pass.
 
     With several local devices (GPUs, or ``--xla_force_host_platform_device_count`` on CPU) the
     padded chunk is split into equal slices, one per device, dispatched asynchronously: each
     device runs its own adaptive loop to its own slowest point. (``shard_map``/``pmap`` would be
     the textbook route, but diffrax's implicit solvers fail inside them — lineax#185,
     diffrax#765 — and GSPMD auto-partitioning of the while loop ran ~15× slower here.) The
-    executable is compiled once per device and cached for the process.
+    executable is compiled once per device and batch size, and cached for the process.
 
     Attributes:
         chunk_size: points per call, rounded up to a multiple of the device count.
+        sub_batch: the smaller batch of passes over at most half a chunk (None: none).
         devices: the devices used.
     """
 
@@ -306,66 +316,110 @@ class ChunkRunner:
         self.devices = list(devices) if devices is not None else jax.local_devices()
         n_devices = len(self.devices)
         self.chunk_size = -(-int(chunk_size) // n_devices) * n_devices
+        sub = (self.chunk_size // SUB_BATCH_DIVISOR) // n_devices * n_devices
+        self.sub_batch = sub if self.chunk_size >= SUB_BATCH_MIN_CHUNK and sub >= 1 else None
         self._models = [jax.device_put(base_model, d) for d in self.devices]
         self.variables = result_variables(model_type_of(base_model))
-        # the model's explicit-then-implicit capability (None: one pass with the settings)
-        passes = base_model.solver_passes(settings)
-        self.auto = passes is not None
-        named = {"explicit": passes[0], "implicit": passes[1]} if self.auto else {"one": settings}
-        self._settings = {
-            name: [jax.device_put(s, d) for d in self.devices] for name, s in named.items()
+        # the model's regime choice per point (None: one regime), then within each regime its
+        # explicit-then-implicit solver choice (None: one pass with the regime's settings)
+        regimes = base_model.regime_passes(settings)
+        self._regime_settings = None if regimes is None else settings
+        self._groups: list[dict[str, list]] = []
+        for group in (settings,) if regimes is None else regimes:
+            passes = base_model.solver_passes(group)
+            named = (
+                {"one": group}
+                if passes is None
+                else {"explicit": passes[0], "implicit": passes[1]}
+            )
+            self._groups.append(
+                {name: [jax.device_put(s, d) for d in self.devices] for name, s in named.items()}
+            )
+        self.auto = any("explicit" in group for group in self._groups)
+
+    @property
+    def _settings(self) -> dict[str, list]:
+        """Every pass's per-device settings, by name (``"eft.explicit"``, …; for benchmarks)."""
+        return {
+            f"{k}.{name}" if len(self._groups) > 1 else name: per_device
+            for k, group in enumerate(self._groups)
+            for name, per_device in group.items()
         }
 
-    def _run(self, solver: str, padded: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        per_device = self.chunk_size // len(self.devices)
+    def _run(self, per_device_settings: list, batch: Mapping[str, np.ndarray], size: int):
+        per_device = size // len(self.devices)
         pending = []
         for k, device in enumerate(self.devices):
             part = {
                 name: jax.device_put(v[k * per_device : (k + 1) * per_device], device)
-                for name, v in padded.items()
+                for name, v in batch.items()
             }
-            pending.append(_solve_chunk(self._models[k], self._settings[solver][k], part))
+            pending.append(_solve_chunk(self._models[k], per_device_settings[k], part))
         return {
             name: np.concatenate([np.asarray(p[name]) for p in pending])
             for name in self.variables
         }
 
+    def _batches(self, members: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
+        """The points ``members`` of a pass as (indices, batch size) batches."""
+        if self.sub_batch is None or len(members) > self.chunk_size // 2:
+            yield members, self.chunk_size
+            return
+        for start in range(0, len(members), self.sub_batch):
+            yield members[start : start + self.sub_batch], self.sub_batch
+
+    def _solve(self, per_device_settings, values, members: np.ndarray, out: dict) -> None:
+        """Solve the points ``members`` (indices into ``values``) into ``out``."""
+        for indices, size in self._batches(members):
+            batch = _pad({k: v[indices] for k, v in values.items()}, size)
+            results = self._run(per_device_settings, batch, size)
+            for name, array in results.items():
+                out[name][indices] = array[: len(indices)]
+
     def __call__(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Observables and diagnostics of the points ``values`` (at most ``chunk_size``).
 
-        When the model splits its solver (``solver_passes``, e.g. the cogenesis model's
-        ``solver="auto"``) the chunk is solved in two vmapped passes (a per-point ``lax.cond``
-        would run both solvers on every point under ``vmap``): the explicit pass on the points
-        the model does not flag with ``needs_implicit`` (the flagged ones are swapped for another
-        point of the chunk meanwhile), then the implicit pass on the flagged points and those the
-        explicit pass failed, if any.
+        Per-point choices that a ``lax.cond`` would turn into "run everything on every point"
+        under ``vmap`` are resolved here, on the host, into separate vmapped passes over the
+        points concerned (a pass over at most half a chunk runs in sub-batches):
+
+        - the model's regime (``regime_passes``, e.g. the cogenesis model's ``regime="auto"``:
+          the EFT where trusted, dynamical heavy neutrinos elsewhere), first;
+        - then, within a regime, its solver (``solver_passes``, e.g. ``solver="auto"``): the
+          explicit pass on the points the model does not flag with ``needs_implicit``, then the
+          implicit pass on the flagged points and those the explicit pass failed, if any.
         """
         n_points = len(next(iter(values.values())))
         if not 0 < n_points <= self.chunk_size:
             raise ValueError(f"{n_points} points for a chunk of {self.chunk_size}")
-        padded = _pad(values, self.chunk_size)
-        if not self.auto:
-            return {
-                k: v[:n_points] for k, v in self._run(next(iter(self._settings)), padded).items()
-            }
-        stiff = np.asarray(_needs_implicit(self._models[0], padded))
-        out = None
-        if not stiff.all():
-            donor = int(np.argmin(stiff))
-            explicit = {k: np.where(stiff, v[donor], v) for k, v in padded.items()}
-            out = self._run("explicit", explicit)
-            redo = stiff | ((out["status"] != 0) & (out["status"] != STATUS_INVALID_INPUT))
+        values = {k: np.asarray(v) for k, v in values.items()}
+        padded = _pad(values, self.chunk_size)  # host-side criteria: one compile per chunk size
+        everything = np.arange(n_points)
+        if self._regime_settings is None:
+            regime = np.zeros(n_points, dtype=np.int64)
         else:
-            redo = np.ones(self.chunk_size, dtype=bool)
-        redo[n_points:] = False
-        if redo.any():
-            first = int(np.argmax(redo))
-            implicit = {k: np.where(redo, v, v[first]) for k, v in padded.items()}
-            second = self._run("implicit", implicit)
-            out = (
-                second if out is None else {k: np.where(redo, second[k], v) for k, v in out.items()}
-            )
-        return {k: v[:n_points] for k, v in out.items()}
+            regime = np.asarray(_regime_index(self._models[0], self._regime_settings, padded))
+            regime = regime[:n_points]
+        stiff = np.asarray(_needs_implicit(self._models[0], padded))[:n_points] if self.auto else None
+        out: dict[str, np.ndarray] = {
+            name: np.empty(n_points, dtype=variable_dtype(name)) for name in self.variables
+        }
+        for k, group in enumerate(self._groups):
+            members = everything[regime == k]
+            if members.size == 0:
+                continue
+            if "one" in group:
+                self._solve(group["one"], values, members, out)
+                continue
+            explicit, redo = members[~stiff[members]], members[stiff[members]]
+            if explicit.size:
+                self._solve(group["explicit"], values, explicit, out)
+                status = out["status"][explicit]
+                failed = explicit[(status != 0) & (status != STATUS_INVALID_INPUT)]
+                redo = np.sort(np.concatenate([redo, failed]))
+            if redo.size:
+                self._solve(group["implicit"], values, redo, out)
+        return out
 
 
 def solve_chunk_task(
@@ -392,6 +446,17 @@ def stiffness_proxy(model: AbstractModel) -> Float[ArrayLike, ""]:
 @eqx.filter_jit
 def _needs_implicit(base_model: AbstractModel, values: dict[str, Array]) -> Array:
     return jax.vmap(lambda v: base_model.with_parameters(v).needs_implicit())(values)
+
+
+@eqx.filter_jit
+def _regime_index(base_model: AbstractModel, settings, values: dict[str, Array]) -> Array:
+    """The regime of each point (``regime_index``); 0 for an invalid point (it is not solved)."""
+
+    def one(v):
+        model = base_model.with_parameters(v)
+        return jnp.where(model.is_valid(), model.regime_index(settings), 0)
+
+    return jax.vmap(one)(values)
 
 
 @eqx.filter_jit
