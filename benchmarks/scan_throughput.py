@@ -124,7 +124,7 @@ def compile_chunk_function(base, samples: dict, chunk: int) -> tuple[float, dict
     (arguments, outputs and temporaries: the working memory of one chunk, in MB). The compiled
     executable lands in JAX's cache, so the scans that follow do not compile it again.
     """
-    runner = ChunkRunner(base, scan_settings(None), chunk)
+    runner = ChunkRunner(base, scan_settings({"late_universe": False}), chunk)
     per_device = runner.chunk_size // len(runner.devices)
     device = runner.devices[0]
     values = _pad({k: v[:per_device] for k, v in samples.items()}, per_device)
@@ -235,6 +235,101 @@ def bucketing(base, chunk: int, n_y2: int, n_T: int) -> dict:
     return result
 
 
+# ---- issue 18: production-only and full-chain throughput, against a bare vmapped Tsit5 --------------
+
+
+def bare_tsit5_points_per_s(base, samples: dict, chunk: int) -> float:
+    """The ceiling: a plain ``vmap`` of a Tsit5 solve of the four production equations
+    (:class:`~jaxcogen.production._boltzmann.BoltzmannSystem`, same tolerances and controller,
+    final state only; no solver choice, validity flags, diagnostics or observables)."""
+    import diffrax
+    import jax.numpy as jnp
+
+    from jaxcogen import constants
+    from jaxcogen.production._boltzmann import BoltzmannSystem
+
+    @jax.jit
+    def solve(values):
+        def one(v):
+            model = base.with_parameters(v)
+            system = BoltzmannSystem(model)
+            tau_end = jnp.minimum(-jnp.log(1e-8), jnp.log(model.T_RH / constants.T_sph))
+            sol = diffrax.diffeqsolve(
+                diffrax.ODETerm(system.vector_field),
+                diffrax.Tsit5(),
+                0.0,
+                tau_end,
+                None,
+                system.initial_state(),
+                saveat=diffrax.SaveAt(t1=True),
+                stepsize_controller=diffrax.PIDController(
+                    rtol=1e-8, atol=1e-12, pcoeff=0.3, icoeff=0.4
+                ),
+                max_steps=4096,
+                throw=False,
+            )
+            return sol.ys[-1]
+
+        return jax.vmap(one)(values)
+
+    n = len(next(iter(samples.values())))
+    batches = [
+        _pad({k: v[i : i + chunk] for k, v in samples.items()}, chunk) for i in range(0, n, chunk)
+    ]
+    jax.block_until_ready(solve(batches[0]))  # compile
+    run, _ = _fastest(lambda: [jax.block_until_ready(solve(b)) for b in batches])
+    return n / run
+
+
+def issue18_throughput(base, samples: dict, chunk: int) -> dict:
+    """Scan throughput on one sample, every figure from this process (ratios are what to read):
+    the bare vmapped Tsit5 ceiling, the production-only scan before and after this issue's
+    changes to the chunk runner (``before``: every solver pass over a whole chunk), the
+    full-chain scan (the default), each with its compile time."""
+    import jaxcogen.scanning._scan as scan_module
+
+    n = len(next(iter(samples.values())))
+    rows: dict[str, dict] = {}
+
+    def measure(label: str, options: dict | None, configure=None) -> None:
+        saved = scan_module.SUB_BATCH_MIN_CHUNK
+        try:
+            if configure is not None:
+                configure()
+            first = {k: v[: 2 * chunk] for k, v in samples.items()}
+            start = time.perf_counter()
+            scan(base, samples=first, chunk_size=chunk, progress=False, solve_options=options)
+            compile_s = time.perf_counter() - start
+            run, ds = _fastest(
+                lambda: scan(
+                    base, samples=samples, chunk_size=chunk, progress=False, solve_options=options
+                )
+            )
+        finally:
+            scan_module.SUB_BATCH_MIN_CHUNK = saved
+        rows[label] = {
+            "points_per_s": round(n / run, 1),
+            "run_s": round(run, 3),
+            "first_2_chunks_s": round(compile_s, 1),
+            "failed": int((ds["status"].values != 0).sum()),
+        }
+        print(f"  {label}: {n / run:.1f} points/s", flush=True)
+
+    def whole_chunk_passes() -> None:
+        scan_module.SUB_BATCH_MIN_CHUNK = 1 << 62
+
+    bare = bare_tsit5_points_per_s(base, samples, chunk)
+    rows["bare_vmapped_tsit5"] = {"points_per_s": round(bare, 1)}
+    print(f"  bare vmapped Tsit5: {bare:.1f} points/s", flush=True)
+    measure("production_only_before", {"late_universe": False}, whole_chunk_passes)
+    measure("production_only", {"late_universe": False})
+    measure("full_chain", None)
+    production = rows["production_only"]["points_per_s"]
+    for row in rows.values():
+        row["ratio_to_production_only"] = round(row["points_per_s"] / production, 3)
+    return {"chunk_size": chunk, "points": n, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-chunk", type=int, default=1024, help="largest chunk (GPU: 65536)")
@@ -243,7 +338,33 @@ def main() -> None:
         "--loop-points", type=int, default=1024, help="points of the single-solve loop"
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument(
+        "--issue18",
+        action="store_true",
+        help="only the production-only / full-chain / bare Tsit5 comparison (RESULTS.md §11)",
+    )
+    parser.add_argument("--chunk", type=int, default=256, help="chunk size of --issue18")
     args = parser.parse_args()
+    if args.issue18:
+        base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+        n = args.points or 2048
+        samples = sobol(BOUNDS, n, seed=5, log=list(BOUNDS))
+        print(f"device: {jax.devices()[0]}; {n} Sobol points, chunk {args.chunk}")
+        result = issue18_throughput(base, samples, args.chunk)
+        print_table(
+            [{"scan": k, **v} for k, v in result["rows"].items()],
+            ["scan", "points_per_s", "ratio_to_production_only", "run_s", "first_2_chunks_s"],
+        )
+        path = write_json(
+            "scan_throughput_issue18",
+            {
+                "sample_bounds": {k: list(v) for k, v in BOUNDS.items()},
+                **result,
+                "environment_extra": {"backend": jax.default_backend(), **_versions()},
+            },
+        )
+        print(f"\nwrote {path}")
+        return
 
     chunk_sizes = [c for c in (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536) if c <= args.max_chunk]
     n_points = args.points or max(1024, args.max_chunk)

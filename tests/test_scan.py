@@ -339,7 +339,9 @@ def test_killed_cli_scan_resumes(tmp_path):
     before = xr.open_zarr(store, consolidated=False)["done"].values.reshape(-1).copy()
     assert before.sum() >= (killed_with or 0) and before.sum() >= 1
     options = PRODUCTION_ONLY  # the same scan as the CLI's (resume checks the fingerprint)
-    ds = scan(BASE, grid, chunk_size=CHUNK, out=store, resume=True, progress=False, solve_options=options)
+    ds = scan(
+        BASE, grid, chunk_size=CHUNK, out=store, resume=True, progress=False, solve_options=options
+    )
     ds = ds.load()
     assert ds["done"].values.all()
     reference = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)
@@ -599,7 +601,9 @@ def test_plot_omega_contour_is_todays_relic_unless_production_only():
     labels, title = drawn(_plane(ramp, late_universe=True))
     assert r"$\Omega_\chi h^2=0.12$" in labels and "asymmetric" not in " ".join(labels + [title])
     labels, title = drawn(_plane(np.full((4, 4), np.nan), late_universe=True))
-    assert "Omega_chi_h2=0.12 not crossed" in title and "asymmetric" not in " ".join(labels + [title])
+    assert "Omega_chi_h2=0.12 not crossed" in title and "asymmetric" not in " ".join(
+        labels + [title]
+    )
     labels, title = drawn(_plane(np.full((4, 4), np.nan), late_universe=False))
     assert any("asymmetric relic; production only" in label for label in labels), labels
 

@@ -370,9 +370,7 @@ class ZarrResults:
             name: da.full(shape, _fill(name), dtype=_dtype(name), chunks=block_shape)
             for name in names
         }
-        template = _result_dataset(
-            arrays, dims, coords, attrs, self.variables, self.variable_attrs
-        )
+        template = _result_dataset(arrays, dims, coords, attrs, self.variables, self.variable_attrs)
         encoding = {name: {"chunks": block_shape, "fill_value": _fill(name)} for name in names}
         folder = Path(self.path)
         existed = folder.is_dir()  # an empty directory given as the store

@@ -148,9 +148,7 @@ class ScanPoints:
         return coords
 
 
-def _checked_axis(
-    role: str, name: str, values: Any, model_type: type[AbstractModel]
-) -> np.ndarray:
+def _checked_axis(role: str, name: str, values: Any, model_type: type[AbstractModel]) -> np.ndarray:
     """One parameter's values as a validated 1-D array (``ValueError`` naming the problem)."""
     field, part = model_type.check_parameter_name(name)
     parameter = model_type.parameters[field]
@@ -328,9 +326,7 @@ class ChunkRunner:
         for group in (settings,) if regimes is None else regimes:
             passes = base_model.solver_passes(group)
             named = (
-                {"one": group}
-                if passes is None
-                else {"explicit": passes[0], "implicit": passes[1]}
+                {"one": group} if passes is None else {"explicit": passes[0], "implicit": passes[1]}
             )
             self._groups.append(
                 {name: [jax.device_put(s, d) for d in self.devices] for name, s in named.items()}
@@ -356,8 +352,7 @@ class ChunkRunner:
             }
             pending.append(_solve_chunk(self._models[k], per_device_settings[k], part))
         return {
-            name: np.concatenate([np.asarray(p[name]) for p in pending])
-            for name in self.variables
+            name: np.concatenate([np.asarray(p[name]) for p in pending]) for name in self.variables
         }
 
     def _batches(self, members: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
@@ -400,7 +395,9 @@ class ChunkRunner:
         else:
             regime = np.asarray(_regime_index(self._models[0], self._regime_settings, padded))
             regime = regime[:n_points]
-        stiff = np.asarray(_needs_implicit(self._models[0], padded))[:n_points] if self.auto else None
+        stiff = (
+            np.asarray(_needs_implicit(self._models[0], padded))[:n_points] if self.auto else None
+        )
         out: dict[str, np.ndarray] = {
             name: np.empty(n_points, dtype=variable_dtype(name)) for name in self.variables
         }
