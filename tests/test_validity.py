@@ -76,7 +76,7 @@ def test_resonant_rate_equals_the_momentum_integral():
 
 def test_momentum_percentile_and_verdicts():
     """x_99 from the closed-form total ∫ x^6 K_1 = 2^5 Γ(4) Γ(3) = 384 (scipy quadrature); the
-    built-in point (M/T_RH = 20) passes, the hierarchy boundary with small couplings fails."""
+    built-in point (M/T_RH = 30.3) passes, the hierarchy boundary with small couplings fails."""
     from scipy.special import k1
 
     below, _ = integrate.quad(lambda x: x**6 * k1(x), 0.0, X99_DIM6, epsrel=1e-12)
@@ -84,7 +84,10 @@ def test_momentum_percentile_and_verdicts():
 
     default = eft_validity(jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"]))
     assert bool(default.trustworthy)
-    assert float(default.s_over_M1_squared) == pytest.approx((X99_DIM6 / 20) ** 2)
+    point = jaxcogen.benchmark_points["default"]
+    assert float(default.s_over_M1_squared) == pytest.approx(
+        (X99_DIM6 * point["T_RH"] / point["M1"]) ** 2
+    )
     bad = eft_validity(single_n(0.01, 6))
     assert not bool(bad.trustworthy) and "not trustworthy" in bad.message()
 
@@ -109,8 +112,9 @@ def test_solution_carries_the_diagnostic_and_solve_warns():
     import warnings
 
     model = near_boundary()
-    with pytest.warns(EFTValidityWarning, match="not trustworthy"):
-        sol = jaxcogen.solve(model)
+    # the warning is for a forced EFT solve (the default regime="auto" takes N as species here)
+    with pytest.warns(EFTValidityWarning, match="not trustworthy.*regime='auto'"):
+        sol = jaxcogen.solve(model, regime="eft")
     expected = eft_validity(model)
     assert float(sol.eft_resonant_ratio) == float(expected.resonant_ratio) > 100
     assert not bool(sol.eft_trustworthy)
@@ -123,12 +127,43 @@ def test_solution_carries_the_diagnostic_and_solve_warns():
         )
 
 
+def test_warning_follows_the_per_observable_criterion():
+    """Issue 19: a forced EFT solve warns where the per-observable criterion does not trust it, and
+    names the observable and its estimated error; not for observables that were not requested,
+    nor under a tolerance the estimate meets. At M_1/T_RH = 26 (built-in couplings) the CP-even
+    rule passes (resonant ratio < 0.1), but the estimate for Delta Y_B is above 1e-2."""
+    import re
+    import warnings
+
+    from jaxcogen.production._validity import EFT_TOLERANCE, eft_error_estimate
+
+    fields = dict(jaxcogen.benchmark_points["default"])
+    model = jaxcogen.CogenesisModel(**{**fields, "T_RH": fields["M1"] / 26.0})
+    estimate = eft_error_estimate(model)
+    assert bool(eft_validity(model).trustworthy)  # the old rule would not have warned
+    assert float(estimate.SigmaY_chi) < EFT_TOLERANCE < float(estimate.DeltaY_B) < 0.1
+    options = dict(regime="eft", late_universe=False, n_save=2)
+    with pytest.warns(EFTValidityWarning) as caught:
+        jaxcogen.solve(model, **options)
+    message = str(caught[0].message)
+    assert "DeltaY_B" in message and "regime='auto'" in message
+    assert "SigmaY_chi" not in message
+    quoted = float(re.search(r"DeltaY_B off by up to ([0-9.e+-]+)", message).group(1))
+    assert quoted == pytest.approx(float(estimate.DeltaY_B), rel=0.05)  # printed to 2 digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EFTValidityWarning)
+        jaxcogen.solve(model, eft_observables="SigmaY_chi,xi_final", **options)
+        jaxcogen.solve(model, eft_tolerance=0.1, **options)
+
+
 def test_cli_prints_a_warning_line():
     from typer.testing import CliRunner
 
     from jaxcogen.cli._main import app
 
-    result = CliRunner().invoke(app, ["solve", "--production-only", "--set", "T_RH=1.5e11"])
+    result = CliRunner().invoke(
+        app, ["solve", "--production-only", "--set", "T_RH=1.5e11", "--set", "solve.regime=eft"]
+    )
     assert result.exit_code == 0
     assert "warning: EFT not trustworthy" in result.output
 

@@ -111,9 +111,38 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
     """
     check_settings_names(settings)
     settings = SolveSettings.create(late_universe=late_universe, **settings)
-    solution = _solve_jit(model, settings)
+    solution = _solve_jit(model, _resolve_regime(model, settings))
     _warn_if_eft_untrustworthy(solution, settings)
     return solution
+
+
+def _use_eft(model: CogenesisModel, settings: SolveSettings):
+    """``regime="auto"``'s choice: the per-observable criterion for ``settings.eft_observables``."""
+    return eft_trusted(
+        eft_error_estimate(model),
+        eft_validity(model).s_over_M1_squared,
+        tuple(settings.eft_observables.split(",")),
+        settings.eft_tolerance,
+    )
+
+
+_use_eft_jit = eqx.filter_jit(_use_eft)
+
+
+def _resolve_regime(model: CogenesisModel, settings: SolveSettings) -> SolveSettings:
+    """``regime="auto"`` for one concrete, un-batched point: the criterion evaluated before the
+    solve is compiled, so that only the chosen system is compiled (inside ``jit`` the ``lax.cond``
+    compiles both, and the dynamical one is the slow compilation). The same choice and the same
+    branch as the traced ``"auto"``; traced or batched models keep ``"auto"``."""
+    if settings.regime != "auto":
+        return settings
+    leaves = jax.tree.leaves(eqx.filter(model, eqx.is_array))
+    if any(isinstance(x, jax.core.Tracer) or jnp.ndim(x) != 0 for x in leaves):
+        return settings
+    if isinstance(settings.eft_tolerance, jax.core.Tracer):
+        return settings
+    regime = "eft" if bool(_use_eft_jit(model, settings)) else "dynamical"
+    return dataclasses.replace(settings, regime=regime)
 
 
 def _warn_if_eft_untrustworthy(solution: "Solution", settings: SolveSettings | None = None) -> None:
@@ -198,15 +227,8 @@ def _solve_traced(model: CogenesisModel, settings: SolveSettings) -> Solution:
     elif settings.regime == "dynamical":
         solution = _solve_dynamical(model, production_only)
     else:  # "auto": the per-observable criterion, per point (lax.cond; both branches under vmap)
-        observables = tuple(settings.eft_observables.split(","))
-        use_eft = eft_trusted(
-            eft_error_estimate(model),
-            eft_validity(model).s_over_M1_squared,
-            observables,
-            settings.eft_tolerance,
-        )
         solution = jax.lax.cond(
-            use_eft,
+            _use_eft(model, settings),
             lambda: _solve_eft(model, production_only),
             lambda: _solve_dynamical(model, production_only),
         )
