@@ -349,7 +349,7 @@ class DynamicalSystem(eqx.Module):
         )
 
     def vector_field(self, tau, y, args=None):
-        """d(state)/dτ of the module docstring's equations.
+        r"""d(state)/dτ of the module docstring's equations.
 
         The conventions of the EFT system apply unchanged (:mod:`jaxcogen.production._boltzmann`):
         ``spectators`` and ``sink_reactions`` through the chemical-potential coefficients and the
