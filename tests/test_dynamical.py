@@ -430,10 +430,19 @@ def test_eft_limit_reproduces_eft_solve():
     whose size relative to the EFT rates is the validity diagnostic's resonant ratio (5e-13 here)
     times O(1). Tolerance: 1e-6, the global error of two independent rtol = 1e-8 integrations
     (≈ 100 rtol over the few hundred steps), far above the physical difference.
+
+    With the default conventions (issue 19: spectators by temperature regime, the sink's reactions
+    at their rate, dark radiation in H) this also checks that the dynamical system reads them as
+    the EFT system does: together they move ΔY_B by -28 % and ΔY_χ by +5 % at the previous built-in
+    point, so a dynamical system that ignored one would miss this tolerance by orders of magnitude
+    (``regime="auto"`` must not change the physics with the branch).
     """
     fields = dict(jaxcogen.benchmark_points["default"])
     fields["T_RH"] = fields["M1"] / 50.0
     model = jaxcogen.CogenesisModel(**fields)
+    conventions = model.conventions
+    assert conventions.spectators == "temperature_regime" and conventions.sink_reactions == "rate"
+    assert conventions.dark_radiation_in_hubble
     eft = jaxcogen.solve(model)
     dyn = solve_dynamical(model)  # both with the late-universe stage (the default)
     assert int(dyn.status) == 0
