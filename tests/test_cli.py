@@ -69,7 +69,7 @@ def test_solve_json_is_one_object_with_finite_numbers(json_run):
         assert isinstance(document[key], float) and math.isfinite(document[key]), key
     assert document["inputs"]["y2"] == {"abs": 0.05, "arg": 2.0}
     assert document["inputs"]["M1"] == 1e12
-    assert document["conventions"]["spectators"] == "none"
+    assert document["conventions"]["spectators"] == "temperature_regime"  # the default (issue 19)
     assert document["derived"]["m_nu_eV"] > 0
 
 

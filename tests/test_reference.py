@@ -4,6 +4,10 @@
 package (different variables' scaling, different integrator, a two-segment solve for the
 sphaleron read-out). Agreement on every output to ≤ 1e-6 relative at jaxcogen's *default*
 tolerances, at random points spanning weak and strong wash-out, and for every convention.
+
+The reference implements the EFT system with the conventions that were the defaults before
+issue 19 (spectators ``"none"`` or ``"sm_equilibrium"``, the sink's reactions ignored, the SM
+alone in H): the solves here pass them, and ``regime="eft"``, explicitly (``LEGACY``).
 """
 
 import math
@@ -12,6 +16,7 @@ import numpy as np
 import pytest
 
 import jaxcogen
+from jaxcogen.model._conventions import LEGACY_CONVENTIONS as LEGACY
 
 from .conftest import polar
 from .reference_numpy import reference_solve
@@ -49,26 +54,29 @@ CASES = [
 @pytest.mark.parametrize("name, conventions", CASES)
 def test_agrees_with_independent_reference(seed, name, conventions):
     params = random_point(seed)
-    model = jaxcogen.CogenesisModel(**params, conventions=jaxcogen.Conventions(**conventions))
-    sol = jaxcogen.solve(model)
+    model = jaxcogen.CogenesisModel(
+        **params, conventions=jaxcogen.Conventions(**{**LEGACY, **conventions})
+    )
+    sol = jaxcogen.solve(model, regime="eft")
     assert sol.succeeded
     ref = reference_solve(params, rtol=1e-12, **conventions)
     for key in OUTPUTS:
         np.testing.assert_allclose(float(getattr(sol, key)), ref[key], rtol=1e-6, err_msg=key)
 
 
-def test_agrees_at_builtin_point(default_solution):
-    ref = reference_solve(dict(jaxcogen.benchmark_points["default"]), rtol=1e-12)
+def test_agrees_at_builtin_point():
+    params = dict(jaxcogen.benchmark_points["default"])
+    model = jaxcogen.CogenesisModel(**params, conventions=jaxcogen.Conventions(**LEGACY))
+    solution = jaxcogen.solve(model, regime="eft")
+    ref = reference_solve(params, rtol=1e-12)
     for key in OUTPUTS:
-        np.testing.assert_allclose(
-            float(getattr(default_solution, key)), ref[key], rtol=1e-6, err_msg=key
-        )
+        np.testing.assert_allclose(float(getattr(solution, key)), ref[key], rtol=1e-6, err_msg=key)
 
 
 def test_agrees_with_xi_held_fixed():
     params = random_point(21)
-    model = jaxcogen.CogenesisModel(**params)
-    sol = jaxcogen.solve(model, fixed_xi=0.4)
+    model = jaxcogen.CogenesisModel(**params, conventions=jaxcogen.Conventions(**LEGACY))
+    sol = jaxcogen.solve(model, fixed_xi=0.4, regime="eft")
     ref = reference_solve(params, rtol=1e-12, fixed_xi=0.4)
     for key in ("DeltaY_L", "DeltaY_chi", "SigmaY_chi"):
         np.testing.assert_allclose(float(getattr(sol, key)), ref[key], rtol=1e-6, err_msg=key)

@@ -576,7 +576,9 @@ def solve_command(
         title = f"jaxcogen {__version__}: {_source(card_path, point, overrides)}"
         sections = report_sections(summary, card, model, settings)
         footer = [("wall time", f"{wall_time_s:.3g} s", "", "solve, including compilation")]
-        mode = "dynamical N1, N2" if dynamical else "EFT (N integrated out)"
+        # regime="auto" (the default) may have taken N as species without --dynamical
+        as_species = dynamical or summary.get("regime_used") == "dynamical"
+        mode = "dynamical N1, N2" if as_species else "EFT (N integrated out)"
         footer.append(("heavy_neutrinos", mode, "", ""))
         if plot is not None:
             footer.append(("plot", str(plot), "", ""))
