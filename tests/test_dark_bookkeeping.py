@@ -27,6 +27,7 @@ import jaxcogen
 from jaxcogen import constants, cosmology, thermodynamics
 from jaxcogen.late_universe import dark_dof
 from jaxcogen.model._benchmark_points import DEFAULT
+from jaxcogen.model._conventions import LEGACY_CONVENTIONS
 from jaxcogen.production._boltzmann import (
     BoltzmannSystem,
     chemical_potential_coefficients,
@@ -206,11 +207,16 @@ def _radau(system: BoltzmannSystem, tau_end: float, rtol: float = 1e-11):
 
 
 def _hot_model(**conventions) -> jaxcogen.CogenesisModel:
-    """The built-in point with couplings x2.2: xi reaches ~0.7, so rho_D is a few % of rho_SM."""
+    """The built-in point with couplings x2.2: xi reaches ~0.7, so rho_D is a few % of rho_SM.
+
+    The switches not given are those before issue 19 (``LEGACY_CONVENTIONS``: the sink's reactions
+    ignored, so every dark species is in the bath as the reference assumes, and H without the
+    dark radiation unless asked for)."""
     p = dict(DEFAULT)
     for name in ("y1", "y2", "lambda1", "lambda2"):
         p[name] = 2.2 * DEFAULT[name]
-    return jaxcogen.CogenesisModel(**p, conventions=jaxcogen.Conventions(**conventions))
+    conventions = jaxcogen.Conventions(**{**LEGACY_CONVENTIONS, **conventions})
+    return jaxcogen.CogenesisModel(**p, conventions=conventions)
 
 
 def _cosmic_time_reference(model: jaxcogen.CogenesisModel, T_end: float):
@@ -293,9 +299,10 @@ def test_sink_rate_mode_is_bounded_by_its_limits_over_kappa():
     in equilibrium — and reach each at the ends of the range."""
     tau_end = math.log(DEFAULT["T_RH"] / constants.T_sph)
 
-    def run(kappa, **conventions):
+    def run(kappa, **conventions):  # the other switches as before issue 19 (sink "ignored")
         p = dict(DEFAULT, kappa=kappa)
-        model = jaxcogen.CogenesisModel(**p, conventions=jaxcogen.Conventions(**conventions))
+        conventions = jaxcogen.Conventions(**{**LEGACY_CONVENTIONS, **conventions})
+        model = jaxcogen.CogenesisModel(**p, conventions=conventions)
         out = _radau(BoltzmannSystem(model), tau_end, rtol=1e-10)
         return np.array([float(out["DeltaY_L"]), float(out["DeltaY_chi"])])
 
