@@ -114,8 +114,8 @@ def test_round_trip_of_couplings_is_exact(value):
 def test_couplings_written_as_abs_arg():
     text = card_to_toml(default_card())
     assert "y2 = { abs = 0.05, arg = 2.0 }" in text
-    assert "lambda2 = { abs = 0.3992607209258579, arg = -2.0 }" in text
-    assert "M1 = 1e12" in text and "T_RH = 5e10" in text
+    assert "lambda2 = { abs = 0.6511130486685256, arg = -2.0 }" in text
+    assert "M1 = 1e12" in text and "T_RH = 3.3e10" in text
 
 
 def test_writer_agrees_with_tomli_w():

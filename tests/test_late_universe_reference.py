@@ -121,7 +121,7 @@ def _omega(p):
 # brentq for xi per call) takes 1-5 minutes per point on the 2-core CPU, so only the built-in point
 # runs by default
 DEFAULT_POINTS = [
-    (2.5033e-9, 1.087e-4, 0.318, 0.08735, 2.0, 1.0),  # the built-in point: all asymmetric
+    (2.5033e-9, 1.087e-4, 0.318, 0.08735, 2.0, 1.0),  # the pre-issue-19 built-in point: asymmetric
     pytest.param((1e-12, 1e-8, 0.1, 100.0, 300.0, 0.3), marks=pytest.mark.slow),  # both parts
     pytest.param((1e-13, 1e-8, 0.2, 10.0, 10.1, 1e-3), marks=pytest.mark.slow),  # mostly symmetric
     pytest.param((0.0, 1e-9, 0.3, 1e4, 1.5e4, 0.05), marks=pytest.mark.slow),  # purely symmetric
@@ -202,7 +202,7 @@ def _check_gradients(point, modes):
 GRADIENT_POINTS = [
     (1e-12, 1e-8, 0.1, 100.0, 300.0, 0.3),  # both relic parts
     (1e-13, 1e-8, 0.2, 10.0, 10.1, 0.01),  # mostly symmetric, nearly degenerate phi
-    (2.5033e-9, 1.087e-4, 0.318, 0.08735, 2.0, 1.0),  # the built-in point: all asymmetric
+    (2.5033e-9, 1.087e-4, 0.318, 0.08735, 2.0, 1.0),  # the pre-issue-19 built-in point: asymmetric
 ]
 
 
