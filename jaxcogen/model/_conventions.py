@@ -121,6 +121,11 @@ class Conventions(eqx.Module):
             :math:`\xi\sim0.3`–0.8); ``False`` gives the SM-only Hubble rate (the default before
             issue 19).
 
+    With ``rates="quadrature"``, ``spectators`` and ``sink_reactions`` left out default to
+    ``"sm_equilibrium"`` and ``"ignored"`` instead (the quadrature network has fixed
+    chemical-potential shares); asking for ``"temperature_regime"`` or a sink mode with it is a
+    ``ValueError``.
+
     The defaults are the physically right choices (issue 19); each earlier behaviour stays
     reachable by its option: ``Conventions(spectators="none", sink_reactions="ignored",
     dark_radiation_in_hubble=False)`` is the convention set before issue 19 (:data:`LEGACY_CONVENTIONS`).
@@ -137,12 +142,43 @@ class Conventions(eqx.Module):
     sink_reactions: SinkReactions = eqx.field(static=True, default="rate")
     dark_radiation_in_hubble: bool = eqx.field(static=True, default=True)
 
-    def __post_init__(self):
-        g = self.g_dark
-        if self.eta in _ETA and not isinstance(g, bool) and isinstance(g, (int, float)) and g == 0:
+    def __init__(
+        self,
+        energy_transfer: EnergyTransfer = "exact",
+        g_dark: float = 0.0,
+        mixed_processes: bool = True,
+        spectators: Spectators | None = None,
+        rates: Rates = "analytic",
+        statistics: Statistics = "maxwell_boltzmann",
+        propagator: Propagator = "eft",
+        eta: EtaKind = "dirac",
+        sink_reactions: SinkReactions | None = None,
+        dark_radiation_in_hubble: bool = True,
+    ):
+        # spectators and sink_reactions not given: the defaults (the fields' defaults) where the
+        # rates support them; with rates="quadrature" the closest the quadrature network supports,
+        # "sm_equilibrium" (quantum susceptibilities, K=257/711) and "ignored". Given explicitly,
+        # an unsupported combination is a ValueError (__check_init__).
+        quadrature = rates == "quadrature"
+        if spectators is None:
+            spectators = "sm_equilibrium" if quadrature else "temperature_regime"
+        if sink_reactions is None:
+            sink_reactions = "ignored" if quadrature else "rate"
+        self.energy_transfer = energy_transfer
+        self.mixed_processes = mixed_processes
+        self.spectators = spectators
+        self.rates = rates
+        self.statistics = statistics
+        self.propagator = propagator
+        self.eta = eta
+        self.sink_reactions = sink_reactions
+        self.dark_radiation_in_hubble = dark_radiation_in_hubble
+        g = g_dark
+        if eta in _ETA and not isinstance(g, bool) and isinstance(g, (int, float)) and g == 0:
             from jaxcogen.thermodynamics import dark_radiation_dof
 
-            self.g_dark = dark_radiation_dof(self.eta)
+            g = dark_radiation_dof(eta)
+        self.g_dark = g
 
     def __check_init__(self):
         if self.energy_transfer not in _ENERGY_TRANSFER:
