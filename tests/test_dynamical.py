@@ -443,7 +443,7 @@ def test_eft_limit_reproduces_eft_solve():
     conventions = model.conventions
     assert conventions.spectators == "temperature_regime" and conventions.sink_reactions == "rate"
     assert conventions.dark_radiation_in_hubble
-    eft = jaxcogen.solve(model)
+    eft = jaxcogen.solve(model, regime="eft")
     dyn = solve_dynamical(model)  # both with the late-universe stage (the default)
     assert int(dyn.status) == 0
     assert float(eft.eft_resonant_ratio) < 1e-10
@@ -464,7 +464,7 @@ def test_departure_at_M_over_T_5_matches_validity_diagnostic():
     model = model_from(
         1e12, 3e12, 0.01, cmath.rect(0.012, 2.0), 0.01, cmath.rect(0.013, -2.0), T_RH=2e11
     )
-    eft = jaxcogen.solve(model, late_universe=False)
+    eft = jaxcogen.solve(model, late_universe=False, regime="eft")  # the EFT, forced
     dyn = solve_dynamical(model, late_universe=False)
     assert int(dyn.status) == 0
     ratio = float(dyn.SigmaY_chi) / float(eft.SigmaY_chi)
