@@ -44,7 +44,10 @@ def tiny_two_n_model(T_RH, y2_factor, lambda2_factor, M1=1e12, M2=3e12):
 def log_sigma_of_log_T_RH(model):
     def f(log_T_RH):
         m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
-        return jax.numpy.log(jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False).SigmaY_chi)
+        # the closed forms below are the EFT's (at M1/T_RH = 10 with couplings 1e-3, regime="auto"
+        # would take N as species)
+        sol = jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False, regime="eft")
+        return jax.numpy.log(sol.SigmaY_chi)
 
     return f
 
@@ -99,7 +102,10 @@ def test_gradient_matches_finite_differences_at_benchmark(observable):
                 jax.numpy.exp(log_M1),
             ),
         )
-        return getattr(jaxcogen.solve(m, rtol=1e-11, atol=1e-15, late_universe=False), observable)
+        # an EFT point (regime="auto" picks the EFT there: tests/test_benchmark_points.py); forced,
+        # so that the traced model does not compile the dynamical branch of "auto" as well
+        sol = jaxcogen.solve(m, rtol=1e-11, atol=1e-15, late_universe=False, regime="eft")
+        return getattr(sol, observable)
 
     y2 = complex(p["y2"])
     x0 = np.array([abs(complex(p["lambda2"])), math.atan2(y2.imag, y2.real), math.log(p["M1"])])
@@ -120,7 +126,8 @@ def test_forward_mode_matches_reverse_mode():
 
     def f(log_T_RH, adjoint):
         m = eqx.tree_at(lambda m: m.T_RH, base, jax.numpy.exp(log_T_RH))
-        return jaxcogen.solve(m, adjoint=adjoint, late_universe=False).DeltaY_B
+        # forced EFT: a traced model under "auto" would compile the dynamical branch as well
+        return jaxcogen.solve(m, adjoint=adjoint, late_universe=False, regime="eft").DeltaY_B
 
     x0 = math.log(float(base.T_RH))
     reverse = float(jax.grad(lambda x: f(x, "recursive"))(x0))
@@ -144,7 +151,8 @@ def test_lepton_asymmetry_scales_as_T_RH_cubed():
 
     def f(log_T_RH):
         m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
-        return jax.numpy.log(jax.numpy.abs(jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False).DeltaY_L))
+        sol = jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False, regime="eft")
+        return jax.numpy.log(jax.numpy.abs(sol.DeltaY_L))  # the EFT's closed form
 
     x0 = math.log(float(model.T_RH))
     slope = float(jax.grad(f)(x0))
