@@ -173,10 +173,12 @@ def test_chemical_potential_coefficients_with_sink_weight():
 
 
 def test_sink_weights_across_the_kappa_range():
-    r"""At the built-in :math:`T_{\rm RH}` with :math:`\xi=0.3`: the sink is out of equilibrium at
-    :math:`\kappa=10^{-3}` and in it at :math:`\sqrt{4\pi}`; a Weyl η never shares charge at
-    :math:`T_\chi\gg m_\phi` (no two-body process moves it)."""
-    T = DEFAULT["T_RH"]
+    r"""At :math:`T=5\times10^{10}` GeV (the built-in :math:`T_{\rm RH}` before issue 19) with
+    :math:`\xi=0.3`: the sink is out of equilibrium at :math:`\kappa=10^{-3}` and in it at
+    :math:`\sqrt{4\pi}`; a Weyl η never shares charge at :math:`T_\chi\gg m_\phi` (no two-body
+    process moves it; only :math:`\phi\leftrightarrow\bar\xi\bar\eta`, whose weight grows like
+    :math:`T^{-3}`)."""
+    T = 5.0e10
     H = cosmology.hubble_rate(T)
     args = (0.3 * T, H, DEFAULT["m_chi"], DEFAULT["m_phi"])
     bath, charge = sink_weights(1e-3, *args, "dirac")
