@@ -14,6 +14,10 @@ many parameter points, reading everything model-specific off that interface:
 - a vmapped adaptive solve runs until its slowest point is done (jax#2586), so points are sorted
   by a cheap stiffness proxy (:func:`stiffness_proxy`) before chunking ("bucketing"), when the
   model offers one;
+- per-point choices that would run every branch under ``vmap`` — the model's regime
+  (``regime="auto"``: the EFT or dynamical heavy neutrinos) and its solver (``solver="auto"``)
+  — are made on the host, and each choice's points are solved in their own vmapped pass
+  (:class:`ChunkRunner`);
 - every point keeps its status: a failed solve or a point outside the model's validity range
   gets NaN observables and its status code, and never stops the other points;
 - results go to memory or, chunk by chunk, to a Zarr store that an interrupted scan resumes
