@@ -144,16 +144,20 @@ def test_warning_follows_the_per_observable_criterion():
     assert float(estimate.SigmaY_chi) < EFT_TOLERANCE < float(estimate.DeltaY_B) < 0.1
     options = dict(regime="eft", late_universe=False, n_save=2)
     with pytest.warns(EFTValidityWarning) as caught:
-        jaxcogen.solve(model, **options)
+        solution = jaxcogen.solve(model, **options)
     message = str(caught[0].message)
     assert "DeltaY_B" in message and "regime='auto'" in message
     assert "SigmaY_chi" not in message
     quoted = float(re.search(r"DeltaY_B off by up to ([0-9.e+-]+)", message).group(1))
     assert quoted == pytest.approx(float(estimate.DeltaY_B), rel=0.05)  # printed to 2 digits
+    # the same solution judged under other settings (what solve does after integrating)
+    from jaxcogen.production._settings import SolveSettings
+    from jaxcogen.production._solve import _warn_if_eft_untrustworthy
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", EFTValidityWarning)
-        jaxcogen.solve(model, eft_observables="SigmaY_chi,xi_final", **options)
-        jaxcogen.solve(model, eft_tolerance=0.1, **options)
+        for other in (dict(eft_observables="SigmaY_chi,xi_final"), dict(eft_tolerance=0.1)):
+            _warn_if_eft_untrustworthy(solution, SolveSettings.create(**options, **other))
 
 
 def test_cli_prints_a_warning_line():
