@@ -62,8 +62,8 @@ def test_bad_regime_and_criterion_settings_raise():
     a = SolveSettings.create(regime="auto", eft_observables="DeltaY_B, SigmaY_chi")
     b = SolveSettings.create(regime="auto", eft_observables=("DeltaY_B", "SigmaY_chi"))
     assert a.eft_observables == b.eft_observables == "DeltaY_B,SigmaY_chi"
-    # the default stays the EFT (docs/dynamical.md §7: auto would move the built-in point)
-    assert SolveSettings.create().regime == "eft"
+    # the default is "auto" (issue 19; the built-in point was retuned to an EFT point)
+    assert SolveSettings.create().regime == "auto"
 
 
 def test_settings_reach_scans_and_fits_through_the_model_interface():
