@@ -3,7 +3,8 @@
 Both codes solve the same two equations (BDP's decays + inverse decays, ULYSSES's ``1BE1F``) in
 this one process, so the ratios are the figures to read on a loaded machine:
 
-- per point: the warm ``solve_leptogenesis`` (one jitted call from Python, dispatch included) and
+- per point (median and minimum of ``--repeats`` calls; the minimum is the steadier figure on a
+  shared machine): the warm ``solve_leptogenesis`` (one jitted call from Python, dispatch included) and
   ULYSSES's own integration of its ``1BE1F`` right-hand side (``odeintw``/LSODA, its rtol 1e-10,
   atol 1e-14, its grid z = 1e-3…1e3; the ``setParams``/Casas–Ibarra part is not timed), at
   K = 0.01…100 from a thermal and from a zero initial abundance. Compilation is timed apart
@@ -46,23 +47,29 @@ def main() -> None:
             start = time.perf_counter()
             sol = jax.block_until_ready(lg.solve_leptogenesis(model))
             first = time.perf_counter() - start
-            warm = time_call(lambda m=model: jax.block_until_ready(lg.solve_leptogenesis(m)),
-                             args.repeats)["median_s"]
+            timing = time_call(lambda m=model: jax.block_until_ready(lg.solve_leptogenesis(m)),
+                               args.repeats)
+            warm = timing["median_s"]
             if initial not in compile_s:
                 compile_s[initial] = first - warm
             row = {"initial": initial, "K": K, "kappa_f": float(sol.kappa_f),
                    "steps": int(sol.num_steps), "rejected": int(sol.num_rejected_steps),
-                   "warm_ms": 1e3 * warm, "us_per_step": 1e6 * warm / int(sol.num_steps)}
+                   "warm_ms": 1e3 * warm, "warm_min_ms": 1e3 * timing["min_s"],
+                   "us_per_step": 1e6 * timing["min_s"] / int(sol.num_steps)}
             if peer is not None:
                 run = _ulysses_run(peer, K, initial)
                 ys = run()
-                row["ulysses_ms"] = 1e3 * time_call(run, args.repeats)["median_s"]
+                peer_timing = time_call(run, args.repeats)
+                row["ulysses_ms"] = 1e3 * peer_timing["median_s"]
+                row["ulysses_min_ms"] = 1e3 * peer_timing["min_s"]
                 row["ulysses_kappa_f"] = float(np.real(ys[-1, 1])) / 0.75
                 row["kappa_f_rel_diff"] = row["kappa_f"] / row["ulysses_kappa_f"] - 1.0
                 row["jaxcogen_over_ulysses"] = row["warm_ms"] / row["ulysses_ms"]
+                row["min_over_min"] = row["warm_min_ms"] / row["ulysses_min_ms"]
             rows.append(row)
-    columns = ["initial", "K", "kappa_f", "steps", "rejected", "warm_ms", "us_per_step",
-               "ulysses_ms", "kappa_f_rel_diff", "jaxcogen_over_ulysses"]
+    columns = ["initial", "K", "kappa_f", "steps", "rejected", "warm_ms", "warm_min_ms",
+               "us_per_step", "ulysses_ms", "ulysses_min_ms", "kappa_f_rel_diff",
+               "jaxcogen_over_ulysses", "min_over_min"]
     print_table(rows, [c for c in columns if c in rows[0]])
     print("compile [s] (first call, once per program):",
           ", ".join(f"{k} {v:.2f}" for k, v in compile_s.items()))
