@@ -281,11 +281,12 @@ def bare_tsit5_points_per_s(base, samples: dict, chunk: int) -> float:
     return n / run
 
 
-def issue18_throughput(base, samples: dict, chunk: int) -> dict:
+def issue18_throughput(base, samples: dict, chunk: int, regime_auto: bool = False) -> dict:
     """Scan throughput on one sample, every figure from this process (ratios are what to read):
     the bare vmapped Tsit5 ceiling, the production-only scan before and after this issue's
     changes to the chunk runner (``before``: every solver pass over a whole chunk), the
-    full-chain scan (the default), each with its compile time."""
+    full-chain scan, all with the EFT (``regime="eft"``), and with ``regime_auto`` the default
+    full chain with ``regime="auto"``; each with the time of its first (compiling) scan."""
     import jaxcogen.scanning._scan as scan_module
 
     n = len(next(iter(samples.values())))
@@ -321,9 +322,14 @@ def issue18_throughput(base, samples: dict, chunk: int) -> dict:
     bare = bare_tsit5_points_per_s(base, samples, chunk)
     rows["bare_vmapped_tsit5"] = {"points_per_s": round(bare, 1)}
     print(f"  bare vmapped Tsit5: {bare:.1f} points/s", flush=True)
-    measure("production_only_before", {"late_universe": False}, whole_chunk_passes)
-    measure("production_only", {"late_universe": False})
-    measure("full_chain", None)
+    # the EFT everywhere (regime="eft"), as the issue's figures; regime="auto" (the default)
+    # integrates dynamical heavy neutrinos wherever the EFT is not trusted: its own row
+    eft = {"regime": "eft"}
+    measure("production_only_before", {**eft, "late_universe": False}, whole_chunk_passes)
+    measure("production_only", {**eft, "late_universe": False})
+    measure("full_chain", eft)
+    if regime_auto:
+        measure("full_chain_regime_auto", None)
     production = rows["production_only"]["points_per_s"]
     for row in rows.values():
         row["ratio_to_production_only"] = round(row["points_per_s"] / production, 3)
@@ -344,13 +350,16 @@ def main() -> None:
         help="only the production-only / full-chain / bare Tsit5 comparison (RESULTS.md §11)",
     )
     parser.add_argument("--chunk", type=int, default=256, help="chunk size of --issue18")
+    parser.add_argument(
+        "--regime-auto", action="store_true", help="--issue18: also the regime='auto' full chain"
+    )
     args = parser.parse_args()
     if args.issue18:
         base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
         n = args.points or 2048
         samples = sobol(BOUNDS, n, seed=5, log=list(BOUNDS))
         print(f"device: {jax.devices()[0]}; {n} Sobol points, chunk {args.chunk}")
-        result = issue18_throughput(base, samples, args.chunk)
+        result = issue18_throughput(base, samples, args.chunk, args.regime_auto)
         print_table(
             [{"scan": k, **v} for k, v in result["rows"].items()],
             ["scan", "points_per_s", "ratio_to_production_only", "run_s", "first_2_chunks_s"],

@@ -47,7 +47,8 @@ scan_io = importlib.import_module("jaxcogen.scanning._io")
 BASE = make_model()
 CHUNK = 2
 GRID = {"y2.abs": np.geomspace(0.02, 0.5, 4), "T_RH": np.array([2e10, 5e10])}  # 4 chunks
-OPTIONS = {"solver": "Tsit5", "late_universe": False}  # the production-only opt-out: cheap solves
+# the production-only opt-out and the EFT everywhere: cheap solves
+OPTIONS = {"solver": "Tsit5", "late_universe": False, "regime": "eft"}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HUGE = {"M1": np.geomspace(1e11, 1e13, 100_000), "T_RH": np.geomspace(1e8, 1e10, 100_000)}
 
@@ -387,7 +388,7 @@ def test_progress_bar_prints_its_last_line_once(capsys):
     """Issue 21.8: a scan finished within its first (compiling) chunk printed the final bar line
     twice — the compiling bar, then a fresh bar restarted at the same count. The finished line
     (``2/2``) now appears on one line of the terminal output only."""
-    jaxcogen.scan(BASE, grid={"T_RH": [4e10, 5e10]}, progress=True)
+    jaxcogen.scan(BASE, grid={"T_RH": [4e10, 5e10]}, progress=True, solve_options=OPTIONS)
     err = capsys.readouterr().err
     final_lines = [line for line in err.split("\n") if "2/2" in line.split("\r")[-1]]
     assert len(final_lines) == 1, err
