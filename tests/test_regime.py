@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import jaxcogen
+from jaxcogen.model._conventions import LEGACY_CONVENTIONS
 from jaxcogen.production._settings import REGIME_DYNAMICAL, REGIME_EFT, SolveSettings
 from jaxcogen.production._solve import solve_unjitted
 from jaxcogen.production._validity import (
@@ -135,9 +136,25 @@ def test_requested_observables_and_tolerance_move_the_switch():
     assert int(production(model, regime="auto", eft_tolerance=0.1).regime_used) == REGIME_EFT
 
 
+#: The built-in point and conventions before issue 19, where the step counts below were measured.
+PREVIOUS_POINT = dict(
+    BUILT_IN,
+    lambda2=0.3992607209258579 * complex(math.cos(-2.0), math.sin(-2.0)),
+    m_chi=0.08735371914279953,
+)
+
+
 def test_vmap_over_a_batch_mixing_both_regimes_equals_the_forced_solves():
     ratios = [6.0, 12.0, 40.0, 100.0]
-    models = [built_in_at(r) for r in ratios]
+    # at the previous point and conventions, where the rounding-induced step difference below was
+    # measured (the retuned point with the new conventions: 898 vs 902 steps at M_1/T_RH = 6)
+    legacy = jaxcogen.Conventions(**LEGACY_CONVENTIONS)
+    models = [
+        jaxcogen.CogenesisModel(
+            **dict(PREVIOUS_POINT, T_RH=PREVIOUS_POINT["M1"] / r), conventions=legacy
+        )
+        for r in ratios
+    ]
     stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *models)
     settings = SolveSettings.create(regime="auto", late_universe=False, n_save=2)
     batch = eqx.filter_jit(eqx.filter_vmap(lambda m: solve_unjitted(m, settings)))(stacked)
