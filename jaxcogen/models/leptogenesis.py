@@ -99,6 +99,7 @@ in :math:`\ln z` from ``z_initial`` (1e-3, as ULYSSES) to :math:`z_{\rm end}=\ma
   (``benchmarks/RESULTS.md``, validation models).
 """
 
+import functools
 import math
 from typing import ClassVar, Literal, no_type_check
 
@@ -725,11 +726,23 @@ def solve_leptogenesis(
 
 
 def _validated_settings(rtol, atol, z_initial, z_final, max_steps, n_save):
+    try:  # plain numbers (the usual case): checked and converted once, not at every call
+        return _validated_settings_cached(rtol, atol, z_initial, z_final, max_steps, n_save)
+    except TypeError:  # unhashable (arrays)
+        return _validated_settings_uncached(rtol, atol, z_initial, z_final, max_steps, n_save)
+
+
+def _validated_settings_uncached(rtol, atol, z_initial, z_final, max_steps, n_save):
     values = dict(rtol=rtol, atol=atol, z_initial=z_initial, z_final=z_final)
     return validated_settings(SETTING_RANGES, values, max_steps, n_save)
 
 
-@eqx.filter_jit
+_validated_settings_cached = functools.lru_cache(maxsize=64)(_validated_settings_uncached)
+
+
+# plain jax.jit (the model is a pytree, its switches static in its structure): ~0.3 ms less
+# dispatch a call than eqx.filter_jit, a tenth of a warm solve
+@functools.partial(jax.jit, static_argnums=(2, 3))
 def _solve_jit(model, settings, max_steps, n_save):
     return solve_leptogenesis_unjitted(model, *settings, max_steps=max_steps, n_save=n_save)
 
