@@ -86,7 +86,7 @@ in :math:`\ln z` from ``z_initial`` (1e-3, as ULYSSES) to :math:`z_{\rm end}=\ma
   implicit stages, for this linear triangular system, are solved in closed form (no Jacobian, no
   Newton iteration), with a filtered error estimate and a PID controller. Rates from the
   series/Chebyshev :func:`bessel_k012e` of this module (~1e-15; the quadrature of
-  :mod:`jaxcogen._special` costs ~10× more).
+  :mod:`jaxcogen._special` costs ~300× more a point).
 - *Tolerance*: rtol 1e-8 (default) holds :math:`\kappa_{\rm f}` to ≲1e-7 of an independent Radau
   solve at rtol 1e-12 for K = 1e-4…1e3 and both initial abundances
   (``tests/test_models_leptogenesis.py``). From a zero abundance at :math:`K\ll1`,
@@ -94,9 +94,10 @@ in :math:`\ln z` from ``z_initial`` (1e-3, as ULYSSES) to :math:`z_{\rm end}=\ma
   ~1.5/K; the :math:`\kappa` error estimate is weighted by that factor
   (:func:`kappa_error_weight`), without which the error on :math:`\kappa_{\rm f}` was ~1/K times
   larger (3e-6 at K = 0.01, rtol 1e-8).
-- *Cost* (2-core CPU): ~140–400 steps at a few µs each; the previous Kvaerno5 with Newton stages
-  on :math:`(\ln N_{N_1}/N^{\rm eq},\kappa)` took 230–610 steps at ~60–80 µs
-  (``benchmarks/RESULTS.md``, validation models).
+- *Cost* (2-core CPU): 140–390 steps for K = 0.01…1000 (850 at K = 1e-4 from a zero abundance)
+  at ~5 µs each, dispatch and the saved grid included — 0.1–0.6× ULYSSES's LSODA on the same
+  equations; the previous Kvaerno5 with Newton stages on :math:`(\ln N_{N_1}/N^{\rm eq},\kappa)`
+  took 230–610 steps at 60–140 µs (``benchmarks/RESULTS.md`` §7).
 """
 
 import functools
