@@ -48,15 +48,22 @@ def main() -> None:
             start = time.perf_counter()
             sol = jax.block_until_ready(lg.solve_leptogenesis(model))
             first = time.perf_counter() - start
-            timing = time_call(lambda m=model: jax.block_until_ready(lg.solve_leptogenesis(m)),
-                               args.repeats)
+            timing = time_call(
+                lambda m=model: jax.block_until_ready(lg.solve_leptogenesis(m)), args.repeats
+            )
             warm = timing["median_s"]
             if initial not in compile_s:
                 compile_s[initial] = first - warm
-            row = {"initial": initial, "K": K, "kappa_f": float(sol.kappa_f),
-                   "steps": int(sol.num_steps), "rejected": int(sol.num_rejected_steps),
-                   "warm_ms": 1e3 * warm, "warm_min_ms": 1e3 * timing["min_s"],
-                   "us_per_step": 1e6 * timing["min_s"] / int(sol.num_steps)}
+            row = {
+                "initial": initial,
+                "K": K,
+                "kappa_f": float(sol.kappa_f),
+                "steps": int(sol.num_steps),
+                "rejected": int(sol.num_rejected_steps),
+                "warm_ms": 1e3 * warm,
+                "warm_min_ms": 1e3 * timing["min_s"],
+                "us_per_step": 1e6 * timing["min_s"] / int(sol.num_steps),
+            }
             if peer is not None:
                 run = _ulysses_run(peer, K, initial)
                 ys = run()
@@ -68,12 +75,26 @@ def main() -> None:
                 row["jaxcogen_over_ulysses"] = row["warm_ms"] / row["ulysses_ms"]
                 row["min_over_min"] = row["warm_min_ms"] / row["ulysses_min_ms"]
             rows.append(row)
-    columns = ["initial", "K", "kappa_f", "steps", "rejected", "warm_ms", "warm_min_ms",
-               "us_per_step", "ulysses_ms", "ulysses_min_ms", "kappa_f_rel_diff",
-               "jaxcogen_over_ulysses", "min_over_min"]
+    columns = [
+        "initial",
+        "K",
+        "kappa_f",
+        "steps",
+        "rejected",
+        "warm_ms",
+        "warm_min_ms",
+        "us_per_step",
+        "ulysses_ms",
+        "ulysses_min_ms",
+        "kappa_f_rel_diff",
+        "jaxcogen_over_ulysses",
+        "min_over_min",
+    ]
     print_table(rows, [c for c in columns if c in rows[0]])
-    print("compile [s] (first call, once per program):",
-          ", ".join(f"{k} {v:.2f}" for k, v in compile_s.items()))
+    print(
+        "compile [s] (first call, once per program):",
+        ", ".join(f"{k} {v:.2f}" for k, v in compile_s.items()),
+    )
 
     batches = []
     for n in args.batch:
@@ -82,18 +103,27 @@ def main() -> None:
     print_table(batches, [c for c in batches[0] if c != "ulysses_kappa_f"])
     path = write_json(
         "validation_models",
-        {"device_note": "2-core CPU, shared/loaded", "per_point": rows, "compile_s": compile_s,
-         "batched": batches},
+        {
+            "device_note": "2-core CPU, shared/loaded",
+            "per_point": rows,
+            "compile_s": compile_s,
+            "batched": batches,
+        },
     )
     print(f"wrote {path}")
 
 
 def _model(K, initial, n=None):
     if n is None:
-        return lg.LeptogenesisModel(M_1=1e10, epsilon_1=-1e-6, mtilde_1=K * lg.m_star_eV,
-                                    initial_abundance=initial)
-    return lg.LeptogenesisModel(M_1=np.full(n, 1e10), epsilon_1=np.full(n, -1e-6),
-                                mtilde_1=np.asarray(K) * lg.m_star_eV, initial_abundance=initial)
+        return lg.LeptogenesisModel(
+            M_1=1e10, epsilon_1=-1e-6, mtilde_1=K * lg.m_star_eV, initial_abundance=initial
+        )
+    return lg.LeptogenesisModel(
+        M_1=np.full(n, 1e10),
+        epsilon_1=np.full(n, -1e-6),
+        mtilde_1=np.asarray(K) * lg.m_star_eV,
+        initial_abundance=initial,
+    )
 
 
 def _batch(n, peer, repeats):
@@ -158,8 +188,11 @@ def _ulysses():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return {
-            initial: ulysses.EtaB_1BE1F(mstar=lg.m_star_GeV, normfact=lg.eta_B_per_N_B_minus_L,
-                                        initial_abundance=1 if initial == "thermal" else 0)
+            initial: ulysses.EtaB_1BE1F(
+                mstar=lg.m_star_GeV,
+                normfact=lg.eta_B_per_N_B_minus_L,
+                initial_abundance=1 if initial == "thermal" else 0,
+            )
             for initial in INITIAL
         }
 
@@ -175,8 +208,9 @@ def _ulysses_run(peers, K, initial):
         y0 = np.array([peer.initial_abundance * peer.N1Eq(peer.zmin) + 0j, 0j])
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return odeintw(peer.RHS, y0, peer.zs, args=(1.0 + 0j, 0j, 0j, K + 0j),
-                           atol=1e-14, rtol=1e-10)
+            return odeintw(
+                peer.RHS, y0, peer.zs, args=(1.0 + 0j, 0j, 0j, K + 0j), atol=1e-14, rtol=1e-10
+            )
 
     return run
 

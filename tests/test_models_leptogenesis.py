@@ -66,9 +66,7 @@ def test_weak_washout_limits(K):
 # ---- 2. independent scipy Radau reference ---------------------------------------------------
 
 
-def radau_kappa(
-    K, initial, z0=1e-3, z_end=None, rtol=1e-12, scatterings=None, Delta_L2=None
-):
+def radau_kappa(K, initial, z0=1e-3, z_end=None, rtol=1e-12, scatterings=None, Delta_L2=None):
     """The same equations in N_N form, numpy/scipy only (kn, kve), Radau at rtol 1e-12.
 
     ``scatterings=(M_1, M_h)`` adds BDP's ΔL=1 terms (D → D+S in the N_1 equation, W_ID → W_ID j);
@@ -170,8 +168,14 @@ SWITCH_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", SWITCH_CASES, ids=lambda c: f"K{c['K']}-{c['initial']}"
-                         f"{'-S' if c['scatterings'] else ''}{'-L2' if c['Delta_L2_washout'] else ''}")
+@pytest.mark.parametrize(
+    "case",
+    SWITCH_CASES,
+    ids=lambda c: (
+        f"K{c['K']}-{c['initial']}"
+        f"{'-S' if c['scatterings'] else ''}{'-L2' if c['Delta_L2_washout'] else ''}"
+    ),
+)
 def test_scatterings_and_Delta_L2_against_radau_reference(case):
     model = lg.LeptogenesisModel(
         M_1=case["M_1"],
@@ -222,7 +226,9 @@ ULYSSES_CARDS = [
     dict(m=-5.0, x1=10.0, y1=0.1, x2=45.0, y2=45.0, x3=45.0, y3=45.0),  # K ~ 70
     dict(m=-1.0, x1=45.0, y1=170.0, x2=45.0, y2=45.0, x3=45.0, y3=45.0),  # K ~ 400
 ]
-BASE_CARD = dict(delta=270.0, a21=0.0, a31=0.0, t12=33.63, t13=8.52, t23=48.7, M1=11.0, M2=12.0, M3=15.0)
+BASE_CARD = dict(
+    delta=270.0, a21=0.0, a31=0.0, t12=33.63, t13=8.52, t23=48.7, M1=11.0, M2=12.0, M3=15.0
+)
 
 
 def ulysses_point(card, initial_abundance):
@@ -279,8 +285,11 @@ def test_scattering_terms_match_ulysses(z):
     peer.setParams(dict(BASE_CARD, **ULYSSES_CARDS[2]))
     K = float(np.real(peer.k1))
     model = lg.LeptogenesisModel(
-        M_1=10 ** BASE_CARD["M1"], epsilon_1=-1e-6, mtilde_1=K * M_STAR,
-        M_higgs=float(peer.MH), scatterings=True,
+        M_1=10 ** BASE_CARD["M1"],
+        epsilon_1=-1e-6,
+        mtilde_1=K * M_STAR,
+        M_higgs=float(peer.MH),
+        scatterings=True,
     )
     ours = lg.rates(model, jnp.float64(z))
     with warnings.catch_warnings():
@@ -316,7 +325,10 @@ def test_gradients_match_finite_differences():
 def test_vmap_matches_loop():
     Ks = np.array([0.05, 0.5, 5.0])
     batch = lg.LeptogenesisModel(
-        M_1=np.full(3, 1e10), epsilon_1=np.full(3, -1e-6), mtilde_1=Ks * M_STAR, initial_abundance="zero"
+        M_1=np.full(3, 1e10),
+        epsilon_1=np.full(3, -1e-6),
+        mtilde_1=Ks * M_STAR,
+        initial_abundance="zero",
     )
     out = lg.solve_leptogenesis_batch(batch)
     assert out.kappa_f.shape == (3,)
@@ -335,7 +347,10 @@ def test_vmap_matches_loop():
         (dict(M_1=-1.0, epsilon_1=-1e-6, mtilde_1=0.01), "M_1"),
         (dict(M_1=1e10, epsilon_1=2.0, mtilde_1=0.01), "epsilon_1"),
         (dict(M_1=1e10, epsilon_1=float("nan"), mtilde_1=0.01), "epsilon_1"),
-        (dict(M_1=1e10, epsilon_1=-1e-6, mtilde_1=0.01, initial_abundance="hot"), "initial_abundance"),
+        (
+            dict(M_1=1e10, epsilon_1=-1e-6, mtilde_1=0.01, initial_abundance="hot"),
+            "initial_abundance",
+        ),
     ],
 )
 def test_bad_input_raises(kwargs, name):
@@ -347,7 +362,9 @@ def test_bad_settings_and_invalid_traced_point():
     with pytest.raises(ValueError, match="rtol"):
         solve(1.0, rtol=1.0)
     batch = lg.LeptogenesisModel(
-        M_1=np.array([1e10, 1e10]), epsilon_1=np.array([-1e-6, -1e-6]), mtilde_1=np.array([0.01, 0.02])
+        M_1=np.array([1e10, 1e10]),
+        epsilon_1=np.array([-1e-6, -1e-6]),
+        mtilde_1=np.array([0.01, 0.02]),
     )
     bad = jax.tree_util.tree_map(lambda x: x, batch)
     bad = lg.LeptogenesisModel.__new__(lg.LeptogenesisModel)

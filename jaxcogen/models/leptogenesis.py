@@ -124,6 +124,7 @@ from jaxcogen.models._inputs import (
     status_and_guard,
     validated_settings,
 )
+
 InitialAbundance = Literal["thermal", "zero"]
 
 #: :math:`m_*` [GeV] from jaxcogen's constants (module docstring): 1.0702e-12 GeV.
@@ -765,7 +766,9 @@ def solve_leptogenesis_unjitted(
     z_end = jnp.maximum(z_final, 10.0 / jnp.sqrt(jnp.where(valid, K, 1.0)))
     t0, t1 = jnp.log(z_initial), jnp.log(z_end)
     grid = jnp.clip(t0 + (t1 - t0) * jnp.linspace(0.0, 1.0, n_save), t0, t1)
-    x0 = _to_state(model, jnp.asarray(z_initial, dtype=jnp.float64), initial_abundance_N(model, z_initial))
+    x0 = _to_state(
+        model, jnp.asarray(z_initial, dtype=jnp.float64), initial_abundance_N(model, z_initial)
+    )
     y0 = jnp.stack([x0, jnp.float64(0.0)])
     # two points are the ends (scans, fits): saved without diffrax's per-step search of the grid
     saveat = diffrax.SaveAt(t0=True, t1=True) if n_save == 2 else diffrax.SaveAt(ts=grid)
