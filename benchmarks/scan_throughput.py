@@ -47,6 +47,10 @@ from jaxcogen.scanning._scan import (
 
 BOUNDS = {"y2.abs": (0.01, 1.0), "lambda2.abs": (0.05, 1.0), "T_RH": (1e10, 1e11)}
 
+#: Sections 1-4 time the production stage with the EFT (as RESULTS.md §4 did): the defaults
+#: are now the full chain and regime="auto" (compared in ``--issue18``).
+SWEEP = {"late_universe": False, "regime": "eft"}
+
 
 # ---- memory -----------------------------------------------------------------------------------------
 
@@ -124,7 +128,7 @@ def compile_chunk_function(base, samples: dict, chunk: int) -> tuple[float, dict
     (arguments, outputs and temporaries: the working memory of one chunk, in MB). The compiled
     executable lands in JAX's cache, so the scans that follow do not compile it again.
     """
-    runner = ChunkRunner(base, scan_settings({"late_universe": False}), chunk)
+    runner = ChunkRunner(base, scan_settings(SWEEP), chunk)
     per_device = runner.chunk_size // len(runner.devices)
     device = runner.devices[0]
     values = _pad({k: v[:per_device] for k, v in samples.items()}, per_device)
@@ -148,10 +152,12 @@ def chunk_sweep(base, samples: dict, chunk_sizes: list[int]) -> list[dict]:
         compile_s, xla_memory = compile_chunk_function(base, samples, chunk)
         # two chunks' worth of points: also compiles the stiffness proxy (once per block size)
         first = {k: v[: 2 * chunk] for k, v in samples.items()}
-        scan(base, samples=first, chunk_size=chunk, progress=False)
+        scan(base, samples=first, chunk_size=chunk, progress=False, solve_options=SWEEP)
         with PeakMemory() as memory:
             run, ds = _fastest(
-                lambda c=chunk: scan(base, samples=samples, chunk_size=c, progress=False)
+                lambda c=chunk: scan(
+                    base, samples=samples, chunk_size=c, progress=False, solve_options=SWEEP
+                )
             )
         rate = n / run
         rows.append(
@@ -177,7 +183,14 @@ def memory_against_points(base, chunk: int, totals: list[int]) -> list[dict]:
         samples = sobol(BOUNDS, total, seed=11, log=list(BOUNDS))
         with tempfile.TemporaryDirectory() as tmp, PeakMemory() as memory:
             start = time.perf_counter()
-            scan(base, samples=samples, chunk_size=chunk, out=Path(tmp) / "s.zarr", progress=False)
+            scan(
+                base,
+                samples=samples,
+                chunk_size=chunk,
+                out=Path(tmp) / "s.zarr",
+                progress=False,
+                solve_options=SWEEP,
+            )
             run = time.perf_counter() - start
         rows.append(
             {"chunk_size": chunk, "points": total, "run_s": round(run, 2), **memory.record()}
@@ -189,11 +202,11 @@ def memory_against_points(base, chunk: int, totals: list[int]) -> list[dict]:
 def python_loop(base, samples: dict, n: int) -> dict:
     """Single-point solves (same settings as the scan: n_save = 2) in a Python loop."""
     models = [set_parameters(base, {k: float(v[i]) for k, v in samples.items()}) for i in range(n)]
-    jax.block_until_ready(jaxcogen.solve(models[0], n_save=2, late_universe=False))  # compile
+    jax.block_until_ready(jaxcogen.solve(models[0], n_save=2, **SWEEP))  # compile
 
     def loop():
         for model in models:
-            jax.block_until_ready(jaxcogen.solve(model, n_save=2, late_universe=False))
+            jax.block_until_ready(jaxcogen.solve(model, n_save=2, **SWEEP))
 
     run, _ = _fastest(loop)
     return {"points": n, "run_s": round(run, 3), "points_per_s": round(n / run, 1)}
@@ -207,7 +220,13 @@ def _vmap_efficiency(steps: np.ndarray, chunks: list[np.ndarray], chunk: int) ->
 
 def bucketing(base, chunk: int, n_y2: int, n_T: int) -> dict:
     grid = {"T_RH": np.geomspace(1e10, 1e11, n_T), "y2.abs": np.geomspace(0.01, 1.0, n_y2)}
-    scan(base, {k: v[:2] for k, v in grid.items()}, chunk_size=chunk, progress=False)  # compile
+    scan(
+        base,
+        {k: v[:2] for k, v in grid.items()},
+        chunk_size=chunk,
+        progress=False,
+        solve_options=SWEEP,
+    )  # compile
     result = {"grid": {k: [float(v[0]), float(v[-1]), len(v)] for k, v in grid.items()}}
     result["chunk_size"] = chunk
     shape = tuple(len(v) for v in grid.values())
@@ -217,7 +236,9 @@ def bucketing(base, chunk: int, n_y2: int, n_T: int) -> dict:
     proxy(np.arange(2))  # compile
     for label, bucket in (("unbucketed", False), ("bucketed", True)):
         run, ds = _fastest(
-            lambda b=bucket: scan(base, grid, chunk_size=chunk, progress=False, bucket=b)
+            lambda b=bucket: scan(
+                base, grid, chunk_size=chunk, progress=False, bucket=b, solve_options=SWEEP
+            )
         )
         steps = ds["num_steps"].values.reshape(-1).astype(float)
         done = np.zeros(points.n_points, dtype=bool)
@@ -385,7 +406,7 @@ def main() -> None:
     base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
     samples = sobol(BOUNDS, n_points, seed=5, log=list(BOUNDS))
     print(f"device: {jax.devices()[0]}, {len(jax.local_devices())} local device(s)")
-    print(f"settings: {scan_settings(None)}")
+    print(f"settings: {scan_settings(SWEEP)}")
 
     print("chunk sweep")
     sweep = chunk_sweep(base, samples, chunk_sizes)
