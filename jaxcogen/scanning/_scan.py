@@ -880,8 +880,6 @@ def scan_summary(ds: xr.Dataset) -> ScanSummary:
     untrustworthy = 0
     if "eft_resonant_ratio" in ds and "eft_s_over_M1_squared" in ds:
         ok = status == 0
-        if "regime_used" in ds:  # points solved with dynamical heavy neutrinos need no EFT
-            ok &= np.asarray(ds["regime_used"].values).reshape(-1) != 1
         ratio = np.asarray(ds["eft_resonant_ratio"].values).reshape(-1)
         s_over = np.asarray(ds["eft_s_over_M1_squared"].values).reshape(-1)
         untrustworthy = int(
