@@ -151,11 +151,15 @@ class FitProxy:
             computes the target's own observable.
         miss_note: the verdict's sentence when the check misses the target, formatted with the
             check's observables (``{name:.4g}``).
+        exact_when_free: parameters the proxy does not depend on: when one of them is free the
+            proxy cannot be right, so the loss computes the target itself (``check_options``
+            added to the loss's solver options, unless ``fit_solve_options`` set them).
     """
 
     observable: str
     check_options: Mapping[str, Any]
     miss_note: str
+    exact_when_free: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,11 +361,25 @@ class AbstractModel(eqx.Module):
     fit_limits: ClassVar[Mapping[str, FitLimit]] = {}
     #: targets a fit's loss reaches through a cheaper observable (checked at the final solve)
     fit_proxies: ClassVar[Mapping[str, FitProxy]] = {}
-    #: observables a fit's loss can use (None: every observable)
+    #: observables a fit's loss can use (None: every observable); see :meth:`loss_observables`
     fit_observables: ClassVar[tuple[str, ...] | None] = None
     #: solver options of the solves inside a fit's loss (``fit_solve_options`` update them);
     #: a model whose settings have no ``rtol`` declares its own (e.g. ``{}``)
     fit_solve_defaults: ClassVar[Mapping[str, Any]] = {"rtol": 1e-6}
+
+    @classmethod
+    def loss_observables(cls, settings: Any) -> tuple[str, ...]:
+        """The observables a fit's loss computes with the inner solver ``settings``
+        (:attr:`fit_observables`, default every observable). Models whose settings switch
+        stages on and off refine this (the cogenesis model: today's observables only with the
+        late-universe stage); a target outside it is reached through :attr:`fit_proxies`."""
+        return tuple(cls.observables) if cls.fit_observables is None else tuple(cls.fit_observables)
+
+    @classmethod
+    def active_fit_limits(cls, settings: Any) -> tuple[str, ...]:
+        """The keys of :attr:`fit_limits` that apply with the inner solver ``settings`` (default
+        all); the others are off whatever bound is given."""
+        return tuple(cls.fit_limits)
 
     def fit_coordinates(self, **options: Any) -> dict[str, FitCoordinate]:
         """Every parameter name a fit may free, with its :class:`FitCoordinate` (the validity box).

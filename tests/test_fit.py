@@ -32,6 +32,7 @@ from jaxcogen.fitting._transforms import free_parameters, natural_to_theta, to_n
 from jaxcogen.model import _cards as cards
 from jaxcogen.model._parameters import set_parameters
 from jaxcogen.models import FreezeInDecayModel, FreezeOutModel, LeptogenesisModel
+from jaxcogen.production._settings import REGIME_EFT
 
 from .conftest import make_model
 
@@ -242,14 +243,22 @@ def test_fit_from_random_starts_reaches_both_targets():
         assert abs(result.observables[name] / target - 1) < 0.01
 
 
-def test_omega_target_is_todays_relic_and_is_checked_by_the_late_universe_stage():
-    """``Omega_chi_h2`` as a fit target means today's relic: the fit aims at the asymmetric relic
-    (m_DM · 2|ΔY_χ| · s0/ρc, exact when the sink depletes the symmetric part) and re-checks the
-    best point with the late-universe stage. With the sink switched almost off (κ = 1e-3) the
-    symmetric population survives, so hitting the asymmetric target must not count as success."""
+def test_production_only_fit_reaches_todays_omega_through_the_proxy_and_checks_it():
+    """A production-only fit (``fit_solve_options={"late_universe": False}``) cannot compute today's
+    relic inside its loss, so the target ``Omega_chi_h2`` (today's relic) is reached through the
+    asymmetric relic (m_DM · 2|ΔY_χ| · s0/ρc, exact when the sink depletes the symmetric part) and
+    the best point is re-checked with the late-universe stage. With the sink switched almost off
+    (κ = 1e-3) the symmetric population survives, so hitting the asymmetric target must not count
+    as success."""
     for kappa, reached in ((1.0, True), (1e-3, False)):
         model = make_model(kappa=kappa)
-        result = fit(model, {"Omega_chi_h2": 0.12}, ["m_chi"], **SMALL_FIT)
+        result = fit(
+            model,
+            {"Omega_chi_h2": 0.12},
+            ["m_chi"],
+            fit_solve_options={"late_universe": False},
+            **SMALL_FIT,
+        )
         assert set(result.targets) == {"Omega_chi_h2_asymmetric"}
         assert result.observables["Omega_chi_h2_asymmetric"] == pytest.approx(0.12, rel=0.01)
         assert result.success is reached, result.verdict
@@ -258,6 +267,47 @@ def test_omega_target_is_todays_relic_and_is_checked_by_the_late_universe_stage(
             assert today == pytest.approx(0.12, rel=0.01)
         else:
             assert today > 0.2 and "symmetric remnant" in result.verdict
+
+
+@pytest.mark.slow  # the late stage's reverse-mode loss compiles for ~6 min on a loaded 2-core CPU
+def test_full_chain_fit_raises_kappa_to_deplete_a_symmetric_relic():
+    """Issue 18: with κ free the fit computes today's relic inside its loss (late-universe stage,
+    exact gradients), since the asymmetric proxy does not depend on κ. Start: the built-in point with κ = 0.05, where the dark sink is
+    too weak and today's relic is mostly symmetric (asymmetric fraction < 1/2, Ω far above 0.12).
+    Free κ and |λ₂| against both default targets: the fit must raise κ until the symmetric part is
+    gone and reach ΔY_B = 8.7e-11 and Ω_χh² = 0.12 — checked by a fresh full-chain solve."""
+    start = make_model(kappa=0.05)
+    before = jaxcogen.solve(start)
+    assert float(before.asymmetric_fraction) < 0.5 and float(before.Omega_chi_h2) > 0.2
+    result = fit(start, None, ["kappa", "lambda2.abs"], optimizer="lbfgs", n_starts=1, steps=40)
+    assert result.success, result.verdict
+    assert set(result.targets) == {"DeltaY_B", "Omega_chi_h2"}  # today's relic, no proxy
+    assert float(result.model.kappa) > 0.05
+    fresh = jaxcogen.solve(result.model)
+    assert int(fresh.status) == 0
+    assert float(fresh.DeltaY_B) == pytest.approx(8.7e-11, rel=0.01)
+    assert float(fresh.Omega_chi_h2) == pytest.approx(0.12, rel=0.01)
+    assert float(fresh.asymmetric_fraction) > 0.9
+
+
+def test_fit_stays_where_the_eft_it_integrates_holds():
+    """Issue 19.2: a fit must not land where the system it solves does not hold. Free T_RH with
+    ΔY_B three times the observed value: more production needs a hotter universe, i.e. a smaller
+    M₁/T_RH, where the EFT's estimated error (``eft_error``, the per-observable criterion of
+    ``regime="auto"``) grows. With the default ``eft_error_max`` = 1e-2 the best point stops at that
+    bound (named as the active limit) and a fresh ``regime="auto"`` solve of it integrates the
+    EFT; with the limit off, the same fit (same compiled loss: the bound is traced) goes past it."""
+    model = make_model()
+    assert float(model.eft_error) < 1e-2
+    target = {"DeltaY_B": 3 * 8.7e-11}
+    kept = fit(model, target, ["T_RH"], **SMALL_FIT)
+    assert float(kept.model.eft_error) <= 1e-2 * (1 + 1e-9)
+    assert any(limit.startswith("eft_error at its bound") for limit in kept.active_limits)
+    fresh = jaxcogen.solve(kept.model, regime="auto")
+    assert int(fresh.regime_used) == REGIME_EFT
+    free = fit(model, target, ["T_RH"], eft_error_max=None, **SMALL_FIT)
+    assert float(free.model.eft_error) > 1e-2
+    assert float(free.model.T_RH) > float(kept.model.T_RH)
 
 
 def test_best_start_ranks_failed_starts_by_loss():
@@ -380,12 +430,21 @@ def test_coupled_constraints_bound_a_free_reference():
     assert math.exp(gamma.upper) == pytest.approx(0.1, rel=1e-9)
 
 
-def test_cogenesis_fit_observables_are_the_production_stage():
-    """The loss's observables (the registry's ``PRODUCTION_OBSERVABLES``) are exactly the production
-    stage's scalar observables of a ``Solution``."""
+def test_cogenesis_loss_observables_follow_the_late_universe_setting():
+    """The loss computes today's observables exactly when the inner solve runs the late stage; a
+    production-only loss has the production stage's scalar observables of a ``Solution``."""
     from jaxcogen.production._solution import OBSERVABLES as PRODUCTION_OBSERVABLES
+    from jaxcogen.production._solution import TODAY_OBSERVABLES
 
-    assert jaxcogen.CogenesisModel.fit_observables == PRODUCTION_OBSERVABLES
+    model = jaxcogen.CogenesisModel
+    production_only = model.loss_observables(model.solve_settings({"late_universe": False}))
+    assert production_only == PRODUCTION_OBSERVABLES
+    full = model.loss_observables(model.solve_settings({}))
+    assert set(full) - set(production_only) == set(TODAY_OBSERVABLES) - {"N_eff_ok"}
+    # the EFT-error limit applies only while the loss integrates the EFT
+    assert "eft_error_max" in model.active_fit_limits(model.solve_settings({"regime": "eft"}))
+    dynamical = model.solve_settings({"regime": "dynamical"})
+    assert model.active_fit_limits(dynamical) == ("m_nu_max",)
 
 
 class _ToyModel(AbstractModel):

@@ -108,6 +108,13 @@ def fit_command(
     m_nu_max: Annotated[
         float, typer.Option("--m-nu-max", help="Light-neutrino mass bound [eV]; 0 switches it off.")
     ] = 0.1,
+    eft_error_max: Annotated[
+        float,
+        typer.Option(
+            "--eft-error-max",
+            help="Keep the EFT's estimated relative error below this (the loss integrates the EFT); 0 switches it off.",
+        ),
+    ] = 0.01,
     tolerance: Annotated[float, typer.Option(help="Relative tolerance on every target.")] = 0.01,
 ) -> None:
     """Fit free parameters of a card to target observables and write the fitted card."""
@@ -143,6 +150,7 @@ def fit_command(
             seed=seed,
             steps=steps,
             m_nu_max=None if m_nu_max <= 0 else m_nu_max * 1e-9,
+            eft_error_max=None if eft_error_max <= 0 else eft_error_max,
             tolerance=tolerance,
             solve_options=dict(card.solve_options),
             progress=progress,

@@ -80,19 +80,20 @@ ProgressCallback = Callable[[int, np.ndarray, np.ndarray], None]
 
 
 def _check_targets(
-    model: AbstractModel, targets: Mapping[str, float] | None
+    model: AbstractModel, targets: Mapping[str, float] | None, settings
 ) -> tuple[dict[str, float], dict[str, str]]:
     """``({loss observable: value}, {loss observable: target name})`` for the targets reached
-    through a proxy (:attr:`~jaxcogen._interface.AbstractModel.fit_proxies`)."""
+    through a proxy (:attr:`~jaxcogen._interface.AbstractModel.fit_proxies`): only those the
+    loss does not compute with the inner ``settings`` (a production-only cogenesis fit)."""
     targets = dict(model.default_targets if targets is None else targets)
     if not targets:
         raise ValueError("targets: give at least one {observable: value}")
-    usable = fit_observables(model)
+    usable = fit_observables(model, settings)
     out, proxied = {}, {}
     for name, value in targets.items():
         model.check_observable_name(name, role="target")
         used = name
-        if name in model.fit_proxies:
+        if name not in usable and name in model.fit_proxies:
             used = model.fit_proxies[name].observable
             proxied[used] = name
         if used not in usable:
@@ -114,12 +115,38 @@ def _check_targets(
     return out, proxied
 
 
+def _inner_settings(
+    model: AbstractModel,
+    fit_solve_options: Mapping[str, object] | None,
+    targets: Mapping[str, float] | None,
+    free: set[str],
+):
+    """The solver settings inside the loss: the model's ``fit_solve_defaults`` updated by
+    ``fit_solve_options``; a proxied target whose proxy ignores a free parameter
+    (:attr:`~jaxcogen._interface.FitProxy.exact_when_free`) is computed exactly instead (its
+    ``check_options`` join the loss's options, unless ``fit_solve_options`` set them)."""
+    given = dict(fit_solve_options or {})
+    options = dict(model.fit_solve_defaults)
+    for name in model.default_targets if targets is None else targets:
+        proxy = model.fit_proxies.get(name)
+        if proxy is not None and free & set(proxy.exact_when_free):
+            options.update(proxy.check_options)
+    options.update(given)
+    if options.get("adjoint") == "forward":
+        raise ValueError("fit_solve_options: adjoint='forward' cannot be reverse-differentiated")
+    return model.solve_settings(options, n_save=FIT_N_SAVE)
+
+
 def _check_weights(
-    model: AbstractModel, weights: Mapping[str, float] | None, targets: Mapping[str, float]
+    model: AbstractModel,
+    weights: Mapping[str, float] | None,
+    targets: Mapping[str, float],
+    proxied: Mapping[str, str],
 ) -> dict[str, float]:
     out = {name: 1.0 for name in targets}
+    loss_name = {name: used for used, name in proxied.items()}
     for name, w in dict(weights or {}).items():
-        used = model.fit_proxies[name].observable if name in model.fit_proxies else name
+        used = loss_name.get(name, name)
         if used not in targets:
             raise ValueError(f"weights[{name!r}]: not a target ({', '.join(targets)})")
         try:
@@ -141,18 +168,20 @@ def _check_counts(n_starts, steps, chunk_steps, tolerance) -> None:
 
 
 def _check_limits(
-    model: AbstractModel, given: Mapping[str, float | None]
+    model: AbstractModel, given: Mapping[str, float | None], settings
 ) -> dict[str, float | None]:
     """The bound of every limit the model declares (``None``: off); limits the model does not
-    declare do not apply to it."""
+    declare, or that do not apply with the inner ``settings``
+    (:meth:`~jaxcogen._interface.AbstractModel.active_fit_limits`), are off."""
     out = {}
+    active = set(model.active_fit_limits(settings))
     for key in model.fit_limits:
         value = given.get(key)
         if value is not None and not (isinstance(value, (int, float)) and 0 < value < math.inf):
             raise ValueError(
                 f"{key}={value!r}: must be a finite number > 0 (or None to switch it off)"
             )
-        out[key] = None if value is None else float(value)
+        out[key] = None if value is None or key not in active else float(value)
     return out
 
 
@@ -245,6 +274,7 @@ def fit(
     steps: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     m_nu_max: float | None = 1e-10,
+    eft_error_max: float | None = 1e-2,
     min_mass_ratio: float | None = None,
     tolerance: float = 0.01,
     weights: Mapping[str, float] | None = None,
@@ -270,9 +300,11 @@ def fit(
         targets: ``{observable: value}`` (default: the model's ``default_targets``; cogenesis
             :data:`DEFAULT_TARGETS`: :math:`\Delta Y_B=8.7\times10^{-11}`,
             :math:`\Omega_\chi h^2=0.12`; leptogenesis ``Y_B`` = 8.7e-11; freeze-out and
-            freeze-in ``Omega_h2`` = 0.12). Signs respected. A target the model reaches through
-            a proxy (cogenesis: ``Omega_chi_h2``, today's relic, through
-            ``Omega_chi_h2_asymmetric``) is checked on its own observable at the end.
+            freeze-in ``Omega_h2`` = 0.12). Signs respected. Cogenesis ``Omega_chi_h2`` is
+            today's relic: the loss reaches it through the asymmetric relic
+            ``Omega_chi_h2_asymmetric`` (production stage only) and the final solve checks it;
+            with κ or m_φ free, or ``fit_solve_options={"late_universe": True}``, the loss
+            computes it through the late-universe stage (exact gradients; slower to compile).
         free: parameter names (:meth:`~jaxcogen._interface.AbstractModel.fit_coordinates`;
             complex couplings by part, e.g. ``"y2.abs"``, ``"y2.arg"``; default: the model's
             ``default_free``, cogenesis :data:`DEFAULT_FREE`).
@@ -286,6 +318,12 @@ def fit(
         m_nu_max: bound on :math:`m_\nu=|w|v^2` [GeV] (default :math:`10^{-10}` = 0.1 eV;
             ``None`` switches it off); a limit of the cogenesis model, ignored by models that
             declare no such limit (``fit_limits``).
+        eft_error_max: bound on the EFT's estimated relative error
+            (:attr:`~jaxcogen.CogenesisModel.eft_error`, default 1e-2 as ``solve``'s
+            ``eft_tolerance``) while the loss integrates the EFT (``regime="eft"``, the fit
+            default): the fit stays where the system it solves holds, so the final
+            ``regime="auto"`` solve agrees with it. Off with ``None`` or when
+            ``fit_solve_options`` choose another regime. A cogenesis limit, ignored elsewhere.
         min_mass_ratio: keep :math:`M_i/T_{\rm RH}\ge` this (default the model's
             ``eft_hierarchy``); fixed masses must already satisfy it. A fit option of the
             cogenesis model (``fit_options``): ``ValueError`` for a model that does not declare it.
@@ -298,8 +336,8 @@ def fit(
         learning_rate: Adam's initial learning rate (default 0.05).
         softness: :math:`\varepsilon` of the signed logarithm (default 1e-3).
         fit_solve_options: solver options inside the loss, updating the model's
-            ``fit_solve_defaults`` (cogenesis: Tsit5, rtol 1e-6, atol 1e-10; validation models:
-            rtol 1e-6); ``adjoint`` must stay ``"recursive"`` or ``"direct"``.
+            ``fit_solve_defaults`` (cogenesis: the production stage, the EFT regime, Tsit5,
+            rtol 1e-6, atol 1e-10; validation models: rtol 1e-6); ``adjoint`` must stay ``"recursive"`` or ``"direct"``.
         solve_options: solver options of the final check (default: the model's defaults).
         chunk_steps: steps per compiled call (progress is reported between calls).
         progress: called after every chunk with ``(steps_done, best_losses, done)`` (arrays over
@@ -312,17 +350,15 @@ def fit(
     """
     wall_start = time.perf_counter()
     model_type_of(model)
-    targets, proxied = _check_targets(model, targets)
-    weights = _check_weights(model, weights, targets)
-    steps = DEFAULT_STEPS.get(optimizer, 60) if steps is None else steps
-    _check_counts(n_starts, steps, chunk_steps, tolerance)
-    limits = _check_limits(model, {"m_nu_max": m_nu_max})
     free = model.default_free if free is None else free
     parameters = free_parameters(model, free, bounds, {"min_mass_ratio": min_mass_ratio})
-    inner_options = {**model.fit_solve_defaults, **dict(fit_solve_options or {})}
-    if inner_options.get("adjoint") == "forward":
-        raise ValueError("fit_solve_options: adjoint='forward' cannot be reverse-differentiated")
-    settings = model.solve_settings(inner_options, n_save=FIT_N_SAVE)
+    settings = _inner_settings(model, fit_solve_options, targets, {p.name for p in parameters})
+    targets, proxied = _check_targets(model, targets, settings)
+    weights = _check_weights(model, weights, targets, proxied)
+    steps = DEFAULT_STEPS.get(optimizer, 60) if steps is None else steps
+    _check_counts(n_starts, steps, chunk_steps, tolerance)
+    given_limits = {"m_nu_max": m_nu_max, "eft_error_max": eft_error_max}
+    limits = _check_limits(model, given_limits, settings)
     final_options = dict(solve_options or {})
     model.solve_settings(final_options)  # validate before the expensive part
     n_chunks = -(-steps // chunk_steps)
@@ -393,7 +429,7 @@ def _finish(
     ``final_options``, judge it, pick the best; check proxied targets on their own observable."""
     n_starts = thetas.shape[0]
     settings = model.solve_settings(final_options)
-    usable = set(fit_observables(model))
+    usable = set(fit_observables(model, settings))
     signed = {k: o.signed for k, o in model.observables.items()}
     models, summaries, losses, success, status, codes = [], [], [], [], [], []
     for s in range(n_starts):

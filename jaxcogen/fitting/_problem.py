@@ -41,10 +41,10 @@ class AbstractObjective(eqx.Module):
         r""":math:`\mathcal L(\theta)`; NaN where the solve fails."""
 
 
-def fit_observables(model: AbstractModel) -> tuple[str, ...]:
-    """The observables a fit's loss can use (the model's ``fit_observables``, default all)."""
-    declared = model.fit_observables
-    return tuple(model.observables) if declared is None else tuple(declared)
+def fit_observables(model: AbstractModel, settings: Any) -> tuple[str, ...]:
+    """The observables a fit's loss computes with the inner solver ``settings``
+    (:meth:`~jaxcogen._interface.AbstractModel.loss_observables`)."""
+    return tuple(model.loss_observables(settings))
 
 
 class FitProblem(AbstractObjective):
@@ -113,7 +113,7 @@ class FitProblem(AbstractObjective):
             has_lower[j], has_upper[j] = np.isfinite(p.lower), np.isfinite(p.upper)
             lower[j] = p.lower if has_lower[j] else 0.0
             upper[j] = p.upper if has_upper[j] else 0.0
-        observables = fit_observables(model)
+        observables = fit_observables(model, settings)
         values = np.array([float(targets.get(o, 1.0)) for o in observables])
         w = np.array([float(weights[o]) if o in targets else 0.0 for o in observables])
         limit_max = [limits.get(key) for key in model.fit_limits]

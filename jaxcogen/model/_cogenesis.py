@@ -101,7 +101,7 @@ class CogenesisModel(AbstractModel):
     fit_limits: ClassVar[dict[str, FitLimit]] = _registry.FIT_LIMITS
     fit_proxies: ClassVar[dict[str, FitProxy]] = _registry.FIT_PROXIES
     fit_observables: ClassVar[tuple[str, ...]] = _registry.PRODUCTION_OBSERVABLES
-    fit_solve_defaults: ClassVar[dict[str, float | int | str]] = _registry.FIT_SOLVE_OPTIONS
+    fit_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = _registry.FIT_SOLVE_OPTIONS
 
     M1: Float[ArrayLike, ""]
     M2: Float[ArrayLike, ""]
@@ -203,6 +203,18 @@ class CogenesisModel(AbstractModel):
         r"""Light-neutrino mass :math:`m_\nu=|w|\,v^2` [GeV], one flavour (notes §2.1), v = 174.1 GeV."""
         return jnp.abs(self.w) * constants.v_EW**2
 
+    @property
+    def eft_error(self) -> Float[ArrayLike, ""]:
+        r"""The EFT's estimated relative error on its worst observable,
+        :math:`\max_O\,\delta_O` over :math:`\Delta Y_B,\Delta Y_\chi,\Sigma Y_\chi,\xi`
+        (:func:`jaxcogen.production.eft_error_estimate`; capped at :math:`10^{30}` where the EFT
+        predicts zero for a non-zero observable). Fits keep it below ``eft_error_max``."""
+        from jaxcogen.production._validity import eft_error_estimate
+
+        estimate = eft_error_estimate(self)
+        worst = jnp.max(jnp.stack([jnp.asarray(x) for x in jax.tree_util.tree_leaves(estimate)]))
+        return jnp.minimum(worst, 1e30)
+
     def effective_couplings(self) -> EffectiveCouplings:
         """The real EFT content of this point (:class:`EffectiveCouplings`)."""
         return EffectiveCouplings(
@@ -245,6 +257,17 @@ class CogenesisModel(AbstractModel):
         if n_save is not None:
             options["n_save"] = n_save
         return SolveSettings.create(**options)
+
+    @classmethod
+    def loss_observables(cls, settings) -> tuple[str, ...]:
+        """The production stage's observables, and today's when ``settings.late_universe``."""
+        late = _registry.LATE_FIT_OBSERVABLES if settings.late_universe else ()
+        return (*cls.fit_observables, *late)
+
+    @classmethod
+    def active_fit_limits(cls, settings) -> tuple[str, ...]:
+        """``m_nu_max`` always; ``eft_error_max`` only when the loss integrates the EFT."""
+        return tuple(k for k in cls.fit_limits if k != "eft_error_max" or settings.regime == "eft")
 
     def solve_point(self, settings) -> dict[str, Array]:
         from jaxcogen.production._solve import solve_unjitted

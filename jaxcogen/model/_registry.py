@@ -119,8 +119,12 @@ PRODUCTION_OBSERVABLES: tuple[str, ...] = (
 
 #: A fit target ``Omega_chi_h2`` means the relic *today*. The loss aims at
 #: ``Omega_chi_h2_asymmetric`` (the production stage alone: cheap and differentiable in every
-#: step) and the best point is checked with the late-universe stage: the fit fails if a
-#: symmetric remnant moves today's value off the target.
+#: step, compiled in ~40 s) and the best point is checked with the late-universe stage: the fit
+#: fails if a symmetric remnant moves today's value off the target. With κ or m_φ free (the
+#: asymmetric relic does not depend on them) the loss computes today's relic itself through the
+#: late-universe stage, exact gradients included; so does ``fit_solve_options={"late_universe":
+#: True}``. (That loss takes ~6 min to compile on a loaded 2-core CPU against ~40 s, measured
+#: for a one-start Adam fit: README, "Fitting".)
 FIT_PROXIES: dict[str, FitProxy] = {
     "Omega_chi_h2": FitProxy(
         "Omega_chi_h2_asymmetric",
@@ -128,19 +132,35 @@ FIT_PROXIES: dict[str, FitProxy] = {
         "today's relic (late-universe stage) is Omega_chi_h2 = {Omega_chi_h2:.4g}: the dark sink "
         "leaves a symmetric remnant (asymmetric fraction {asymmetric_fraction:.3g}); "
         "raise kappa or free it",
+        exact_when_free=("kappa", "m_phi"),
     )
 }
 
-#: The light-neutrino mass bound of fits (``jaxcogen.fit(..., m_nu_max=...)``).
+#: The limits fits keep: the light-neutrino mass bound (``jaxcogen.fit(..., m_nu_max=...)``) and,
+#: when the loss integrates the EFT (``regime="eft"``, the fit default), the EFT's estimated
+#: error (``eft_error_max``): a fit never lands where the EFT it solves does not hold.
 FIT_LIMITS: dict[str, FitLimit] = {
-    "m_nu_max": FitLimit("m_nu", "GeV", "light-neutrino mass |w| v^2", "eV", 1e9)
+    "m_nu_max": FitLimit("m_nu", "GeV", "light-neutrino mass |w| v^2", "eV", 1e9),
+    "eft_error_max": FitLimit(
+        "eft_error", "1", "estimated relative error of the EFT production (largest observable)"
+    ),
 }
 
-#: Solver options inside a fit's loss. Tsit5 (not ``"auto"``): compiling the reverse-mode
-#: Kvaerno5 branch as well takes minutes on a CPU; pass ``fit_solve_options={"solver": "auto"}``
-#: for stiff (strong-washout) regions, where Tsit5 fails and such a point counts as a failed solve.
-FIT_SOLVE_OPTIONS: dict[str, float | int | str] = {
+#: Solver options inside a fit's loss: the production stage (today's relic through the proxy
+#: above, or exactly when κ or m_φ is free), the EFT production system kept inside its trust
+#: region by the ``eft_error_max`` limit (the dynamical system under ``vmap`` costs ~30x;
+#: ``fit_solve_options={"regime": "dynamical"}`` fits where the EFT fails, and switches that
+#: limit off), and Tsit5 (not ``"auto"``: compiling the reverse-mode Kvaerno5 branch as well
+#: takes minutes on a CPU; pass ``fit_solve_options={"solver": "auto"}`` for stiff
+#: strong-washout regions, where Tsit5 fails and such a point counts as a failed solve).
+FIT_SOLVE_OPTIONS: dict[str, float | int | str | bool] = {
     "rtol": 1e-6,
     "atol": 1e-10,
     "solver": "Tsit5",
+    "regime": "eft",
+    "late_universe": False,
 }
+
+#: The observables a fit's loss computes with the late-universe stage on (besides the
+#: production stage's): today's relic and what it is made of.
+LATE_FIT_OBSERVABLES: tuple[str, ...] = ("Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff")

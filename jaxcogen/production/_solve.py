@@ -234,7 +234,7 @@ def _solve_traced(model: CogenesisModel, settings: SolveSettings) -> Solution:
         )
     if not settings.late_universe:
         return solution
-    return with_late_universe(solution, model)
+    return with_late_universe(solution, model, adjoint=settings.adjoint)
 
 
 def _solve_dynamical(model: CogenesisModel, settings: SolveSettings) -> Solution:
@@ -301,12 +301,15 @@ def _solve_eft(model: CogenesisModel, settings: SolveSettings) -> Solution:
     )
 
 
-def with_late_universe(solution: Solution, model: CogenesisModel) -> Solution:
+def with_late_universe(
+    solution: Solution, model: CogenesisModel, *, adjoint: str = "recursive"
+) -> Solution:
     """``solution`` with the late-universe stage (:func:`jaxcogen.late_universe._dark_freezeout.late_universe`)
     filled in: ``Omega_chi_h2`` (today), ``asymmetric_fraction``, ``Delta_N_eff``, ``N_eff_ok``,
     ``late_universe``.
-    Shared by the EFT and the dynamical-N production stages."""
-    late = late_universe(solution, model)
+    Shared by the EFT and the dynamical-N production stages. ``adjoint`` is the production
+    stage's (``"forward"``: both stages forward-mode differentiable, e.g. ``jax.jacfwd``)."""
+    late = late_universe(solution, model, adjoint=adjoint)
     # no dark particles at all (e.g. y1 = y2 = 0): nothing to carry to today, a valid answer
     empty = (solution.status == 0) & (solution.SigmaY_chi == 0.0)
     late_status = jnp.where(empty, 0, late.status)

@@ -164,7 +164,7 @@ def _solve_dynamical_body(
         regime_used=REGIME_DYNAMICAL,
     )
     if settings.late_universe:
-        solution = with_late_universe(solution, model)
+        solution = with_late_universe(solution, model, adjoint=settings.adjoint)
     Y_eq = jax.vmap(system.equilibrium_yield)(T)
     neutrinos = NeutrinoEvolution(
         T=T,
