@@ -154,11 +154,12 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
     options = {"max_steps": 150, "solver": "Kvaerno5", **PRODUCTION_ONLY}
     ds = scan(BASE, grid, chunk_size=CHUNK, progress=False, solve_options=options)
     assert len(traces) == 1  # two chunks, one trace (max_steps=150 is used nowhere else)
+    # single solves with the scan's settings (same program but for vmap: equal to rounding)
     singles = [
-        jaxcogen.solve(set_parameters(BASE, {"y2.abs": a, "T_RH": 5e10}), solver="Kvaerno5", **EFT)
+        jaxcogen.solve(set_parameters(BASE, {"y2.abs": a, "T_RH": 5e10}), **options)
         for a in grid["y2.abs"]
     ]
-    stiff = np.array([int(s.num_steps) > 150 for s in singles])
+    stiff = np.array([s.status_name == "max_steps_reached" for s in singles])
     assert 1 <= stiff.sum() < len(stiff)
     status = ds["status"].values[:, 0]
     np.testing.assert_array_equal(status, np.where(stiff, 1, 0))  # 1: max_steps_reached
@@ -168,7 +169,11 @@ def test_only_the_stiff_points_fail_and_the_chunk_function_is_traced_once(monkey
             if stiff[k] and not name.startswith("eft_"):  # the EFT diagnostic needs no solve
                 assert np.isnan(value)
             else:
-                assert value == pytest.approx(float(getattr(single, name)), rel=1e-12, abs=0)
+                # Kvaerno5's Newton stages under vmap (batched linear solves) round differently
+                # from a single solve's: 1.9e-12 relative measured on 2026-12-05, with this chunk
+                # runner and with the one before issue 18 alike (it passed at 1e-12 earlier)
+                expected = float(getattr(single, name))
+                assert value == pytest.approx(expected, rel=1e-11, abs=0), name
     assert scan_summary(ds).counts["max_steps_reached"] == stiff.sum()
     assert "max_steps" in str(scan_summary(ds))
 
