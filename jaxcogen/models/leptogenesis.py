@@ -85,8 +85,7 @@ in :math:`\ln z` from ``z_initial`` (1e-3, as ULYSSES) to :math:`z_{\rm end}=\ma
 - *Solver* :class:`LinearKvaerno5`: diffrax's L-stable, stiffly accurate Kvaerno5 tableau whose
   implicit stages, for this linear triangular system, are solved in closed form (no Jacobian, no
   Newton iteration), with a filtered error estimate and a PID controller. Rates from the
-  series/Chebyshev :func:`bessel_k012e` of this module (~1e-15; the quadrature of
-  :mod:`jaxcogen._special` costs ~300× more a point).
+  series/Chebyshev :func:`jaxcogen._special.bessel_k012e` (~1e-15 relative, ~13 ns a point).
 - *Tolerance*: rtol 1e-8 (default) holds :math:`\kappa_{\rm f}` to ≲1e-7 of an independent Radau
   solve at rtol 1e-12 for K = 1e-4…1e3 and both initial abundances
   (``tests/test_models_leptogenesis.py``). From a zero abundance at :math:`K\ll1`,
@@ -113,6 +112,7 @@ from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxcogen import constants
 from jaxcogen._interface import Observable, Parameter
+from jaxcogen._special import bessel_k012e
 from jaxcogen.models._inputs import (
     STATUS_INVALID_INPUT as STATUS_INVALID_INPUT,  # status 100, re-exported
 )
@@ -308,110 +308,6 @@ class LeptogenesisModel(AbstractValidationModel):
         if self.scatterings:
             ok &= (self.M_higgs > 0) & (self.M_higgs < self.M_1)
         return ok
-
-
-# ---- scaled Bessel functions for this model -------------------------------------------------
-
-#: Chebyshev coefficients (first term halved) of :math:`\sqrt z\,e^zK_\nu(z)`, :math:`\nu=0,1`, on
-#: :math:`z\ge2` in the variable :math:`s=4/z-1\in(-1,1]`: interpolation at 24 Chebyshev points of
-#: 40-digit ``mpmath.besselk`` values (generated for this module; the coefficients fall to
-#: :math:`10^{-17}` of the first).
-_CHEB_K0 = (
-    1.2201515410329777, -0.0314481013119645, 0.0015698838857300533,
-    -0.00012849549581627802, 1.39498137188765e-05, -1.8317555227191195e-06,
-    2.766813639445015e-07, -4.660489897687948e-08, 8.574034017414225e-09,
-    -1.6975345093890604e-09, 3.5773972814003014e-10, -7.957489244476684e-11,
-    1.85594911495304e-11, -4.514597883324084e-12, 1.140340588071181e-12,
-    -2.9800969194347166e-13, 8.032890672721727e-14, -2.2275130415528847e-14,
-    6.340068437544305e-15, -1.8485704457237368e-15, 5.51139353835088e-16,
-    -1.6762920301495824e-16, 5.1528406856147265e-17, -1.4742634739260532e-17,
-)  # fmt: skip
-_CHEB_K1 = (
-    1.3603130952422213, 0.10392373657681724, -0.002857816859622779,
-    0.00019521551847135162, -1.936197974166083e-05, 2.406484947837217e-06,
-    -3.5019606030878126e-07, 5.7410841254500495e-08, -1.0345762465678097e-08,
-    2.0150497551970334e-09, -4.190354759341897e-10, 9.218315187604557e-11,
-    -2.1299678384257844e-11, 5.139639673428628e-12, -1.2891739608046139e-12,
-    3.348419662086598e-13, -8.976705072553574e-14, 2.477154118743805e-14,
-    -7.019828464732705e-15, 2.0386785204884434e-15, -6.056333999352184e-16,
-    1.8360016627160622e-16, -5.627246396320122e-17, 1.6062645288701247e-17,
-)  # fmt: skip
-_Z_SPLIT = 2.0
-_N_SERIES = 14  # terms of the ascending series on z <= 2: (z²/4)^k/(k!)² < 3e-20 beyond
-_Z_MIN = 1e-100  # (2/z) e^z K_1 stays finite
-
-
-def _series_coefficients():
-    """Ascending-series coefficients (DLMF 10.31.1, 10.31.2 with 10.25.2) in powers of z²/4."""
-    psi = [-0.5772156649015329]  # ψ(1) = -γ; ψ(k+1) = ψ(k) + 1/k
-    for k in range(1, _N_SERIES + 1):
-        psi.append(psi[-1] + 1.0 / k)
-    fact = [math.factorial(k) for k in range(_N_SERIES + 1)]
-    i0 = [1.0 / fact[k] ** 2 for k in range(_N_SERIES)]
-    k0 = [psi[k] / fact[k] ** 2 for k in range(_N_SERIES)]
-    i1 = [1.0 / (fact[k] * fact[k + 1]) for k in range(_N_SERIES)]
-    k1 = [(psi[k] + psi[k + 1]) / (fact[k] * fact[k + 1]) for k in range(_N_SERIES)]
-    return tuple(tuple(reversed(c)) for c in (i0, k0, i1, k1))  # highest power first (Horner)
-
-
-_SERIES_I0, _SERIES_K0, _SERIES_I1, _SERIES_K1 = _series_coefficients()
-
-
-def _horner(coefficients, x):
-    out = jnp.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        out = out * x + c
-    return out
-
-
-def _clenshaw(coefficients, s):
-    b1 = jnp.zeros_like(s)
-    b2 = jnp.zeros_like(s)
-    for c in reversed(coefficients[1:]):
-        b1, b2 = c + 2.0 * s * b1 - b2, b1
-    return coefficients[0] + s * b1 - b2
-
-
-@jax.custom_jvp
-def bessel_k012e(z: Float[ArrayLike, "..."]) -> tuple[Float[Array, "..."], ...]:
-    r"""The triple :math:`(e^zK_0(z),e^zK_1(z),e^zK_2(z))` for :math:`z>0`, to ~1e-15 relative.
-
-    A cheaper evaluation than :func:`jaxcogen._special.bessel_k012e` (81-node quadrature) for
-    this model's right-hand side: on :math:`z\le2` the ascending series of :math:`K_0,K_1`
-    (DLMF 10.31.1–2, 14 terms), on :math:`z>2` a 24-term Chebyshev series of
-    :math:`\sqrt z\,e^zK_{0,1}(z)` in :math:`4/z-1`; :math:`K_2=K_0+2K_1/z` (DLMF 10.29.1).
-    Checked against ``scipy.special.kve`` on :math:`z\in[10^{-8},10^4]` in
-    ``tests/test_models_leptogenesis.py``. Derivatives by the recurrences (DLMF 10.29.3).
-    """
-    z = jnp.maximum(jnp.asarray(z, dtype=jnp.float64), _Z_MIN)
-    # ascending series (both branches are evaluated: each on an argument clamped to its range)
-    zs = jnp.minimum(z, _Z_SPLIT)
-    q = 0.25 * zs * zs
-    log_half = jnp.log(0.5 * zs)
-    k0_small = _horner(_SERIES_K0, q) - log_half * _horner(_SERIES_I0, q)
-    k1_small = (
-        1.0 / zs + log_half * 0.5 * zs * _horner(_SERIES_I1, q) - 0.25 * zs * _horner(_SERIES_K1, q)
-    )
-    scale = jnp.exp(zs)
-    # Chebyshev series of sqrt(z) e^z K_nu(z)
-    zl = jnp.maximum(z, _Z_SPLIT)
-    s = 4.0 / zl - 1.0
-    root = 1.0 / jnp.sqrt(zl)
-    small = z <= _Z_SPLIT
-    k0e = jnp.where(small, scale * k0_small, root * _clenshaw(_CHEB_K0, s))
-    k1e = jnp.where(small, scale * k1_small, root * _clenshaw(_CHEB_K1, s))
-    return k0e, k1e, k0e + 2.0 * k1e / z
-
-
-@bessel_k012e.defjvp
-def _bessel_k012e_jvp(primals, tangents):
-    (z,), (dz,) = primals, tangents
-    z = jnp.maximum(jnp.asarray(z, dtype=jnp.float64), _Z_MIN)
-    k0, k1, k2 = bessel_k012e(z)
-    dk0 = k0 - k1
-    dk1 = k1 - k0 - k1 / z
-    dk2 = k2 - k1 - 2.0 * k2 / z
-    return (k0, k1, k2), (dk0 * dz, dk1 * dz, dk2 * dz)
 
 
 # ---- rates ----------------------------------------------------------------------------------
