@@ -85,7 +85,7 @@ in :math:`\ln z` from ``z_initial`` (1e-3, as ULYSSES) to :math:`z_{\rm end}=\ma
 - *Solver* :class:`LinearKvaerno5`: diffrax's L-stable, stiffly accurate Kvaerno5 tableau whose
   implicit stages, for this linear triangular system, are solved in closed form (no Jacobian, no
   Newton iteration), with a filtered error estimate and a PID controller. Rates from the
-  series/Chebyshev :func:`jaxcogen._special.bessel_k012e` (~1e-15 relative, ~13 ns a point).
+  series/Chebyshev :func:`jaxcogen._special.bessel_k012e` (~1e-15 relative, ~15–20 ns a point).
 - *Tolerance*: rtol 1e-8 (default) holds :math:`\kappa_{\rm f}` to ≲1e-7 of an independent Radau
   solve at rtol 1e-12 for K = 1e-4…1e3 and both initial abundances
   (``tests/test_models_leptogenesis.py``). From a zero abundance at :math:`K\ll1`,
