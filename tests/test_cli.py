@@ -366,6 +366,9 @@ class TwoPassToy(eqx.Module):
     stiffness: jax.Array
     explicit_fails: jax.Array
 
+    def regime_passes(self, settings):
+        return None  # one production system (the cogenesis regime="auto": below)
+
     def solver_passes(self, settings):
         return ("explicit", "implicit") if settings == "auto" else None
 
@@ -408,8 +411,9 @@ def test_cli_chooses_the_solver_on_the_host_like_auto(
 
 
 def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_model):
-    """The command's solve (host-side solver choice, a stored executable) gives the library's
-    ``solve`` to rounding (production stage)."""
+    """The command's solve (host-side regime and solver choice, a stored executable) gives the
+    library's ``solve`` to rounding (production stage), with one production system compiled: the
+    default ``regime="auto"`` is decided on the host by the model's ``regime_index``."""
     from jaxcogen.cli import _main
     from jaxcogen.production._settings import SolveSettings
     from jaxcogen.production._solve import solve
@@ -422,6 +426,8 @@ def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_mode
     for name in ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final"):
         assert float(getattr(mine, name)) == pytest.approx(float(getattr(library, name)), rel=1e-12)
     assert len(list(tmp_path.glob("solve-*.pkl"))) == 1  # Tsit5 only: not stiff, and it succeeded
+    assert len(list(tmp_path.glob("regime_index-*.pkl"))) == 1
+    assert settings.regime == "auto" and int(mine.regime_used) == int(library.regime_used)
 
 
 def _start(args: list[str], cache: Path) -> subprocess.Popen:

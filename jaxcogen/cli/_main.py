@@ -410,8 +410,16 @@ def _run_passes(name: str, body, model, settings) -> Solution:
     be made on the host instead, with the same rule as the compiled one (the model's
     ``solver_passes``/``needs_implicit`` capabilities: the explicit pass where the model is not
     stiff, the implicit pass where it is or where the explicit pass failed), so each run compiles
-    and stores only the integrator it uses — the same answer, half the compilation.
+    and stores only the integrator it uses — the same answer, half the compilation. The same
+    holds for ``regime="auto"`` (both production systems behind a ``lax.cond``): the model's
+    ``regime_passes``/``regime_index`` pick the system here first, with the rule of ``solve``.
     """
+    regimes = model.regime_passes(settings)
+    if regimes is not None:
+        index = run_compiled(
+            "regime_index", type(model).regime_index, (model, settings), cache_dir=_executable_cache
+        )
+        settings = regimes[int(index)]
     passes = model.solver_passes(settings)
     if passes is None:
         return run_compiled(

@@ -87,12 +87,12 @@ def solve(model: CogenesisModel, *, late_universe: bool = True, **settings) -> S
         late_universe: also run the late-universe stage (:mod:`jaxcogen.late_universe._dark_freezeout`: dark
             freeze-out, φ decays, :math:`\Delta N_{\rm eff}`) and fill ``Omega_chi_h2`` (today),
             ``asymmetric_fraction``, ``Delta_N_eff``, ``late_universe`` (default True here; with
-            False those stay ``None`` and everything else is bit-identical). It costs ~20 ms
-            warm on a CPU, ~15x the production solve at the built-in point, so
-            :class:`SolveSettings` (what scans and fits use) defaults to False: there
-            ``DeltaY_B`` and ``Omega_chi_h2_asymmetric`` (today's relic when the dark sink
-            removes the symmetric part) come from production alone, and a scan opts in with
-            ``solve_options={"late_universe": True}``.
+            False those stay ``None`` and everything else is bit-identical). True by default
+            everywhere (:class:`SolveSettings`, scans, cards); production-only is the opt-out
+            ``late_universe=False``. Fits reach today's relic through the asymmetric one unless
+            κ or m_φ is free (:func:`jaxcogen.fit`). Cost: ~1.1x the production solve at the
+            built-in point (the stage's closed-form relaxation covers most of it there),
+            benchmarks/RESULTS.md.
         regime: which production system to integrate. ``"eft"``: heavy neutrinos
             integrated out (:class:`~jaxcogen.production._boltzmann.BoltzmannSystem`); forced, it
             warns (:class:`EFTValidityWarning`) where the criterion below does not trust it.
