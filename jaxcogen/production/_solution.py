@@ -2,8 +2,6 @@ r"""The result of a solve: :class:`Solution` (final observables, status, diagnos
 evolution on a grid) and its assembly from the production stage's path (:func:`production_solution`).
 """
 
-from typing import Literal
-
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
@@ -13,6 +11,7 @@ from jaxcogen._status import status_name
 from jaxcogen.late_universe._dark_freezeout import LateUniverse
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.model._registry import PRODUCTION_OBSERVABLES
+from jaxcogen.production._settings import REGIME_DYNAMICAL, REGIME_EFT
 from jaxcogen.production._validity import (
     EFT_ERROR_OBSERVABLES,
     EFT_TOLERANCE,
@@ -22,14 +21,6 @@ from jaxcogen.production._validity import (
     eft_trusted,
     eft_validity,
 )
-
-SolverName = Literal["auto", "Kvaerno5", "Kvaerno3", "Tsit5"]
-AdjointName = Literal["recursive", "forward", "direct"]
-RegimeName = Literal["eft", "dynamical", "auto"]
-#: The values of ``regime`` (:func:`solve`).
-REGIMES: tuple[str, ...] = ("eft", "dynamical", "auto")
-#: ``Solution.regime_used``: which production system was integrated.
-REGIME_EFT, REGIME_DYNAMICAL = 0, 1
 
 
 class Evolution(eqx.Module):

@@ -156,16 +156,16 @@ def _warn_if_eft_untrustworthy(solution: "Solution", settings: SolveSettings | N
     if settings is None:
         settings = SolveSettings.create()
     ratio = solution.eft_s_over_M1_squared
-    if isinstance(ratio, jax.core.Tracer) or jnp.ndim(ratio) != 0:
+    tolerance = settings.eft_tolerance
+    estimate = solution.eft_error_estimate
+    # traced anywhere (e.g. under jax.grad, where some outputs stay concrete) or batched: no warning
+    judged = jax.tree.leaves((ratio, tolerance, solution.regime_used, estimate))
+    if any(isinstance(x, jax.core.Tracer) or jnp.ndim(x) != 0 for x in judged):
         return
     if int(solution.regime_used) != REGIME_EFT:  # heavy neutrinos were species: nothing to warn
         return
-    tolerance = settings.eft_tolerance
-    if isinstance(tolerance, jax.core.Tracer) or jnp.ndim(tolerance) != 0:
-        return
     tolerance = float(tolerance)
     observables = tuple(settings.eft_observables.split(","))
-    estimate = solution.eft_error_estimate
     errors = {name: float(getattr(estimate, name)) for name in observables}
     off = {name: err for name, err in errors.items() if not err < tolerance}
     expansion = float(ratio)
