@@ -41,6 +41,9 @@ PARAMS = ("lambda2.abs", "y2.arg")
 OBS = ("DeltaY_B", "Omega_chi_h2_frozen_in")
 #: Small fits: adam, 2 starts, 20 steps, Tsit5 inside the loss (shares one compiled optimiser).
 SMALL_FIT = {"optimizer": "adam", "n_starts": 2, "steps": 20, "seed": 0}
+#: The same with L-BFGS (the default optimiser), for fits that must land within 1 %: at the
+#: built-in point Adam's 20-40 steps jitter 1-1.5 % around a target.
+SMALL_LBFGS_FIT = {**SMALL_FIT, "optimizer": "lbfgs"}
 
 
 def _points():
@@ -126,9 +129,11 @@ def test_dlnSigma_dln_lambda1_is_two_when_N1_dominates():
 
 
 def test_small_fit_reaches_DeltaY_B():
-    """Fast version of the multi-start fit: one free modulus, the baryon asymmetry only."""
-    model = make_model(lambda2=0.3 * complex(math.cos(-2.0), math.sin(-2.0)))
-    result = fit(model, {"DeltaY_B": 8.7e-11}, ["lambda2.abs"], **SMALL_FIT)
+    """Fast version of the multi-start fit: one free modulus, the baryon asymmetry only, from
+    |λ₂| 25 % below the built-in point's tuned value (where ΔY_B = 8.7e-11)."""
+    tuned = complex(jaxcogen.benchmark_points["default"]["lambda2"])
+    model = make_model(lambda2=0.75 * tuned)
+    result = fit(model, {"DeltaY_B": 8.7e-11}, ["lambda2.abs"], **SMALL_LBFGS_FIT)
     assert result.success, result.verdict
     assert result.verdict.startswith("reached")
     assert len(result.start_status) == 2
@@ -164,9 +169,9 @@ def test_cli_fit_round_trip(tmp_path):
     from jaxcogen.cli._main import app
 
     card = cards.default_card()
-    card = cards.Card(
-        model_fields=dict(card.model_fields, lambda2=0.3 * complex(math.cos(-2.0), math.sin(-2.0)))
-    )
+    tuned = complex(jaxcogen.benchmark_points["default"]["lambda2"])
+    # |λ₂| 25 % below the built-in point's tuned value, as in test_small_fit_reaches_DeltaY_B
+    card = cards.Card(model_fields=dict(card.model_fields, lambda2=0.75 * tuned))
     start = tmp_path / "start.toml"
     start.write_text(cards.card_to_toml(card))
     fitted = tmp_path / "fitted.toml"
@@ -185,7 +190,7 @@ def test_cli_fit_round_trip(tmp_path):
         "--steps",
         "20",
         "--optimizer",
-        "adam",
+        "lbfgs",
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -203,14 +208,14 @@ def test_bad_inputs():
     model = make_model()
     with pytest.raises(ValueError, match="target 'DeltaY_X'.*not an observable of the cogenesis"):
         fit(model, {"DeltaY_X": 1.0}, ["lambda2.abs"])
-    with pytest.raises(ValueError, match="target 'Delta_N_eff': not computed inside a fit"):
-        fit(model, {"Delta_N_eff": 0.1}, ["lambda2.abs"])
+    with pytest.raises(ValueError, match="target 'Delta_N_eff': not computed inside a fit.*late"):
+        fit(model, {"Delta_N_eff": 0.1}, ["lambda2.abs"])  # production-only loss by default
     with pytest.raises(ValueError, match="free parameter 'y2': not fittable.*'y2.abs', 'y2.arg'"):
         fit(model, None, ["y2"])
     with pytest.raises(ValueError, match="min_mass_ratio=-1"):
         fit(model, None, ["lambda2.abs"], min_mass_ratio=-1.0)
-    with pytest.raises(ValueError, match="M1/T_RH = 20 is outside \\[30, inf\\]"):
-        fit(model, None, ["lambda2.abs"], min_mass_ratio=30.0)
+    with pytest.raises(ValueError, match="M1/T_RH = 30.303 is outside \\[40, inf\\]"):
+        fit(model, None, ["lambda2.abs"], min_mass_ratio=40.0)
     with pytest.raises(ValueError, match="bounds on M1 with T_RH free are not supported"):
         fit(model, None, ["M1", "T_RH"], bounds={"M1": (1e11, 1e13)})
     with pytest.raises(ValueError, match="unknown parameter"):
@@ -260,7 +265,7 @@ def test_production_only_fit_reaches_todays_omega_through_the_proxy_and_checks_i
             {"Omega_chi_h2": 0.12},
             ["m_chi"],
             fit_solve_options={"late_universe": False},
-            **SMALL_FIT,
+            **SMALL_LBFGS_FIT,
         )
         assert set(result.targets) == {"Omega_chi_h2_asymmetric"}
         assert result.observables["Omega_chi_h2_asymmetric"] == pytest.approx(0.12, rel=0.01)
@@ -303,12 +308,12 @@ def test_fit_stays_where_the_eft_it_integrates_holds():
     model = make_model()
     assert float(model.eft_error) < 1e-2
     target = {"DeltaY_B": 3 * 8.7e-11}
-    kept = fit(model, target, ["T_RH"], **SMALL_FIT)
+    kept = fit(model, target, ["T_RH"], **SMALL_LBFGS_FIT)
     assert float(kept.model.eft_error) <= 1e-2 * (1 + 1e-9)
     assert any(limit.startswith("eft_error at its bound") for limit in kept.active_limits)
     fresh = jaxcogen.solve(kept.model, regime="auto")
     assert int(fresh.regime_used) == REGIME_EFT
-    free = fit(model, target, ["T_RH"], eft_error_max=None, **SMALL_FIT)
+    free = fit(model, target, ["T_RH"], eft_error_max=None, **SMALL_LBFGS_FIT)
     assert float(free.model.eft_error) > 1e-2
     assert float(free.model.T_RH) > float(kept.model.T_RH)
 

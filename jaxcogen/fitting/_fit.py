@@ -98,8 +98,10 @@ def _check_targets(
             proxied[used] = name
         if used not in usable:
             raise ValueError(
-                f"target {name!r}: not computed inside a fit of the {model.name} model; "
-                f"allowed: {sorted(set(usable) | set(model.fit_proxies))}"
+                f"target {name!r}: not computed inside a fit of the {model.name} model with "
+                f"the loss's solver settings {dict(model.settings_record(settings))}; allowed: "
+                f"{sorted(set(usable) | set(model.fit_proxies))} (other fit_solve_options may "
+                "compute more)"
             )
         if used in out:
             raise ValueError(f"target {name!r}: {used} is a target twice")
