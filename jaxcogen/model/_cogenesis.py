@@ -358,16 +358,10 @@ class CogenesisModel(AbstractModel):
 
     def regime_index(self, settings) -> Int[ArrayLike, ""]:
         """0 (EFT) where ``regime="auto"`` trusts the EFT at this point, else 1 (dynamical N):
-        the criterion of :func:`jaxcogen.solve` (:func:`~jaxcogen.production._validity.eft_trusted`)."""
-        from jaxcogen.production._validity import eft_error_estimate, eft_trusted, eft_validity
+        the criterion of :func:`jaxcogen.solve` itself (``production._solve._use_eft``)."""
+        from jaxcogen.production._solve import _use_eft
 
-        use_eft = eft_trusted(
-            eft_error_estimate(self),
-            eft_validity(self).s_over_M1_squared,
-            tuple(settings.eft_observables.split(",")),
-            settings.eft_tolerance,
-        )
-        return jnp.where(use_eft, 0, 1).astype(jnp.int32)
+        return jnp.where(_use_eft(self, settings), 0, 1).astype(jnp.int32)
 
     def needs_implicit(self) -> Bool[ArrayLike, ""]:
         from jaxcogen.production._settings import AUTO_STIFFNESS_THRESHOLD

@@ -207,9 +207,6 @@ def variable_dtype(name: str):
     return _DTYPES.get(name, np.float64)
 
 
-_dtype = variable_dtype
-
-
 def _fill(name: str):
     return _FILL.get(name, np.nan)
 
@@ -249,7 +246,7 @@ class MemoryResults:
         self.dims, self.shape, self.coords, self.attrs = dims, shape, coords, attrs
         self.variables, self.variable_attrs = tuple(variables), variable_attrs
         self.arrays = {
-            name: np.full(shape, _fill(name), dtype=_dtype(name))
+            name: np.full(shape, _fill(name), dtype=variable_dtype(name))
             for name in (*self.variables, "done")
         }
 
@@ -367,7 +364,7 @@ class ZarrResults:
 
         names = (*self.variables, "done")
         arrays = {
-            name: da.full(shape, _fill(name), dtype=_dtype(name), chunks=block_shape)
+            name: da.full(shape, _fill(name), dtype=variable_dtype(name), chunks=block_shape)
             for name in names
         }
         template = _result_dataset(arrays, dims, coords, attrs, self.variables, self.variable_attrs)
@@ -450,7 +447,7 @@ _BOOKKEEPING_BYTES = 2
 
 def bytes_per_point(variables: tuple[str, ...] = RESULT_VARIABLES) -> int:
     """Bytes of one point's results (``variables`` and ``done``), uncompressed."""
-    return sum(np.dtype(_dtype(name)).itemsize for name in (*variables, "done"))
+    return sum(np.dtype(variable_dtype(name)).itemsize for name in (*variables, "done"))
 
 
 def available_memory() -> int | None:
