@@ -50,8 +50,24 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("seed", [11, 12, 13, 14])
-@pytest.mark.parametrize("name, conventions", CASES)
+SEEDS = (11, 12, 13, 14)
+# Every convention set agrees with the reference at seed 11 in the default run, and the default
+# set at all four points (weak to strong wash-out); the other sets' remaining three points (~7 s
+# each: a scipy Radau reference at rtol 1e-12) are slow.
+REFERENCE_CASES = [
+    pytest.param(
+        seed,
+        name,
+        conventions,
+        marks=pytest.mark.slow if name != "default" and seed != 11 else (),
+        id=f"{name}-{seed}",
+    )
+    for name, conventions in CASES
+    for seed in SEEDS
+]
+
+
+@pytest.mark.parametrize("seed, name, conventions", REFERENCE_CASES)
 def test_agrees_with_independent_reference(seed, name, conventions):
     params = random_point(seed)
     model = jaxcogen.CogenesisModel(
