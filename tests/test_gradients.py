@@ -41,15 +41,34 @@ def tiny_two_n_model(T_RH, y2_factor, lambda2_factor, M1=1e12, M2=3e12):
     )
 
 
-def log_sigma_of_log_T_RH(model):
+def yields_of_log_T_RH(model):
+    """``(ΣY_χ, ΔY_L)`` as a function of ln T_RH, one function for every test of this file that
+    differentiates a yield wrt T_RH: they share one compiled reverse-mode solve (``jax.jacrev``)."""
+
     def f(log_T_RH):
         m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
         # the closed forms below are the EFT's (at M1/T_RH = 10 with couplings 1e-3, regime="auto"
         # would take N as species)
         sol = jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False, regime="eft")
-        return jax.numpy.log(sol.SigmaY_chi)
+        return jax.numpy.stack([sol.SigmaY_chi, sol.DeltaY_L])
 
     return f
+
+
+def log_slope_and_fd(model, index, h=1e-4):
+    r""":math:`d\ln|Y|/d\ln T_{\rm RH}` of yield ``index`` of :func:`yields_of_log_T_RH`, by reverse
+    mode (:math:`Y'/Y`, the chain rule of ``jax.grad`` of :math:`\ln|Y|`) and by central
+    differences of :math:`\ln|Y|` with step ``h``."""
+    f = yields_of_log_T_RH(model)
+    x0 = math.log(float(model.T_RH))
+    value = float(f(x0)[index])
+    slope = float(jax.jacrev(f)(x0)[index]) / value
+
+    def log_abs(x):
+        return math.log(abs(float(f(x)[index])))
+
+    fd = (log_abs(x0 + h) - log_abs(x0 - h)) / (2 * h)
+    return slope, fd
 
 
 @pytest.mark.parametrize(
@@ -64,11 +83,7 @@ def test_freeze_in_scaling_with_T_RH(case, expected_limit):
         # y2 = i y1 sqrt(r), lambda2 = i lambda1 sqrt(r) cancels a exactly (see test_symmetries)
         r = math.sqrt(3.0)
         model = tiny_two_n_model(T_RH=1e11, y2_factor=1j * r, lambda2_factor=1j * r)
-    f = log_sigma_of_log_T_RH(model)
-    x0 = math.log(float(model.T_RH))
-    slope = float(jax.grad(f)(x0))
-    h = 1e-4
-    fd = (float(f(x0 + h)) - float(f(x0 - h))) / (2 * h)
+    slope, fd = log_slope_and_fd(model, 0)  # SigmaY_chi
 
     # Sigma Y = A5 (T_RH - T_end) + A6 (T_RH^3 - T_end^3)/3 (xi << 1, constant g_* above 1e5 GeV);
     # T_end = 1e-8 T_RH, floored at sphaleron freeze-out (then independent of T_RH)
@@ -85,54 +100,91 @@ def test_freeze_in_scaling_with_T_RH(case, expected_limit):
     assert abs(closed - expected_limit) < 1e-3
 
 
-@pytest.mark.parametrize("observable", ["DeltaY_B", "DeltaY_chi", "xi_final"])
-def test_gradient_matches_finite_differences_at_benchmark(observable):
-    """Reverse-mode gradients wrt |λ2|, arg y2 and log M1 at the benchmark point vs central FD."""
+#: observables and parameters (|λ2|, arg y2, ln M1, ln T_RH) of the gradient tests at the benchmark
+BENCHMARK_OBSERVABLES = ("DeltaY_B", "DeltaY_chi", "xi_final")
+BENCHMARK_PARAMETERS = ("lambda2.abs", "y2.arg", "ln M1", "ln T_RH")
+
+
+def benchmark_function(adjoint: str):
+    """The benchmark point's :data:`BENCHMARK_OBSERVABLES` as a function of
+    :data:`BENCHMARK_PARAMETERS`, and the parameters' values there."""
     p = jaxcogen.benchmark_points["default"]
     base = make_model()
 
     def f(params):
-        abs_lambda2, arg_y2, log_M1 = params
+        abs_lambda2, arg_y2, log_M1, log_T_RH = params
         m = eqx.tree_at(
-            lambda m: (m.lambda2, m.y2, m.M1),
+            lambda m: (m.lambda2, m.y2, m.M1, m.T_RH),
             base,
             (
                 abs_lambda2 * jax.numpy.exp(1j * jax.numpy.angle(complex(p["lambda2"]))),
                 abs(complex(p["y2"])) * jax.numpy.exp(1j * arg_y2),
                 jax.numpy.exp(log_M1),
+                jax.numpy.exp(log_T_RH),
             ),
         )
         # an EFT point (regime="auto" picks the EFT there: tests/test_benchmark_points.py); forced,
         # so that the traced model does not compile the dynamical branch of "auto" as well
-        sol = jaxcogen.solve(m, rtol=1e-11, atol=1e-15, late_universe=False, regime="eft")
-        return getattr(sol, observable)
+        sol = jaxcogen.solve(
+            m, rtol=1e-11, atol=1e-15, late_universe=False, regime="eft", adjoint=adjoint
+        )
+        return jax.numpy.stack([getattr(sol, name) for name in BENCHMARK_OBSERVABLES])
 
     y2 = complex(p["y2"])
-    x0 = np.array([abs(complex(p["lambda2"])), math.atan2(y2.imag, y2.real), math.log(p["M1"])])
-    grad = np.asarray(jax.grad(f)(jax.numpy.asarray(x0)))
-    value = float(f(jax.numpy.asarray(x0)))
-    for i in range(3):
-        h = 1e-4  # all three parameters are O(1) (a modulus, a phase, a log)
+    x0 = np.array(
+        [
+            abs(complex(p["lambda2"])),
+            math.atan2(y2.imag, y2.real),
+            math.log(p["M1"]),
+            math.log(p["T_RH"]),
+        ]
+    )
+    return f, x0
+
+
+@pytest.fixture(scope="module")
+def benchmark_reverse():
+    """One compiled reverse-mode (recursive checkpointing) Jacobian for both tests below."""
+    f, x0 = benchmark_function("recursive")
+    return f, x0, np.asarray(jax.jacrev(f)(jax.numpy.asarray(x0)))  # [observable, parameter]
+
+
+def test_gradient_matches_finite_differences_at_benchmark(benchmark_reverse):
+    """Reverse-mode gradients of ΔY_B, ΔY_χ and ξ wrt |λ2|, arg y2, log M1 and log T_RH at the
+    benchmark point vs central FD."""
+    f, x0, jacobian = benchmark_reverse
+    value = np.asarray(f(jax.numpy.asarray(x0)))
+    h = 1e-4  # all four parameters are O(1) (a modulus, a phase, logs)
+    for i, parameter in enumerate(BENCHMARK_PARAMETERS):
         up, down = x0.copy(), x0.copy()
         up[i] += h
         down[i] -= h
-        fd = (float(f(jax.numpy.asarray(up))) - float(f(jax.numpy.asarray(down)))) / (2 * h)
-        # compare on the scale of the observable: d f / d p relative to |f|
-        np.testing.assert_allclose(grad[i], fd, rtol=1e-5, atol=1e-7 * abs(value))
+        fd = (np.asarray(f(jax.numpy.asarray(up))) - np.asarray(f(jax.numpy.asarray(down)))) / (
+            2 * h
+        )
+        for k, observable in enumerate(BENCHMARK_OBSERVABLES):
+            # compare on the scale of the observable: d f / d p relative to |f|
+            np.testing.assert_allclose(
+                jacobian[k, i],
+                fd[k],
+                rtol=1e-5,
+                atol=1e-7 * abs(value[k]),
+                err_msg=f"d {observable} / d {parameter}",
+            )
 
 
-def test_forward_mode_matches_reverse_mode():
-    base = make_model()
-
-    def f(log_T_RH, adjoint):
-        m = eqx.tree_at(lambda m: m.T_RH, base, jax.numpy.exp(log_T_RH))
-        # forced EFT: a traced model under "auto" would compile the dynamical branch as well
-        return jaxcogen.solve(m, adjoint=adjoint, late_universe=False, regime="eft").DeltaY_B
-
-    x0 = math.log(float(base.T_RH))
-    reverse = float(jax.grad(lambda x: f(x, "recursive"))(x0))
-    forward = float(jax.jacfwd(lambda x: f(x, "forward"))(x0))
-    np.testing.assert_allclose(forward, reverse, rtol=1e-8)
+def test_forward_mode_matches_reverse_mode(benchmark_reverse):
+    """jacfwd through diffrax's ForwardMode = the reverse-mode Jacobian, every entry."""
+    _, x0, reverse = benchmark_reverse
+    f, _ = benchmark_function("forward")
+    forward = np.asarray(jax.jacfwd(f)(jax.numpy.asarray(x0)))
+    # d ΔY_B / d ln T_RH, the entry this test compared alone before (nonzero: relative only)
+    np.testing.assert_allclose(forward[0, 3], reverse[0, 3], rtol=1e-8)
+    scale = np.abs(reverse).max(axis=1, keepdims=True)  # per observable
+    assert np.all(np.abs(forward - reverse) <= 1e-8 * np.abs(reverse) + 1e-10 * scale), (
+        forward,
+        reverse,
+    )
 
 
 def test_polar_helper():
@@ -149,15 +201,7 @@ def test_lepton_asymmetry_scales_as_T_RH_cubed():
     and central finite differences."""
     model = tiny_two_n_model(T_RH=1e10, y2_factor=0.5 * (1 + 1j), lambda2_factor=0.7 * (1 - 1j))
 
-    def f(log_T_RH):
-        m = eqx.tree_at(lambda m: m.T_RH, model, jax.numpy.exp(log_T_RH))
-        sol = jaxcogen.solve(m, rtol=1e-10, atol=1e-14, late_universe=False, regime="eft")
-        return jax.numpy.log(jax.numpy.abs(sol.DeltaY_L))  # the EFT's closed form
-
-    x0 = math.log(float(model.T_RH))
-    slope = float(jax.grad(f)(x0))
-    h = 1e-4
-    fd = (float(f(x0 + h)) - float(f(x0 - h))) / (2 * h)
+    slope, fd = log_slope_and_fd(model, 1)  # DeltaY_L, the EFT's closed form
     np.testing.assert_allclose(slope, fd, rtol=1e-6)
     assert abs(slope - 3.0) < 1e-4
 
