@@ -367,6 +367,17 @@ class AbstractModel(eqx.Module):
     #: a model whose settings have no ``rtol`` declares its own (e.g. ``{}``)
     fit_solve_defaults: ClassVar[Mapping[str, Any]] = {"rtol": 1e-6}
 
+    # ---- bounds (generic) ---------------------------------------------------------------------
+
+    #: one-sided limits :math:`q\le q^{\max}` a bound keeps by default, ``{quantity: maximum}``:
+    #: a model attribute (e.g. a :class:`FitLimit`'s ``quantity``) or an observable; those the
+    #: solver settings of a stage do not compute (:meth:`active_fit_limits`,
+    #: :meth:`loss_observables`) are off in that stage
+    bound_upper_limits: ClassVar[Mapping[str, float]] = {}
+    #: solver options inside a bound's optimisation (None: the final judgement's options); a
+    #: constraint they do not compute is reached through :attr:`fit_proxies`, as in fits
+    bound_solve_defaults: ClassVar[Mapping[str, Any] | None] = None
+
     @classmethod
     def loss_observables(cls, settings: Any) -> tuple[str, ...]:
         """The observables a fit's loss computes with the inner solver ``settings``

@@ -74,3 +74,10 @@ Omega_b_h2_observed: float = 0.0224
 #: Baryon asymmetry today, :math:`\Delta Y_B=n_B/s=8.7\times10^{-11}` (the talk; equals
 #: :math:`\Omega_bh^2(\rho_c/h^2)/(m_ps_0)=8.70\times10^{-11}`).
 DeltaY_B_observed: float = 8.7e-11
+
+#: :math:`N_{\rm eff}` of the SM, 3.044 (Akita & Yamaguchi, arXiv:2005.07047; Bennett et al.,
+#: arXiv:2012.02726) **[S]**.
+N_eff_SM: float = 3.044
+#: Planck 2018 (TT,TE,EE+lowE+lensing+BAO, arXiv:1807.06209 eq. 66): :math:`N_{\rm eff}=2.99^{+0.34}_{-0.33}`
+#: at 95 %; the flag uses the 95 % upper edge 3.33 (notes §4: 2.99 ± 0.17) **[S]**.
+N_eff_planck_95_upper: float = 2.99 + 0.34

@@ -153,6 +153,65 @@ def test_maximum_matches_closed_form():
     assert result.local.n_beyond == 0
 
 
+GAMMA_CAP = 1e-16  # GeV, inside GAMMA_LIMITS: the upper limits below bind before Gamma's limit
+
+
+def _yield_per_gamma() -> float:
+    """Y_inf / Gamma from the closed form (independent of the solver)."""
+    return float(closed_form_yield(_model(Gamma=1.0e-16, m_X=1.0))) / 1.0e-16
+
+
+@pytest.mark.parametrize(
+    "upper_limits", [{"Y_inf": "cap"}, {"Gamma": GAMMA_CAP}], ids=["observable", "attribute"]
+)
+def test_upper_limit_binds_at_its_closed_form(upper_limits):
+    r"""A one-sided limit :math:`q\le q^{\max}` (squared slack, :mod:`jaxcogen.bounds._problem`).
+
+    With :math:`Y_\infty=K'\Gamma\le K'\Gamma_{\rm cap}` (an observable) or
+    :math:`\Gamma\le\Gamma_{\rm cap}` (a model attribute), the smallest :math:`m_X` with
+    :math:`\Omega h^2=Km_X\Gamma` in the band sits at :math:`\Gamma=\Gamma_{\rm cap}` and the band's
+    lower edge: :math:`m_X^{\min}=0.1188/(K\Gamma_{\rm cap})`. The optimiser aims at
+    :math:`\ln(q/q^{\max})=-\delta` and the band edge shrunk by :math:`\delta h`, so it reports
+    :math:`0.12\,e^{{\rm mid}-\varsigma h}/(K\Gamma_{\rm cap}e^{-\delta})`, compared to
+    :math:`10^{-6}`; the limit is named as active and the fresh solve satisfies it.
+    """
+    K = _omega_per_mx_gamma()
+    if "Y_inf" in upper_limits:
+        upper_limits = {"Y_inf": _yield_per_gamma() * GAMMA_CAP}
+    result = bound(
+        _model(), "m_X", "min", CONSTRAINTS, free=FREE, limits=LIMITS, upper_limits=upper_limits
+    )
+    (name,) = upper_limits
+    exact = TARGET * (1.0 - REL_TOL) / (K * GAMMA_CAP)
+    aimed = TARGET * _edge_factor(-1) / (K * GAMMA_CAP * math.exp(-DEFAULT_MARGIN))
+    assert result.found and result.check.feasible
+    assert result.value == pytest.approx(aimed, rel=1e-6)
+    assert result.value >= exact
+    assert result.parameters["Gamma"] == pytest.approx(GAMMA_CAP * math.exp(-DEFAULT_MARGIN), 1e-6)
+    assert result.upper_limits == upper_limits
+    assert result.check.satisfied[name] is True
+    assert result.check.limit_values[name] <= upper_limits[name]
+    assert any(s.startswith(f"{name} at its upper limit") for s in result.active_constraints)
+    assert not any(s.startswith("Gamma at its upper limit") for s in result.active_limits)
+    assert result.local.n_beyond == 0
+
+
+def test_upper_limit_far_from_the_bound_changes_nothing(minimum):
+    """A limit the bound point is far below (Y_inf <= 10 x its value at Gamma_max) leaves the
+    closed-form minimum of ``test_minimum_matches_closed_form`` as it was. Tolerance: the
+    optimiser's, 1e-5 here (the extra slack variable shares L-BFGS's memory, and Gamma
+    approaches its limit through the sigmoid; measured 2.6e-6): 100x below the shift of 1e-3
+    that the limit's margin would add had it bound (``exp(delta) - 1``)."""
+    cap = 10.0 * _yield_per_gamma() * GAMMA_LIMITS[1]
+    result = bound(
+        _model(), "m_X", "min", CONSTRAINTS, free=FREE, limits=LIMITS, upper_limits={"Y_inf": cap}
+    )
+    assert result.found
+    assert result.value == pytest.approx(minimum.value, rel=1e-5)
+    assert result.value >= TARGET * (1.0 - REL_TOL) / (_omega_per_mx_gamma() * GAMMA_LIMITS[1])
+    assert not any("upper limit" in s for s in result.active_constraints)
+
+
 @pytest.mark.slow
 def test_bound_on_an_observable():
     """max Y_inf with Omega h^2 = 0.12 ± 1 % and m_X >= 1e-3 GeV: Y = Omega/(m_X s0/rho_c)
@@ -216,6 +275,9 @@ def test_augmented_lagrangian_gradient_matches_central_differences():
         (dict(constraints={"Omega_h2": (-0.12, 0.01)}), "is positive"),
         (dict(sense="least"), "sense='least'"),
         (dict(n_starts=0), "n_starts=0"),
+        (dict(upper_limits={"Omega": 1.0}), "upper_limits\\['Omega'\\]: not an observable"),
+        (dict(upper_limits={"Y_inf": -1.0}), "must be finite and > 0"),
+        (dict(upper_limits={"Y_inf": "big"}), "must be a number"),
     ],
 )
 def test_bad_input_raises_value_error(kwargs, message):

@@ -9,6 +9,7 @@ from jaxcogen.cli._bound import (
     EXIT_BAD_INPUT,
     parse_constraints,
     parse_limits,
+    parse_upper_limits,
 )
 from jaxcogen.cli._main import app
 
@@ -58,9 +59,21 @@ def test_limits_parse_and_bad_ones_are_refused():
             parse_limits([item])
 
 
+def test_upper_limits_parse_and_bad_ones_are_refused():
+    assert parse_upper_limits(["m_nu=5e-11", "m_chi_over_m_phi=none"]) == {
+        "m_nu": 5e-11,
+        "m_chi_over_m_phi": None,
+    }
+    assert parse_upper_limits(None) is None
+    for item in ("m_nu", "m_nu=abc", "m_nu=-1", "m_nu=inf"):
+        with pytest.raises(ValueError, match="--upper-limit"):
+            parse_upper_limits([item])
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
+        (["M1", "--upper-limit", "m_nux=1e-10"], "upper_limits['m_nux']: not an observable"),
         (["M1", "--constraint", "DeltaY_B=8.7e-11:2"], "REL_TOL"),
         (["M_N1"], "not a parameter or observable"),
         (["M1", "--limit", "M1=1e13:1e9"], "LOW must be below HIGH"),

@@ -12,9 +12,16 @@ from jaxcogen.bounds._posterior import (
     posterior,
     split_rhat,
 )
+from jaxcogen.bounds._viable_region import (
+    VIABLE_REGION_BOUNDS,
+    BoundSpec,
+    viable_region_bounds,
+)
 
 __all__ = [
+    "VIABLE_REGION_BOUNDS",
     "BoundCheck",
+    "BoundSpec",
     "BoundResult",
     "LocalCheck",
     "PosteriorResult",
@@ -23,4 +30,5 @@ __all__ = [
     "effective_sample_size",
     "posterior",
     "split_rhat",
+    "viable_region_bounds",
 ]

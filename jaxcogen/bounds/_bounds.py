@@ -8,7 +8,11 @@ L-BFGS (or Adam) steps on :math:`\mathcal L_A(\theta;\lambda,\mu)` through the s
 gradients (``jax.vmap`` over starts, ``lax.scan`` over steps, the step of
 :mod:`jaxcogen.fitting._optimize`), then the multipliers and penalty are updated. Every start's
 final point is re-solved at ``solve_options`` and judged there; the bound is the most extreme
-*feasible* start. Two checks follow: the fresh solve of that point (``check``), and a dense grid
+*feasible* start. One-sided upper limits on derived quantities (the light-neutrino mass, the EFT's
+estimated error, :math:`\Delta N_{\rm eff}`: the model's ``bound_upper_limits``) join the
+constraints where the stage's solver settings compute them; inside the optimisation a model may
+solve cheaper settings (its ``bound_solve_defaults``) and reach a constraint through a proxy
+observable, as fits do. Two checks follow: the fresh solve of that point (``check``), and a dense grid
 of its neighbourhood (``local``), which should hold no feasible point beyond the bound.
 """
 
@@ -70,8 +74,11 @@ class BoundCheck:
         status: the solve's status (0: success).
         observables: every observable there.
         ratios: :math:`O_k/t_k` per constraint.
-        satisfied: per constraint, :math:`|O_k/t_k-1|\\le r_k`.
+        satisfied: per constraint, :math:`|O_k/t_k-1|\\le r_k`, and per upper limit checked at
+            these settings, :math:`q\\le q^{\\max}`.
         feasible: the solve succeeded, the point is valid and every constraint is satisfied.
+        limit_values: every upper limit's :math:`q` at the point (those kept only inside the
+            optimisation included, e.g. the EFT's estimated error).
     """
 
     status: int
@@ -79,6 +86,7 @@ class BoundCheck:
     ratios: dict[str, float]
     satisfied: dict[str, bool]
     feasible: bool
+    limit_values: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,8 +144,10 @@ class BoundResult:
         observables: every observable there (fresh solve at ``solve_options``).
         constraints: ``{observable: (target, rel_tol)}``.
         limits: the limits used, ``{name: (low, high)}`` (physical range ∩ user limits).
-        active_constraints, active_limits: which constraints sit on a band edge and which
-            parameters on a limit (plain words).
+        upper_limits: the upper limits kept, ``{quantity: maximum}`` (inside the optimisation,
+            the final judgement, or both).
+        active_constraints, active_limits: which constraints sit on a band edge or an upper
+            limit, and which parameters on a limit (plain words).
         check: the fresh solve of the bound point (:class:`BoundCheck`).
         local: the neighbourhood check (:class:`LocalCheck`).
         starts: every start's result (:class:`StartResults`).
@@ -156,6 +166,7 @@ class BoundResult:
     observables: dict[str, float]
     constraints: dict[str, tuple[float, float]]
     limits: dict[str, tuple[float, float]]
+    upper_limits: dict[str, float]
     active_constraints: tuple[str, ...]
     active_limits: tuple[str, ...]
     check: BoundCheck
@@ -191,6 +202,85 @@ def _check_constraints(model_type, constraints) -> dict[str, tuple[float, float]
             )
         out[name] = (target, rel_tol)
     return out
+
+
+def check_upper_limits(model, upper_limits) -> dict[str, float]:
+    """The model's ``bound_upper_limits`` updated by ``upper_limits`` (a value ``None`` removes
+    one); each name must be an observable or an attribute of the model."""
+    model_type = model_type_of(model)
+    out = dict(model_type.bound_upper_limits)
+    for name, value in dict(upper_limits or {}).items():
+        if not isinstance(name, str) or not (
+            name in model_type.observables or (hasattr(model, name) and name != "name")
+        ):
+            raise ValueError(
+                f"upper_limits[{name!r}]: not an observable or a derived quantity of the "
+                f"{model_type.name} model (observables: {', '.join(model_type.observables)}; "
+                f"defaults: {', '.join(model_type.bound_upper_limits) or 'none'})"
+            )
+        if value is None:
+            out.pop(name, None)
+            continue
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"upper_limits[{name!r}]={value!r}: must be a number") from None
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"upper_limits[{name!r}]={value!r}: must be finite and > 0")
+        out[name] = value
+    return out
+
+
+def _limits_in(model_type, upper_limits, settings) -> dict[str, tuple[float, bool]]:
+    """``{name: (maximum, is a model attribute)}`` for the upper limits the solver ``settings``
+    compute: an observable the stage solves (``loss_observables``), or a model attribute (off
+    when it is a fit limit the settings switch off, ``active_fit_limits``)."""
+    computed = set(model_type.loss_observables(settings))
+    fit_quantities = {lim.quantity: key for key, lim in model_type.fit_limits.items()}
+    active = set(model_type.active_fit_limits(settings))
+    out = {}
+    for name, value in upper_limits.items():
+        if name in model_type.observables:
+            if name in computed:
+                out[name] = (value, False)
+        elif name not in fit_quantities or fit_quantities[name] in active:
+            out[name] = (value, True)
+    return out
+
+
+def _sources(model_type, constraints, settings) -> tuple[str, ...]:
+    """The observable each constraint is computed from with ``settings``: its own, or its fit
+    proxy where the settings do not compute it."""
+    computed = set(model_type.loss_observables(settings))
+    out = []
+    for name in constraints:
+        used = name
+        if used not in computed and used in model_type.fit_proxies:
+            used = model_type.fit_proxies[used].observable
+        if used not in computed:
+            raise ValueError(
+                f"constraint {name!r}: not computed with the solver settings "
+                f"{dict(model_type.settings_record(settings))}; pass other solve options"
+            )
+        out.append(used)
+    return tuple(out)
+
+
+def _inner_options(model_type, solve_options, inner_solve_options, constraints, free):
+    """The solver options inside the optimisation: ``inner_solve_options``; else
+    ``solve_options``; else the model's ``bound_solve_defaults`` (None: its solve defaults),
+    where a proxied constraint whose proxy ignores a free parameter is computed exactly (its
+    proxy's ``check_options`` added, as in fits)."""
+    if inner_solve_options is not None:
+        return inner_solve_options
+    if solve_options is not None or model_type.bound_solve_defaults is None:
+        return solve_options
+    options = dict(model_type.bound_solve_defaults)
+    for name in constraints:
+        proxy = model_type.fit_proxies.get(name)
+        if proxy is not None and set(free) & set(proxy.exact_when_free):
+            options.update(proxy.check_options)
+    return options
 
 
 def _check_quantity(model_type, quantity, free) -> tuple[int, str]:
@@ -262,15 +352,18 @@ def _run(problem, config, thetas, outer_iterations, inner_steps, mu0, mu_max):
     """The outer augmented-Lagrangian loop (:mod:`jaxcogen.bounds._problem`); returns the final
     θ (free coordinates then slacks) and the iterations run."""
     n_starts = thetas.shape[0]
-    n_c = len(problem.constraint_names)
+    n_b = len(problem.constraint_names)
+    n_c = problem.n_slacks
     thetas = jnp.asarray(thetas)
-    half = np.asarray(problem.half)
+    half = np.asarray(problem.violation_scale())
     if n_c:
-        # start each slack where the point's band coordinate is (no initial violation inside it)
+        # start each slack where the point is (no initial violation inside a band or below a
+        # limit): θ's slacks are zero here, so c is h_k g_k for a band and ln(q/q_max)+δ for a limit
         _, c0, ok = (np.asarray(a) for a in evaluate_parts(problem, thetas))
-        g = np.where(ok[:, None], c0 / half, 0.0)
+        g = np.where(ok[:, None], c0[:, :n_b] / half[:n_b], 0.0)
         eta = np.arctanh(np.clip(g / float(problem.band), -0.95, 0.95))
-        thetas = thetas.at[:, -n_c:].set(jnp.asarray(eta))
+        zeta = np.sqrt(np.maximum(np.where(ok[:, None], -c0[:, n_b:], 0.0), 0.0))
+        thetas = thetas.at[:, -n_c:].set(jnp.asarray(np.concatenate([eta, zeta], axis=1)))
     lam = np.zeros((n_starts, n_c))
     mu = np.full((n_starts,), float(mu0))
     viol_prev = np.full(n_starts, np.inf)
@@ -310,21 +403,29 @@ def _quantity_values(quantity, index, us, outs, log_mask) -> np.ndarray:
     return np.asarray(outs[quantity], dtype=float)
 
 
-def _violations(outs, constraints, n) -> np.ndarray:
-    """The largest :math:`|O_k/t_k-1|/r_k` per point (∞ where a value is not finite)."""
+def _violations(outs, constraints, n, limits=None) -> np.ndarray:
+    """The largest :math:`|O_k/t_k-1|/r_k` per point, and :math:`\\ln(q_l/q_l^{\\max})/\\delta` of
+    each upper limit (δ the default margin) where positive (∞ where a value is not finite)."""
     worst = np.zeros(n)
     for name, (target, rel_tol) in constraints.items():
         q = np.asarray(outs[name], dtype=float) / target
         v = np.where(np.isfinite(q), np.abs(q - 1.0) / rel_tol, np.inf)
         worst = np.maximum(worst, v)
+    for name, q_max in (limits or {}).items():
+        q = np.asarray(outs[name], dtype=float) / q_max
+        v = np.where(np.isfinite(q), np.log(np.maximum(q, 1e-300)) / DEFAULT_MARGIN, np.inf)
+        worst = np.maximum(worst, v)
     return worst
 
 
-def _feasible(outs, constraints, n) -> np.ndarray:
+def _feasible(outs, constraints, n, limits=None) -> np.ndarray:
     ok = (np.asarray(outs["status"]) == 0) & np.asarray(outs["valid"], dtype=bool)
     for name, (target, rel_tol) in constraints.items():
         q = np.asarray(outs[name], dtype=float) / target
         ok &= np.isfinite(q) & (q >= 1.0 - rel_tol) & (q <= 1.0 + rel_tol)
+    for name, q_max in (limits or {}).items():
+        q = np.asarray(outs[name], dtype=float)
+        ok &= np.isfinite(q) & (q <= q_max)
     return ok
 
 
@@ -365,7 +466,7 @@ def _local_check(
 ) -> LocalCheck:
     us = _grid(center, coords, width, points, max_points, rng)
     outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
-    feasible = _feasible(outs, constraints, len(us))
+    feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
     values = _quantity_values(quantity, index, us, outs, problem.log_mask)
     scale = max(abs(value), 1e-300)
     excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
@@ -391,6 +492,23 @@ def _active_limits(coords: Sequence[Coordinate], params: dict[str, float]) -> tu
                 near = abs(p - lim) <= ACTIVE_LIMIT_RTOL * ref
             if near:
                 out.append(f"{c.name} at its {side} limit {lim:.6g}")
+    return tuple(out)
+
+
+def _judged_limits(problem: BoundProblem) -> dict[str, float]:
+    """``{name: maximum}`` of the upper limits ``problem`` computes."""
+    return {
+        n: float(v) for n, v in zip(problem.limit_names, np.asarray(problem.limit_max), strict=True)
+    }
+
+
+def _active_upper_limits(limit_values, upper_limits) -> tuple[str, ...]:
+    """Upper limits the point sits on: within :math:`3\\delta` (log) of the maximum."""
+    out = []
+    for name, q in limit_values.items():
+        q_max = upper_limits[name]
+        if math.isfinite(q) and q > 0 and math.log(q / q_max) >= -3 * DEFAULT_MARGIN:
+            out.append(f"{name} at its upper limit {q_max:.6g}")
     return tuple(out)
 
 
@@ -454,10 +572,15 @@ def make_problem(
     *,
     mu0: float = 1.0,
     margin: float = DEFAULT_MARGIN,
+    upper_limits: Mapping[str, float] | None = None,
 ) -> BoundProblem:
     """The :class:`~jaxcogen.bounds._problem.BoundProblem` of a bound (checked inputs: see
-    :func:`bound`); multipliers zero, penalty ``mu0``."""
+    :func:`bound`); multipliers zero, penalty ``mu0``. ``upper_limits`` (``{name: maximum}``,
+    checked): those the ``settings`` compute join the constraints; constraints the settings do
+    not compute are reached through the model's fit proxies."""
     model_type = model_type_of(model)
+    kept = _limits_in(model_type, dict(upper_limits or {}), settings)
+    sources = _sources(model_type, constraints, settings)
     free = tuple(c.name for c in coords)
     index, kind = _check_quantity(model_type, quantity, free)
     log_mask = tuple(c.scale == "log" for c in coords)
@@ -480,7 +603,7 @@ def make_problem(
         targets=jnp.asarray([constraints[n][0] for n in names], dtype=float).reshape(-1),
         mid=jnp.asarray([b[0] for b in bands], dtype=float).reshape(-1),
         half=jnp.asarray([b[1] for b in bands], dtype=float).reshape(-1),
-        lam=jnp.zeros((len(names),)),
+        lam=jnp.zeros((len(names) + len(kept),)),
         mu=jnp.asarray(float(mu0)),
         band=jnp.asarray(1.0 - margin),
         sign=jnp.asarray(sign),
@@ -493,6 +616,10 @@ def make_problem(
         quantity_index=index,
         quantity_log=quantity_log,
         softness=DEFAULT_SOFTNESS,
+        sources=sources,
+        limit_max=jnp.asarray([v for v, _ in kept.values()], dtype=float).reshape(-1),
+        limit_names=tuple(kept),
+        limit_on_model=tuple(on_model for _, on_model in kept.values()),
     )
     return problem
 
@@ -516,6 +643,7 @@ def bound(
     margin: float = DEFAULT_MARGIN,
     solve_options: Mapping[str, object] | None = None,
     inner_solve_options: Mapping[str, object] | None = None,
+    upper_limits: Mapping[str, object] | None = None,
     check_width: float = 0.02,
     check_points: int = 7,
     check_max_points: int = 729,
@@ -538,7 +666,15 @@ def bound(
         outer_iterations, inner_steps, mu0, mu_max: augmented-Lagrangian budget and penalty.
         margin: the band the optimiser aims for is shrunk by this fraction of its half-width.
         solve_options: solver settings of the final judgement and the checks (model defaults).
-        inner_solve_options: solver settings inside the optimisation (default: ``solve_options``).
+        inner_solve_options: solver settings inside the optimisation (default:
+            ``solve_options`` when given, else the model's ``bound_solve_defaults`` — for the
+            cogenesis model the fits' production-stage settings, today's relic through the
+            asymmetric-relic proxy unless κ or m_φ is free — else the model defaults).
+        upper_limits: ``{quantity: maximum}`` updating the model's ``bound_upper_limits``
+            (``None`` as a value removes one): one-sided limits on an observable or a derived
+            quantity, each kept in the stages whose settings compute it (cogenesis:
+            ``m_nu`` ≤ 1e-10 GeV, ``eft_error`` ≤ 1e-2 while the optimisation integrates the
+            EFT, ``Delta_N_eff`` ≤ 0.286 where the late-universe stage runs).
         check_width, check_points, check_max_points: the neighbourhood check (:class:`LocalCheck`).
 
     Returns:
@@ -566,18 +702,33 @@ def bound(
         raise ValueError(f"mu0={mu0!r}, mu_max={mu_max!r}: need 0 < mu0 <= mu_max")
     config = OptimizerConfig(name=optimizer, decay_steps=inner_steps)
     config.build()  # validates the name
+    upper = check_upper_limits(model, upper_limits)
     final_settings = model_type.solve_settings(solve_options, n_save=2)
     inner_settings = model_type.solve_settings(
-        solve_options if inner_solve_options is None else inner_solve_options, n_save=2
+        _inner_options(model_type, solve_options, inner_solve_options, constraints, free),
+        n_save=2,
     )
 
-    problem = make_problem(
-        model, quantity, sense, constraints, coords, inner_settings, mu0=mu0, margin=margin
-    )
-    names, log_mask, sign = problem.constraint_names, problem.log_mask, float(problem.sign)
+    def problem_at(settings):
+        return make_problem(
+            model,
+            quantity,
+            sense,
+            constraints,
+            coords,
+            settings,
+            mu0=mu0,
+            margin=margin,
+            upper_limits=upper,
+        )
+
+    problem = problem_at(inner_settings)
+    final_problem = problem_at(final_settings)
+    log_mask, sign = problem.log_mask, float(problem.sign)
     u_lo, u_hi = u_bounds(coords)
     quantity_log = problem.quantity_log
-    final_problem = eqx.tree_at(lambda p: p.settings, problem, final_settings)
+    judged = _judged_limits(final_problem)
+    kept_limits = {n: upper[n] for n in (*problem.limit_names, *final_problem.limit_names)}
 
     rng = np.random.default_rng(seed)
     u_starts = _draw_starts(problem, coords, model, n_starts, rng, include_model)
@@ -590,7 +741,7 @@ def bound(
         final_problem = eqx.tree_at(lambda p: p.obj_scale, final_problem, scale)
 
     thetas0 = np.concatenate(
-        [theta_of_u(u_starts, u_lo, u_hi), np.zeros((n_starts, len(names)))], axis=1
+        [theta_of_u(u_starts, u_lo, u_hi), np.zeros((n_starts, problem.n_slacks))], axis=1
     )
     thetas, n_outer = _run(problem, config, thetas0, outer_iterations, inner_steps, mu0, mu_max)
 
@@ -598,8 +749,8 @@ def bound(
     us = np.asarray(jax.vmap(problem.u)(thetas))
     outs = {k: np.asarray(v) for k, v in solve_at(final_problem, jnp.asarray(us)).items()}
     values = _quantity_values(quantity, index, us, outs, log_mask)
-    feasible = _feasible(outs, constraints, n_starts) & np.isfinite(values)
-    violation = _violations(outs, constraints, n_starts)
+    feasible = _feasible(outs, constraints, n_starts, judged) & np.isfinite(values)
+    violation = _violations(outs, constraints, n_starts, judged)
     params = {c.name: (np.exp(us[:, j]) if log_mask[j] else us[:, j]) for j, c in enumerate(coords)}
     if feasible.any():
         ranked = np.where(feasible, sign * values, np.inf)
@@ -612,6 +763,10 @@ def bound(
     best_model = jax.device_get(problem.model_at_u(jnp.asarray(us[best])))
     observables = {name: float(outs[name][best]) for name in model_type.observables}
     ratios = {name: observables[name] / t for name, (t, _) in constraints.items()}
+    limit_values = {
+        name: float(outs[name][best]) if name in judged else float(getattr(best_model, name))
+        for name in kept_limits
+    }
     check = BoundCheck(
         status=int(outs["status"][best]),
         observables=observables,
@@ -619,8 +774,10 @@ def bound(
         satisfied={
             name: bool(math.isfinite(ratios[name]) and abs(ratios[name] - 1.0) <= r)
             for name, (_, r) in constraints.items()
-        },
+        }
+        | {name: bool(limit_values[name] <= q_max) for name, q_max in judged.items()},
         feasible=found,
+        limit_values=limit_values,
     )
     if found:
         agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
@@ -642,7 +799,11 @@ def bound(
     else:
         n_agree = 0
         local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
-    active_constraints = _active_constraints(ratios, constraints) if found else ()
+    active_constraints = (
+        _active_constraints(ratios, constraints) + _active_upper_limits(limit_values, kept_limits)
+        if found
+        else ()
+    )
     active_limits = _active_limits(coords, best_params) if found else ()
     verdict = _verdict(
         dict(
@@ -670,6 +831,7 @@ def bound(
         observables=observables,
         constraints=constraints,
         limits={c.name: (c.lower, c.upper) for c in coords},
+        upper_limits=kept_limits,
         active_constraints=active_constraints,
         active_limits=active_limits,
         check=check,

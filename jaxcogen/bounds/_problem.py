@@ -37,6 +37,24 @@ clipped to :math:`|\lambda_k|\le10^6`, and raises :math:`\mu\leftarrow10\mu` (up
 :math:`v>10^{-4}`).
 A failed solve gives
 :math:`\mathcal L_A=+\infty` (the line search backs off).
+
+**Upper limits** :math:`q_l\le q_l^{\max}` on a derived quantity of the point (a model
+attribute such as the light-neutrino mass ``m_nu`` or the EFT's estimated error ``eft_error``, or
+an observable such as ``Delta_N_eff``) are one-sided, so they take a squared slack
+(Nocedal & Wright §17.3, "inequality constraints" by slack variables) instead of the bounded one:
+
+.. math:: c_l=\ln(q_l/q_l^{\max})+\delta+\zeta_l^2=0,
+
+with :math:`\zeta_l` an extra unconstrained variable after the band slacks (:math:`\zeta_l^2\ge0`
+covers the whole half-line :math:`q_l\le q_l^{\max}e^{-\delta}`, however far below the limit the
+point is) and the same margin :math:`\delta`. :math:`c_l` is in natural-log units as well, so one
+penalty :math:`\mu` serves both kinds; the violation of a limit is :math:`|c_l|` (a band's is
+:math:`|c_k|/h_k`).
+
+**Proxies.** Inside the optimisation a constraint may be computed through a cheaper observable
+(``sources``; e.g. today's relic through the frozen-in asymmetric relic, exact when the sink
+removes the symmetric part, :attr:`~jaxcogen._interface.AbstractModel.fit_proxies`), as fits do;
+the final judgement solves the constraint's own observable.
 """
 
 from __future__ import annotations
@@ -63,7 +81,7 @@ def band_edges(rel_tol: float, signed: bool, softness: float = DEFAULT_SOFTNESS)
     return 0.5 * (hi + lo), 0.5 * (hi - lo)
 
 
-def penalty(c: Float[Array, " m"], lam: Float[Array, " m"], mu) -> Float[ArrayLike, ""]:
+def penalty(c: Float[Array, " k"], lam: Float[Array, " k"], mu) -> Float[ArrayLike, ""]:
     r""":math:`\sum_k\lambda_kc_k+\tfrac\mu2\sum_kc_k^2`."""
     return jnp.sum(lam * c) + 0.5 * mu * jnp.sum(c**2)
 
@@ -84,7 +102,7 @@ class BoundProblem(AbstractObjective):
     targets: Float[Array, " m"]
     mid: Float[Array, " m"]
     half: Float[Array, " m"]
-    lam: Float[Array, " m"]
+    lam: Float[Array, " k"]  # constraints, then upper limits
     mu: Float[ArrayLike, ""]
     band: Float[ArrayLike, ""]
     sign: Float[ArrayLike, ""]
@@ -97,6 +115,10 @@ class BoundProblem(AbstractObjective):
     quantity_index: int = eqx.field(static=True)  # free-parameter index, -1 for an observable
     quantity_log: bool = eqx.field(static=True)
     softness: float = eqx.field(static=True)
+    sources: tuple[str, ...] = eqx.field(static=True, default=())
+    limit_max: Float[Array, " l"] = eqx.field(default_factory=lambda: jnp.zeros((0,)))
+    limit_names: tuple[str, ...] = eqx.field(static=True, default=())
+    limit_on_model: tuple[bool, ...] = eqx.field(static=True, default=())
 
     # ---- points ------------------------------------------------------------------------------
 
@@ -104,9 +126,42 @@ class BoundProblem(AbstractObjective):
         """The coordinates :math:`u` of the free parameters (θ's first p entries)."""
         return u_of_theta(theta[: len(self.names)], self.u_lo, self.u_hi)
 
+    @property
+    def n_slacks(self) -> int:
+        """Slack variables after the free coordinates: one per constraint, then one per limit."""
+        return len(self.constraint_names) + len(self.limit_names)
+
     def slack(self, theta: Float[Array, " q"]) -> Float[Array, " m"]:
-        r"""The band positions :math:`\varsigma\tanh\eta_k` (θ's last m entries)."""
-        return self.band * jnp.tanh(theta[len(self.names) :])
+        r"""The band positions :math:`\varsigma\tanh\eta_k` (θ's entries after the free ones)."""
+        p = len(self.names)
+        return self.band * jnp.tanh(theta[p : p + len(self.constraint_names)])
+
+    def limit_slack(self, theta: Float[Array, " q"]) -> Float[Array, " l"]:
+        r"""The limits' slacks :math:`\zeta_l^2` (θ's last l entries)."""
+        p = len(self.names) + len(self.constraint_names)
+        return theta[p:] ** 2
+
+    def violation_scale(self) -> Float[Array, " k"]:
+        """What each entry of :math:`c` is divided by for its violation: :math:`h_k`, then 1."""
+        return jnp.concatenate([self.half, jnp.ones((len(self.limit_names),))])
+
+    def limit_values(self, model, out: dict[str, Array]) -> Float[Array, " l"]:
+        """:math:`q_l` of every upper limit: a model attribute or an observable of ``out``."""
+        if not self.limit_names:
+            return jnp.zeros((0,))
+        return jnp.stack(
+            [
+                jnp.asarray(getattr(model, name) if on_model else out[name], dtype=float)
+                for name, on_model in zip(self.limit_names, self.limit_on_model, strict=True)
+            ]
+        )
+
+    def limit_constraints(self, q, theta) -> Float[Array, " l"]:
+        r""":math:`c_l=\ln(q_l/q_l^{\max})+\delta+\zeta_l^2` (module docstring)."""
+        if not self.limit_names:
+            return jnp.zeros((0,))
+        log_ratio_q = jnp.log(jnp.maximum(q, 1e-300)) - jnp.log(self.limit_max)
+        return log_ratio_q + (1.0 - self.band) + self.limit_slack(theta)
 
     def model_at_u(self, u: Float[Array, " p"]):
         return set_free(self.base_model, self.names, physical(u, self.log_mask))
@@ -116,6 +171,9 @@ class BoundProblem(AbstractObjective):
         model = self.model_at_u(u)
         out = dict(model.solve_point(self.settings))
         out["valid"] = model.is_valid()
+        for name, on_model in zip(self.limit_names, self.limit_on_model, strict=True):
+            if on_model:
+                out[name] = jnp.asarray(getattr(model, name), dtype=float)
         return out
 
     # ---- objective and constraints -----------------------------------------------------------
@@ -134,10 +192,11 @@ class BoundProblem(AbstractObjective):
         r""":math:`g_k` for every constraint (:math:`|g_k|\le1` inside the band)."""
         if not self.constraint_names:
             return jnp.zeros((0,))
+        sources = self.sources or self.constraint_names
         g = [
             (log_ratio(out[name] / self.targets[k], self.signed[k], self.softness) - self.mid[k])
             / self.half[k]
-            for k, name in enumerate(self.constraint_names)
+            for k, name in enumerate(sources)
         ]
         return jnp.stack(g)
 
@@ -145,9 +204,15 @@ class BoundProblem(AbstractObjective):
         r"""``(J, c, ok)``: objective, the :math:`m` constraints :math:`c_k` (in units of
         :math:`\ell`, i.e. :math:`h_k(g_k-\varsigma\tanh\eta_k)`) and solve success."""
         u = self.u(theta)
-        out = self.model_at_u(u).solve_point(self.settings)
+        model = self.model_at_u(u)
+        out = model.solve_point(self.settings)
         J = self.objective(u, out)
-        c = self.half * (self.band_coordinates(out) - self.slack(theta))
+        c = jnp.concatenate(
+            [
+                self.half * (self.band_coordinates(out) - self.slack(theta)),
+                self.limit_constraints(self.limit_values(model, out), theta),
+            ]
+        )
         ok = (out["status"] == 0) & jnp.isfinite(J) & jnp.all(jnp.isfinite(c))
         return jnp.where(ok, J, 0.0), jnp.where(ok, c, 0.0), ok
 

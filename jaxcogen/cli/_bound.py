@@ -8,7 +8,12 @@ observables satisfy each ``--constraint`` :math:`|O/t-1|\le r` (default: the mod
 :func:`jaxcogen.bound` (augmented Lagrangian from vmapped multi-starts, then a fresh solve of the
 bound point and a dense look around it), prints the verdict, the point that attains the bound and
 what limits it, and writes the result as JSON (``--out``). The other parameters keep the card's
-values; the card's ``[conventions]`` and ``[solve]`` tables are used for every solve.
+values; the card's ``[conventions]`` are used for every solve. Without a ``[solve]`` table, the
+optimisation solves the production stage in the EFT as fits do (today's relic through the
+asymmetric-relic proxy, exactly when κ or m_φ is free; the EFT kept within its 1 % trust region)
+and the judgement of the bound point solves the full chain in the ``auto`` regime; a ``[solve]``
+table sets the options of every solve. One-sided ``--upper-limit`` s (default: the light-neutrino
+mass, m_χ < m_φ, the EFT's trust, ΔN_eff) join the constraints.
 
 Exit codes: 0 when a bound was found, 1 when no start reached the viable region, 2 on bad input.
 """
@@ -84,6 +89,29 @@ def parse_limits(items: list[str] | None) -> dict[str, tuple[float, float]] | No
     return out
 
 
+def parse_upper_limits(items: list[str] | None) -> dict[str, float | None] | None:
+    """``["m_nu=5e-11", "m_chi_over_m_phi=none"]`` → ``{"m_nu": 5e-11, "m_chi_over_m_phi":
+    None}`` (``none`` lifts a default limit; ``None`` for none given)."""
+    if not items:
+        return None
+    out: dict[str, float | None] = {}
+    for item in items:
+        name, sep, rest = item.partition("=")
+        if not sep:
+            raise ValueError(f"--upper-limit {item!r}: expected NAME=MAX or NAME=none")
+        if rest.strip().lower() == "none":
+            out[name.strip()] = None
+            continue
+        try:
+            value = float(rest)
+        except ValueError:
+            raise ValueError(f"--upper-limit {item!r}: {rest!r} is not a number or none") from None
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"--upper-limit {item!r}: MAX must be finite and > 0")
+        out[name.strip()] = value
+    return out
+
+
 def check_quantity(model_type, quantity: str) -> None:
     """``quantity`` must be a parameter (or a part of a complex one) or an observable."""
     if quantity in model_type.observables:
@@ -119,6 +147,8 @@ def result_document(result) -> dict[str, Any]:
         "observables": {k: _number(float(v)) for k, v in result.observables.items()},
         "constraints": {k: list(v) for k, v in result.constraints.items()},
         "limits": {k: [_number(float(x)) for x in v] for k, v in result.limits.items()},
+        "upper_limits": {k: _number(float(v)) for k, v in result.upper_limits.items()},
+        "limit_values": {k: _number(float(v)) for k, v in result.check.limit_values.items()},
         "active_constraints": list(result.active_constraints),
         "active_limits": list(result.active_limits),
         "check_feasible": bool(result.check.feasible),
@@ -179,6 +209,20 @@ def bound_command(
             show_default=False,
         ),
     ] = None,
+    upper_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--upper-limit",
+            "-u",
+            metavar="NAME=MAX|none",
+            help=(
+                "One-sided limit NAME <= MAX on an observable or derived quantity (repeatable; "
+                "'none' lifts a default). Defaults: m_nu=1e-10 (GeV), m_chi_over_m_phi=1, "
+                "eft_error=0.01 (while the optimisation integrates the EFT), Delta_N_eff=0.286."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     n_starts: Annotated[
         int, typer.Option("--starts", "-n", help="Number of starts (vmapped).")
     ] = 8,
@@ -203,6 +247,10 @@ def bound_command(
         check_quantity(type(model), quantity)
         constraints = parse_constraints(constraint, dict(type(model).default_targets))
         limits = parse_limits(limit)
+        upper_limits = parse_upper_limits(upper_limit)
+        from jaxcogen.bounds._bounds import check_upper_limits
+
+        check_upper_limits(model, upper_limits)
         if free is not None:
             names = parse_free(free)
         else:
@@ -237,7 +285,8 @@ def bound_command(
             seed=seed,
             outer_iterations=outer_iterations,
             inner_steps=inner_steps,
-            solve_options=dict(card.solve_options),
+            solve_options=dict(card.solve_options) or None,
+            upper_limits=upper_limits,
         )
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)

@@ -64,12 +64,6 @@ from jaxcogen import constants, thermodynamics
 from jaxcogen._status import STATUS_LATE_UNIVERSE_NONFINITE, STATUS_SUCCESS, status_code
 from jaxcogen.late_universe._solver import RiccatiESDIRK, positive_root
 
-#: :math:`N_{\rm eff}` of the SM, 3.044 (Akita & Yamaguchi, arXiv:2005.07047; Bennett et al.,
-#: arXiv:2012.02726) **[S]**.
-N_eff_SM: float = 3.044
-#: Planck 2018 (TT,TE,EE+lowE+lensing+BAO, arXiv:1807.06209 eq. 66): :math:`N_{\rm eff}=2.99^{+0.34}_{-0.33}`
-#: at 95 %; the flag uses the 95 % upper edge 3.33 (notes §4: 2.99 ± 0.17) **[S]**.
-N_eff_planck_95_upper: float = 2.99 + 0.34
 #: The SM temperature at which :math:`\Delta N_{\rm eff}` is evaluated [GeV] (~ neutrino decoupling).
 T_N_eff: float = 1e-3
 
@@ -753,7 +747,7 @@ def late_universe_from_yields(
     # dark radiation at T ~ 1 MeV
     xi_N = xi_ends[2]
     dN = delta_N_eff(xi_N, xi_N * T_N_eff, m_chi, m_phi, eta)
-    N_eff = N_eff_SM + dN
+    N_eff = constants.N_eff_SM + dN
 
     # diagnostic: phi <-> chi eta-bar equilibrium at x_chi = m_chi/T_chi = 20
     gamma_over_H = phi_decay_width(m_chi, m_phi, kappa, eta) / bath.at(jnp.log(m_chi / 20.0))["H"]
@@ -770,7 +764,7 @@ def late_universe_from_yields(
         xi_N_eff=xi_N,
         Delta_N_eff=dN,
         N_eff=N_eff,
-        N_eff_ok=N_eff <= N_eff_planck_95_upper,
+        N_eff_ok=N_eff <= constants.N_eff_planck_95_upper,
         m_relic=m_light,
         chi_is_relic=m_phi > m_chi,
         phi_decay_over_hubble=gamma_over_H,

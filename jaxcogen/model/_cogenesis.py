@@ -102,6 +102,8 @@ class CogenesisModel(AbstractModel):
     fit_proxies: ClassVar[dict[str, FitProxy]] = _registry.FIT_PROXIES
     fit_observables: ClassVar[tuple[str, ...]] = _registry.PRODUCTION_OBSERVABLES
     fit_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = _registry.FIT_SOLVE_OPTIONS
+    bound_upper_limits: ClassVar[dict[str, float]] = _registry.BOUND_UPPER_LIMITS
+    bound_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = _registry.FIT_SOLVE_OPTIONS
 
     M1: Float[ArrayLike, ""]
     M2: Float[ArrayLike, ""]
@@ -202,6 +204,13 @@ class CogenesisModel(AbstractModel):
     def m_nu(self) -> Float[ArrayLike, ""]:
         r"""Light-neutrino mass :math:`m_\nu=|w|\,v^2` [GeV], one flavour (notes §2.1), v = 174.1 GeV."""
         return jnp.abs(self.w) * constants.v_EW**2
+
+    @property
+    def m_chi_over_m_phi(self) -> Float[ArrayLike, ""]:
+        r""":math:`m_\chi/m_\phi`: below 1 the Dirac :math:`\chi` is the lighter dark particle and
+        the stable relic this model computes (bounds keep it below 1 by default; above 1 the
+        relic would be :math:`\phi`, which the model does not follow)."""
+        return self.m_chi / self.m_phi
 
     @property
     def eft_error(self) -> Float[ArrayLike, ""]:

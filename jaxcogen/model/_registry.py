@@ -161,6 +161,21 @@ FIT_SOLVE_OPTIONS: dict[str, float | int | str | bool] = {
     "late_universe": False,
 }
 
+#: The limits a bound keeps by default (:func:`jaxcogen.bound`'s ``upper_limits``), each where the
+#: solver settings compute it: the light-neutrino mass :math:`m_\nu=|w|v^2\le0.1` eV (as fits),
+#: the EFT's estimated error :math:`\le10^{-2}` while the optimisation integrates the EFT (so the
+#: bound never rests on a point the EFT gets wrong), and dark radiation below Planck 2018's 95 %
+#: bound, :math:`\Delta N_{\rm eff}\le3.33-3.044` (arXiv:1807.06209, TT,TE,EE+lowE+lensing+BAO:
+#: :math:`N_{\rm eff}=2.99^{+0.34}_{-0.33}`), wherever the late-universe stage runs; and
+#: :math:`m_\chi<m_\phi`, so that the relic is the :math:`\chi` the model follows (``None``
+#: for ``m_chi_over_m_phi`` in ``upper_limits`` lifts it: the reverse case).
+BOUND_UPPER_LIMITS: dict[str, float] = {
+    "m_nu": 1e-10,
+    "m_chi_over_m_phi": 1.0,
+    "eft_error": 1e-2,
+    "Delta_N_eff": constants.N_eff_planck_95_upper - constants.N_eff_SM,
+}
+
 #: The observables a fit's loss computes with the late-universe stage on (besides the
 #: production stage's): today's relic and what it is made of.
 LATE_FIT_OBSERVABLES: tuple[str, ...] = ("Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff")

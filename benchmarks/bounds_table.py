@@ -1,0 +1,76 @@
+"""The abstract's claims as bounds: min M1, min and max m_chi over the viable region (issue 20).
+
+Runs :func:`jaxcogen.bounds.viable_region_bounds` (the problems of
+``jaxcogen.bounds.VIABLE_REGION_BOUNDS``) from the built-in point, prints the table "claim |
+jaxcogen's bound | the point | what limits it", and writes
+``benchmarks/results/bounds_table_<device>.json`` after each bound (the notebook
+``02_viable_region.ipynb`` and the README read it).
+
+    python -m benchmarks.bounds_table                       # all three, 4 starts, 10 x 20 steps
+    python -m benchmarks.bounds_table --only m_chi_max --starts 8 --outer 20 --inner 30
+"""
+
+import argparse
+import json
+import time
+
+from benchmarks.common import RESULTS_DIR, device_tag, write_json
+from jaxcogen.bounds import VIABLE_REGION_BOUNDS, viable_region_bounds
+from jaxcogen.cli._bound import result_document
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=None, choices=list(VIABLE_REGION_BOUNDS))
+    parser.add_argument("--starts", type=int, default=4)
+    parser.add_argument("--outer", type=int, default=10)
+    parser.add_argument("--inner", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    path = RESULTS_DIR / f"bounds_table_{device_tag()}.json"
+
+    def stored() -> dict:
+        """The rows on disk (another run may have written some meanwhile)."""
+        return json.loads(path.read_text()).get("bounds", {}) if path.exists() else {}
+
+    names = args.only or list(VIABLE_REGION_BOUNDS)
+    rows = stored()
+    for name in names:
+        start = time.perf_counter()
+        (result,) = viable_region_bounds(
+            names=[name],
+            n_starts=args.starts,
+            outer_iterations=args.outer,
+            inner_steps=args.inner,
+            seed=args.seed,
+        ).values()
+        spec = VIABLE_REGION_BOUNDS[name]
+        row = {
+            "claim": spec.claim,
+            "claimed_GeV": spec.claimed,
+            "settings": {
+                "starts": args.starts,
+                "outer": args.outer,
+                "inner": args.inner,
+                "seed": args.seed,
+            },
+            "wall_s": time.perf_counter() - start,
+            **result_document(result),
+        }
+        rows = stored() | {name: row}
+        write_json("bounds_table", {"bounds": rows})
+    print(f"\n{'bound':<10} {'claim':<48} {'jaxcogen':>11} {'feasible':>8}  limited by")
+    for name, row in rows.items():
+        value = row["value"]
+        value_text = f"{value:.3g}" if isinstance(value, float) else str(value)
+        limited = "; ".join(row["active_constraints"] + row["active_limits"]) or "interior"
+        print(
+            f"{name:<10} {row['claim']:<48} {value_text:>11} "
+            f"{row['starts_feasible']}/{row['starts']:<6}  {limited}"
+        )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
