@@ -176,7 +176,17 @@ def test_cli_prints_a_warning_line():
 
 def test_scan_summary_counts_untrustworthy_points():
     base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
-    ds = jaxcogen.scan(base, {"T_RH": np.array([2e10, 5e10, 1.5e11])}, progress=False, chunk_size=4)
+    # the EFT at every point, production only: the count is the production stage's diagnostic of
+    # each succeeded point, and the point counted (M1/T_RH = 6.7) is then integrated with the EFT
+    # itself (regime="auto" would compile and run the dynamical system, and the late stage, for it)
+    options = {"regime": "eft", "late_universe": False}
+    ds = jaxcogen.scan(
+        base,
+        {"T_RH": np.array([2e10, 5e10, 1.5e11])},
+        progress=False,
+        chunk_size=4,
+        solve_options=options,
+    )
     summary = jaxcogen.scan_summary(ds)
     assert summary.n_eft_untrustworthy == 1
     assert "outside the EFT" in str(summary)
