@@ -233,7 +233,9 @@ def energy_transfer_coefficients(energy_transfer: str = "exact") -> tuple[float,
     raise ValueError(f"unknown energy_transfer {energy_transfer!r}")
 
 
-def chemical_potential_coefficients(spectators: str = "none", T: float = 1e16) -> tuple[float, float]:
+def chemical_potential_coefficients(
+    spectators: str = "none", T: float = 1e16
+) -> tuple[float, float]:
     r"""(c_L, c_D) with :math:`\hat\mu_L+\hat\mu_H=c_L\Delta Y_L`, :math:`\hat\mu_\chi+\hat\mu_\phi=c_D\Delta Y_\chi/\xi^3`.
 
     ``"none"``: MB, :math:`\hat\mu_X=\pi^4g_{*s}\Delta Y_X/(45g_X(T_X/T)^3)`, no Higgs asymmetry,

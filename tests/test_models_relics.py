@@ -109,7 +109,12 @@ def radau_omega(m, sigma_v, g_const=None, g_chi=2.0, rtol=1e-12, atol=1e-14):
         if x > 700.0:
             return -math.inf
         g_s = plasma(m / x, g_const)[1]
-        return math.log(45.0 * g_chi / (4.0 * math.pi**4 * g_s)) + 2.0 * log_x - x + math.log(kve(2, x))
+        return (
+            math.log(45.0 * g_chi / (4.0 * math.pi**4 * g_s))
+            + 2.0 * log_x
+            - x
+            + math.log(kve(2, x))
+        )
 
     def rhs(log_x, w):
         u = w[0] - log_y_eq(log_x)
@@ -119,7 +124,9 @@ def radau_omega(m, sigma_v, g_const=None, g_chi=2.0, rtol=1e-12, atol=1e-14):
         return [[-rate(log_x) * (math.exp(w[0]) + math.exp(2.0 * log_y_eq(log_x) - w[0]))]]
 
     t_end = math.log(m / T_END)
-    sol = solve_ivp(rhs, (0.0, t_end), [log_y_eq(0.0)], method="Radau", rtol=rtol, atol=atol, jac=jac)
+    sol = solve_ivp(
+        rhs, (0.0, t_end), [log_y_eq(0.0)], method="Radau", rtol=rtol, atol=atol, jac=jac
+    )
     assert sol.success, sol.message
     y_end = math.exp(sol.y[0, -1])
     return OMEGA_PER_MY * m / (1.0 / y_end + rate(t_end))
@@ -190,7 +197,15 @@ def test_freeze_out_matches_kolb_turner():
     sv = SIGMA_V / GEV2_TO_CM3_PER_S
     x_f = 20.0
     for _ in range(50):
-        x_f = math.log(1.25 * math.sqrt(45.0 / 8.0) * 2.0 * m * ref.M_PL * sv / (2 * math.pi**3 * math.sqrt(g * x_f)))
+        x_f = math.log(
+            1.25
+            * math.sqrt(45.0 / 8.0)
+            * 2.0
+            * m
+            * ref.M_PL
+            * sv
+            / (2 * math.pi**3 * math.sqrt(g * x_f))
+        )
     lam = 2.0 * math.pi**2 / 45.0 * g / (ref.C_H * math.sqrt(g)) * ref.M_PL * m * sv
     kt = OMEGA_PER_MY * m * x_f / lam
     assert abs(float(solve_fo(m, g_const=g).Omega_h2) / kt - 1.0) < 0.05
@@ -260,7 +275,9 @@ def relic_sigma_v_by_bisection(g_chi, m=100.0, target=0.11):
     """The relic σv from forward solves only (brentq on ln σv; independent of sigma_v_for_relic)."""
 
     def f(log_sv):
-        return math.log(float(solve_fo(m, math.exp(log_sv), g_const=G_CONST, g_chi=g_chi).Omega_h2) / target)
+        return math.log(
+            float(solve_fo(m, math.exp(log_sv), g_const=G_CONST, g_chi=g_chi).Omega_h2) / target
+        )
 
     return math.exp(brentq(f, math.log(1e-26), math.log(1e-25), xtol=1e-10, rtol=1e-12))
 
@@ -284,7 +301,17 @@ def test_dirac_needs_twice_the_cross_section_up_to_log(relic_g_chi_2_and_4):
     :math:`\epsilon`). Measured :math:`\epsilon=0.03242`, predicted 0.03250 (0.25 %); asserted 5 %."""
     s2, s4 = relic_g_chi_2_and_4[2.0], relic_g_chi_2_and_4[4.0]
     majorana = solve_fo(100.0, s2, g_const=G_CONST)
-    lam = 2.0 * math.pi**2 / 45.0 * math.sqrt(G_CONST) / ref.C_H * ref.M_PL * 100.0 * s2 / GEV2_TO_CM3_PER_S
+    lam = (
+        2.0
+        * math.pi**2
+        / 45.0
+        * math.sqrt(G_CONST)
+        / ref.C_H
+        * ref.M_PL
+        * 100.0
+        * s2
+        / GEV2_TO_CM3_PER_S
+    )
     x_star = lam * float(majorana.Y_inf)
     eps = math.log(2.0) / x_star
     for _ in range(50):
@@ -419,13 +446,16 @@ def test_freeze_in_gradients():
     derivative agrees with its FD at :math:`h=10^{-5}`, not at :math:`10^{-3}`). Measured
     :math:`3.5\times10^{-6}`; asserted :math:`10^{-5}`."""
     lg, lm = math.log(1e-13), math.log(1e3)
-    d_gamma, d_m = (float(v) for v in jax.grad(log_yield, argnums=(0, 1))(jnp.float64(lg), jnp.float64(lm)))
+    d_gamma, d_m = (
+        float(v) for v in jax.grad(log_yield, argnums=(0, 1))(jnp.float64(lg), jnp.float64(lm))
+    )
     h = 1e-3
     fd_gamma = (float(log_yield(lg + h, lm)) - float(log_yield(lg - h, lm))) / (2 * h)
     assert abs(d_gamma - 1.0) < 1e-12
     assert abs(fd_gamma - 1.0) < 1e-9
     fd_m = (
-        math.log(quad_yield(1e3 * math.exp(h), 1e-13)) - math.log(quad_yield(1e3 * math.exp(-h), 1e-13))
+        math.log(quad_yield(1e3 * math.exp(h), 1e-13))
+        - math.log(quad_yield(1e3 * math.exp(-h), 1e-13))
     ) / (2 * h)
     assert -2.1 < fd_m < -2.0
     assert abs(d_m / fd_m - 1.0) < 1e-5
@@ -434,7 +464,9 @@ def test_freeze_in_gradients():
 @pytest.mark.slow
 def test_freeze_in_mass_gradient_constant_g():
     # constant g: Y ∝ 1/m_B^2 exactly, nothing else depends on m_B
-    grad = float(jax.grad(lambda lm: log_yield(math.log(1e-13), lm, G_CONST))(jnp.float64(math.log(1e3))))
+    grad = float(
+        jax.grad(lambda lm: log_yield(math.log(1e-13), lm, G_CONST))(jnp.float64(math.log(1e3)))
+    )
     assert abs(grad + 2.0) < 1e-12
 
 
@@ -555,7 +587,9 @@ def test_freeze_in_vmap_invalid_point():
     @eqx.filter_jit
     @jax.vmap
     def batch(m_B, Gamma, m_X):
-        return fi.solve_freeze_in_decay_unjitted(fi.FreezeInDecayModel(m_B=m_B, Gamma=Gamma, m_X=m_X))
+        return fi.solve_freeze_in_decay_unjitted(
+            fi.FreezeInDecayModel(m_B=m_B, Gamma=Gamma, m_X=m_X)
+        )
 
     m_B, gamma = np.array([1e3, 1e3, 1e3, 10.0]), np.array([1e-13, 1e3, 1e-13, 1e-15])
     m_X = np.array([1e-3, 1e-3, 2e3, 1e-3])  # point 1: Γ/m_B = 1; point 2: m_X > m_B

@@ -106,7 +106,9 @@ def momentum_space_mixed(sigma_hat, T, T_chi):
 def test_mixed_process_rates_from_momentum_space(model):
     T_, T_chi = 1.0, 0.3  # units of GeV; the rates are power laws
     a2, b2 = abs(complex(model.a)) ** 2, abs(complex(model.b)) ** 2
-    dim5 = momentum_space_mixed(lambda s: a2 * s / (4 * math.pi) + a2 * s / (8 * math.pi), T_, T_chi)
+    dim5 = momentum_space_mixed(
+        lambda s: a2 * s / (4 * math.pi) + a2 * s / (8 * math.pi), T_, T_chi
+    )
     dim6 = momentum_space_mixed(
         lambda s: b2 * s**2 / (24 * math.pi) + b2 * s**2 / (8 * math.pi), T_, T_chi
     )
@@ -127,7 +129,9 @@ def test_cp_sources_from_cross_section_asymmetries(model):
     np.testing.assert_allclose(
         float(rates.cp_source_lepton(model, T)), -d_chiphi - d_chibar - 2 * d_lbar, rtol=1e-10
     )
-    np.testing.assert_allclose(float(rates.cp_source_dark(model, T)), d_chiphi - d_chibar, rtol=1e-10)
+    np.testing.assert_allclose(
+        float(rates.cp_source_dark(model, T)), d_chiphi - d_chibar, rtol=1e-10
+    )
 
 
 def test_rates_accept_model_or_effective_couplings(model):
