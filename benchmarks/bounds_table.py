@@ -16,7 +16,6 @@ import time
 
 from benchmarks.common import RESULTS_DIR, device_tag, write_json
 from jaxcogen.bounds import VIABLE_REGION_BOUNDS, viable_region_bounds
-from jaxcogen.cli._bound import result_document
 
 
 def main() -> None:
@@ -56,7 +55,7 @@ def main() -> None:
                 "seed": args.seed,
             },
             "wall_s": time.perf_counter() - start,
-            **result_document(result),
+            **result.to_dict(),
         }
         rows = stored() | {name: row}
         write_json("bounds_table", {"bounds": rows})

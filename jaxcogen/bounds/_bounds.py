@@ -24,6 +24,7 @@ import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -176,6 +177,42 @@ class BoundResult:
     n_agree: int
     verdict: str
     wall_time_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready values (NaN and infinities as strings, the bound point
+        as a card ``{"model": ..., ...}``); ``jaxcogen bound --json`` prints this."""
+        return {
+            "quantity": self.quantity,
+            "sense": self.sense,
+            "value": _json_number(float(self.value)),
+            "found": bool(self.found),
+            "verdict": self.verdict,
+            "parameters": {k: _json_number(float(v)) for k, v in self.parameters.items()},
+            "observables": {k: _json_number(float(v)) for k, v in self.observables.items()},
+            "constraints": {k: list(v) for k, v in self.constraints.items()},
+            "limits": {k: [_json_number(float(x)) for x in v] for k, v in self.limits.items()},
+            "upper_limits": {k: _json_number(float(v)) for k, v in self.upper_limits.items()},
+            "limit_values": {k: _json_number(float(v)) for k, v in self.check.limit_values.items()},
+            "active_constraints": list(self.active_constraints),
+            "active_limits": list(self.active_limits),
+            "check_feasible": bool(self.check.feasible),
+            "local_check": {
+                "points": self.local.n_points,
+                "feasible": self.local.n_feasible,
+                "beyond": self.local.n_beyond,
+                "max_excess": self.local.max_excess,
+            },
+            "point": self.model.card() if hasattr(self.model, "card") else None,
+            "starts_feasible": int(self.starts.feasible.sum()),
+            "starts": int(self.starts.feasible.size),
+            "start_values": [_json_number(float(v)) for v in self.starts.values],
+            "wall_time_s": self.wall_time_s,
+        }
+
+
+def _json_number(value: float) -> float | str:
+    """JSON-safe float: NaN and infinities as strings."""
+    return value if math.isfinite(value) else str(value)
 
 
 # ---- input checks ---------------------------------------------------------------------------------

@@ -80,7 +80,12 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
         "m_chi",
         "max",
         ("m_chi", "m_phi", "kappa", "T_RH", "lambda2.abs", "y2.arg"),
-        {"m_chi": (1e-2, 1e6), "m_phi": (1e-2, 1e7), "kappa": (1e-3, math.sqrt(4 * math.pi))},
+        {
+            "m_chi": (1e-2, 1e6),
+            "m_phi": (1e-2, 1e7),
+            "kappa": (1e-3, math.sqrt(4 * math.pi)),
+            "T_RH": (1e8, 1e11),
+        },
         "a mainly asymmetric relic allows m_chi <~ 1e3 GeV",
         1e3,
     ),
@@ -106,10 +111,11 @@ def viable_region_bounds(
     the built-in point); returns ``{name: BoundResult}``. ``bound_options`` pass on to
     :func:`jaxcogen.bounds.bound` (e.g. ``inner_solve_options``, ``upper_limits``)."""
     from jaxcogen.bounds._bounds import bound
-    from jaxcogen.model import CogenesisModel, benchmark_points
+    from jaxcogen.model import CogenesisModel
+    from jaxcogen.model._benchmark_points import POINTS
 
     if model is None:
-        model = CogenesisModel(**benchmark_points["default"])
+        model = CogenesisModel(**POINTS["default"])
     names = list(VIABLE_REGION_BOUNDS if names is None else names)
     for name in names:
         if name not in VIABLE_REGION_BOUNDS:

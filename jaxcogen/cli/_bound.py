@@ -22,7 +22,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -124,44 +124,6 @@ def check_quantity(model_type, quantity: str) -> None:
             f"parameters: {', '.join(model_type.parameter_names())}; "
             f"observables: {', '.join(model_type.observables)}"
         ) from None
-
-
-def _number(value: Any) -> Any:
-    """JSON-safe: NaN and infinities as strings, complex as ``{abs, arg}``."""
-    if isinstance(value, complex):
-        return {"abs": abs(value), "arg": math.atan2(value.imag, value.real)}
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
-
-
-def result_document(result) -> dict[str, Any]:
-    """The :class:`~jaxcogen.bounds._bounds.BoundResult` as plain JSON-ready values."""
-    return {
-        "quantity": result.quantity,
-        "sense": result.sense,
-        "value": _number(float(result.value)),
-        "found": bool(result.found),
-        "verdict": result.verdict,
-        "parameters": {k: _number(float(v)) for k, v in result.parameters.items()},
-        "observables": {k: _number(float(v)) for k, v in result.observables.items()},
-        "constraints": {k: list(v) for k, v in result.constraints.items()},
-        "limits": {k: [_number(float(x)) for x in v] for k, v in result.limits.items()},
-        "upper_limits": {k: _number(float(v)) for k, v in result.upper_limits.items()},
-        "limit_values": {k: _number(float(v)) for k, v in result.check.limit_values.items()},
-        "active_constraints": list(result.active_constraints),
-        "active_limits": list(result.active_limits),
-        "check_feasible": bool(result.check.feasible),
-        "local_check": {
-            "points": result.local.n_points,
-            "feasible": result.local.n_feasible,
-            "beyond": result.local.n_beyond,
-        },
-        "point": result.model.card(),
-        "starts_feasible": int(result.starts.feasible.sum()),
-        "starts": int(result.starts.feasible.size),
-        "wall_time_s": result.wall_time_s,
-    }
 
 
 def bound_command(
@@ -294,7 +256,7 @@ def bound_command(
     except KeyboardInterrupt:
         interrupt.report()
         raise typer.Exit(interrupt.EXIT_INTERRUPTED) from None
-    document = result_document(result)
+    document = result.to_dict()
     if as_json:
         typer.echo(json.dumps(document, indent=2))
     else:
