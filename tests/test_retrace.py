@@ -3,7 +3,6 @@
 import importlib
 
 import jaxcogen
-from jaxcogen.production._settings import SolveSettings
 
 from .conftest import make_model
 
@@ -26,10 +25,7 @@ def test_second_solve_with_new_values_does_not_retrace(monkeypatch):
     )
     assert len(traces) == 1
     assert float(first.SigmaY_chi) != float(second.SigmaY_chi)
-    # a different convention is a different program, and is traced once more: lowered only, as
-    # jaxcogen.solve would call it (the trace is what is counted; compiling and running that
-    # program, ~20 s on 2 loaded cores, adds nothing to this check)
-    other = make_model(conventions=jaxcogen.Conventions(spectators="sm_equilibrium"))
-    settings = SolveSettings.create(n_save=17, late_universe=False)
-    solve_module._solve_jit.lower(other, solve_module._resolve_regime(other, settings))
+    # a different convention is a different program, and is traced once more
+    other = jaxcogen.Conventions(spectators="sm_equilibrium")
+    jaxcogen.solve(make_model(conventions=other), n_save=17, late_universe=False)
     assert len(traces) == 2

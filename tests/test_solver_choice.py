@@ -117,13 +117,10 @@ def test_scan_two_pass_choice_matches_single_solves():
             samples[name] = np.angle(values)
         else:
             samples[name] = np.real(values)
-    # the solver choice is the EFT system's (regime="auto" may take another system there); the
-    # choice is the production stage's, so scan and single solves are production-only (the late
-    # stage would only add its compilation to each vmapped pass and to the single solves)
-    options = {"regime": "eft", "late_universe": False}
-    ds = scan(base, samples=samples, chunk_size=4, progress=False, solve_options=options)
+    # the solver choice is the EFT system's (regime="auto" may take another system there)
+    ds = scan(base, samples=samples, chunk_size=4, progress=False, solve_options={"regime": "eft"})
     for k, point in enumerate(points):
-        single = jaxcogen.solve(jaxcogen.CogenesisModel(**point), **options)
+        single = jaxcogen.solve(jaxcogen.CogenesisModel(**point), regime="eft")
         assert int(ds["status"].values[k]) == int(single.status) == 0
         rtol = 1e-6 if point is STIFF else 1e-10
         for key in ("DeltaY_B", "DeltaY_chi", "SigmaY_chi", "xi_final"):
