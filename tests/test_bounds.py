@@ -302,3 +302,28 @@ def test_solve_at_reports_validity():
     problem = make_problem(model, "m_X", "min", CONSTRAINTS, coords, model.solve_settings(n_save=2))
     out = solve_at(problem, jnp.asarray([[math.log(2e3), math.log(1e-17)]]))
     assert not bool(out["valid"][0]) and int(out["status"][0]) != 0
+
+
+def test_viable_region_problems_are_well_posed():
+    """The abstract's claims as bound problems (``VIABLE_REGION_BOUNDS``): every free parameter
+    exists with finite limits on the built-in point, the bounded quantity moves, the point
+    itself lies inside every box (so it can start the optimisation), and the model's default
+    upper limits hold there; an unknown problem name is refused before any solve."""
+    import jaxcogen
+    from jaxcogen.bounds import VIABLE_REGION_BOUNDS, viable_region_bounds
+    from jaxcogen.bounds._bounds import check_upper_limits
+    from jaxcogen.bounds._space import model_u, u_bounds
+
+    model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    for name, spec in VIABLE_REGION_BOUNDS.items():
+        coords = coordinates(model, spec.free, spec.limits)
+        assert spec.quantity in spec.free, name
+        u_lo, u_hi = u_bounds(coords)
+        own = model_u(model, coords)
+        assert np.all((own >= u_lo) & (own <= u_hi)), name
+    for quantity, maximum in check_upper_limits(model, None).items():
+        value = float(getattr(model, quantity)) if hasattr(model, quantity) else None
+        if value is not None:
+            assert value <= maximum, quantity
+    with pytest.raises(ValueError, match="bound 'M1_max': allowed"):
+        viable_region_bounds(model, ["M1_max"])
