@@ -40,7 +40,10 @@ def _assert_gaussian(result, name, mean, sd):
     assert np.all((samples > lo) & (samples < hi))
 
 
-def test_nuts_recovers_freeze_in_gamma():
+@pytest.mark.parametrize(
+    "dense_mass", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["diagonal", "dense"]
+)
+def test_nuts_recovers_freeze_in_gamma(dense_mass):
     model = FreezeInDecayModel(m_B=1e3, Gamma=1e-15, m_X=1e-4, g_star_constant=106.75)
     c = float(model.solve_point(model.solve_settings(n_save=2))["Omega_h2"]) / 1e-15
     observed, sigma = 0.12, 0.006
@@ -54,8 +57,12 @@ def test_nuts_recovers_freeze_in_gamma():
         n_chains=2,
         n_samples=300,
         n_warmup=300,
+        dense_mass=dense_mass,
     )
     assert result.priors == {"Gamma": "linear"}
+    shape = (2, 1, 1) if dense_mass else (2, 1)
+    assert result.inverse_mass_matrix.shape == shape
+    assert result.mean_integration_steps >= 1
     _assert_gaussian(result, "Gamma", mean, sd)
 
 

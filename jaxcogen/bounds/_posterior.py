@@ -19,9 +19,9 @@ parameter's ``scale``, so log-uniform for masses and rates, uniform for a CP asy
 
 (the log-Jacobian of :math:`\theta\to u`; a uniform prior in :math:`u` is constant).
 
-**Sampler.** blackjax's NUTS with Stan's window adaptation of the step size and a diagonal mass
-matrix (``n_warmup`` steps, target acceptance 0.8), chains vmapped, then ``n_samples`` draws per
-chain. Chains start at the model's own point, jittered in :math:`\theta` (``init_jitter``).
+**Sampler.** blackjax's NUTS with Stan's window adaptation of the step size and a diagonal (or,
+``dense_mass=True``, dense) mass matrix (``n_warmup`` steps, target acceptance 0.8), chains
+vmapped, then ``n_samples`` draws per chain. Chains start at the model's own point, jittered in :math:`\theta` (``init_jitter``).
 
 **Diagnostics.** Split :math:`\hat R` (Gelman et al., *Bayesian Data Analysis*, 3rd ed., §11.4):
 each of the :math:`C` chains is cut in halves, giving :math:`M=2C` sequences of length :math:`N`
@@ -81,8 +81,11 @@ class PosteriorResult:
         rhat: split :math:`\\hat R` per parameter.
         ess_per_second: ESS divided by the sampling wall time.
         acceptance_rate: mean NUTS acceptance probability.
+        mean_integration_steps: mean leapfrog steps per draw (each one gradient of the target,
+            so one differentiated solve per chain): the cost of a draw.
         n_divergent: divergent transitions while sampling.
-        step_size: the adapted step size of each chain.
+        step_size: the adapted step size of each chain; ``inverse_mass_matrix``: the adapted
+            inverse mass matrix in θ (``[chain, p]`` diagonal, ``[chain, p, p]`` dense).
         observed: ``{observable: (value, sigma)}``; ``limits``, ``priors``: the prior set-up.
         n_chains, n_samples, n_warmup: the run.
         warmup_time_s, sampling_time_s, wall_time_s: wall times (the last includes compilation).
@@ -101,8 +104,10 @@ class PosteriorResult:
     rhat: dict[str, float]
     ess_per_second: dict[str, float]
     acceptance_rate: float
+    mean_integration_steps: float
     n_divergent: int
     step_size: np.ndarray
+    inverse_mass_matrix: np.ndarray
     observed: dict[str, tuple[float, float]]
     limits: dict[str, tuple[float, float]]
     priors: dict[str, str]
@@ -210,6 +215,7 @@ def posterior(
     seed: int = 0,
     init_jitter: float = 0.1,
     solve_options: Mapping[str, object] | None = None,
+    dense_mass: bool = False,
 ) -> PosteriorResult:
     """NUTS samples of the ``free`` parameters given ``observed`` values (module docstring).
 
@@ -223,6 +229,9 @@ def posterior(
         n_chains, n_samples, n_warmup, seed, init_jitter: the run (``init_jitter``: standard
             deviation of the Gaussian jitter of each chain's start in θ).
         solve_options: solver settings of every solve (the model's defaults).
+        dense_mass: adapt a dense mass matrix (the posterior's covariance) instead of a diagonal
+            one: for parameters the data tie together (a ridge), at the price of a
+            :math:`p\\times p` matrix the warm-up must estimate.
 
     Returns:
         a :class:`PosteriorResult`; ``ValueError`` on bad input.
@@ -239,6 +248,8 @@ def posterior(
     n_warmup = _positive_int("n_warmup", n_warmup)
     if not (init_jitter >= 0 and math.isfinite(init_jitter)):
         raise ValueError(f"init_jitter={init_jitter!r}: must be a non-negative number")
+    if not isinstance(dense_mass, bool):
+        raise ValueError(f"dense_mass={dense_mass!r}: must be True or False")
     settings = model_type.solve_settings(solve_options, n_save=2)
     u_lo, u_hi = u_bounds(coords)
     names_obs = tuple(observed)
@@ -263,7 +274,9 @@ def posterior(
     key_warm, key_sample = jax.random.split(jax.random.PRNGKey(seed))
 
     def warm(key, position):
-        adaptation = blackjax.window_adaptation(blackjax.nuts, target)
+        adaptation = blackjax.window_adaptation(
+            blackjax.nuts, target, is_mass_matrix_diagonal=not dense_mass
+        )
         (state, parameters), _ = adaptation.run(key, position, num_steps=n_warmup)
         return state, parameters
 
@@ -272,7 +285,12 @@ def posterior(
 
         def body(carry, k):
             carry, info = kernel.step(k, carry)
-            return carry, (carry.position, info.is_divergent, info.acceptance_rate)
+            return carry, (
+                carry.position,
+                info.is_divergent,
+                info.acceptance_rate,
+                info.num_integration_steps,
+            )
 
         _, out = jax.lax.scan(body, state, jax.random.split(key, n_samples))
         return out
@@ -285,7 +303,9 @@ def posterior(
     sample_keys = jax.random.split(key_sample, n_chains)
     compiled = jax.jit(jax.vmap(sample)).lower(sample_keys, states, parameters).compile()
     t0 = time.perf_counter()
-    thetas, divergent, acceptance = jax.block_until_ready(compiled(sample_keys, states, parameters))
+    thetas, divergent, acceptance, leapfrogs = jax.block_until_ready(
+        compiled(sample_keys, states, parameters)
+    )
     sampling_time = time.perf_counter() - t0
 
     values = np.asarray(jax.jit(jax.vmap(jax.vmap(target.physical)))(thetas))  # [chain, draw, p]
@@ -329,6 +349,7 @@ def posterior(
         )
     verdict = (
         f"{head}: {summary}; mean acceptance {float(np.mean(acceptance)):.2f}; "
+        f"{float(np.mean(leapfrogs)):.3g} leapfrog steps per draw; "
         f"sampling took {sampling_time:.3g} s."
     )
     return PosteriorResult(
@@ -343,8 +364,10 @@ def posterior(
         rhat=by_name(rhat),
         ess_per_second=by_name(per_second),
         acceptance_rate=float(np.mean(acceptance)),
+        mean_integration_steps=float(np.mean(leapfrogs)),
         n_divergent=n_divergent,
         step_size=np.asarray(parameters["step_size"]),
+        inverse_mass_matrix=np.asarray(parameters["inverse_mass_matrix"]),
         observed=observed,
         limits={c.name: (c.lower, c.upper) for c in coords},
         priors={c.name: c.scale for c in coords},
