@@ -8,10 +8,11 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
-#: Notebooks that take about two minutes each on a 2-core CI machine (01: quantum statistics and
-#: the evolution plots; 03: multi-start fits). Their API is covered by the default-run tests
-#: (test_benchmark_points, test_fit); they run with ``pytest -m slow``.
-SLOW_NOTEBOOKS = {"01_single_point.ipynb", "03_fit.ipynb"}
+#: Notebooks that take two minutes or more each on a 2-core CI machine (01: quantum statistics and
+#: the evolution plots; 03: multi-start fits; 05: NUTS through the solver, 5-7 min). Their API is
+#: covered by the default-run tests (test_benchmark_points, test_fit, test_posterior); they run
+#: with ``pytest -m slow``.
+SLOW_NOTEBOOKS = {"01_single_point.ipynb", "03_fit.ipynb", "05_posterior.ipynb"}
 
 
 @pytest.mark.parametrize(
