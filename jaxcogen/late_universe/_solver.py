@@ -128,6 +128,10 @@ class RiccatiESDIRK(diffrax.AbstractAdaptiveSolver):
         gamma, a_rows, c_nodes = self._tableau()
         h = t1 - t0
         gh = gamma * h
+        # under vmap diffrax keeps calling step for a lane that has finished, with t0 == t1 (h = 0),
+        # and discards the result with a select; its zero cotangent times 1/gh = inf would be NaN
+        # in reverse mode, so the stage slopes divide by a stand-in there (double where)
+        gh_safe = jnp.where(gh == 0.0, 1.0, gh)
         coeffs = {}
         for ci in c_nodes[1:]:
             if ci not in coeffs:
@@ -141,7 +145,7 @@ class RiccatiESDIRK(diffrax.AbstractAdaptiveSolver):
             v, ok_i = riccati_stage(gh * a, 1.0 + gh * b, explicit + gh * c)
             ok = ok & ok_i
             vs.append(v)
-            fs.append((v - explicit) / gh)
+            fs.append((v - explicit) / gh_safe)
         y1 = vs[-1]
         a, b, _, v_floor = coeffs[1.0]
         stiffness = jnp.abs(2.0 * a * y1 + b)
