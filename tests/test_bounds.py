@@ -124,7 +124,7 @@ def test_local_check_has_power():
     gamma = 0.5 * GAMMA_LIMITS[1]
     m_x = TARGET / (K * gamma)
     center = np.array([math.log(m_x), math.log(gamma)])
-    local = _local_check(
+    local, beyond_u, beyond_value = _local_check(
         problem,
         coords,
         CONSTRAINTS,
@@ -139,6 +139,29 @@ def test_local_check_has_power():
         np.random.default_rng(0),
     )
     assert local.n_beyond > 0 and local.max_excess > 1e-3
+    # the most extreme feasible neighbour is returned, beyond by exactly max_excess
+    assert beyond_value == pytest.approx(m_x * (1.0 - local.max_excess), rel=1e-12)
+    assert math.exp(beyond_u[0]) == pytest.approx(beyond_value, rel=1e-12)
+
+
+def test_polishing_moves_an_unconverged_bound_to_feasible_neighbours():
+    """From the band centre at Gamma_max/2 with one optimiser step, the reported point is not the
+    bound (its neighbourhood holds feasible points beyond it); polishing steps to the most
+    extreme feasible neighbour while there is one. Each step keeps a feasible point (fresh
+    solve), never goes below the closed-form minimum, and improves on the unpolished value."""
+    K = _omega_per_mx_gamma()
+    gamma = 0.5 * GAMMA_LIMITS[1]
+    start = _model(Gamma=gamma, m_X=TARGET / (K * gamma))
+    common = dict(free=FREE, limits=LIMITS, n_starts=1, outer_iterations=1, inner_steps=1)
+    rough = bound(start, "m_X", "min", CONSTRAINTS, polish_iterations=0, **common)
+    polished = bound(start, "m_X", "min", CONSTRAINTS, polish_iterations=5, **common)
+    assert rough.found and rough.local.n_beyond > 0 and rough.polish_steps == 0
+    assert polished.found and polished.check.feasible and polished.polish_steps >= 1
+    assert polished.value < rough.value * (1.0 - 1e-3)
+    assert polished.value >= TARGET * (1.0 - REL_TOL) / (K * GAMMA_LIMITS[1])
+    solution = solve_freeze_in_decay(polished.model)
+    assert abs(float(solution.Omega_h2) / TARGET - 1.0) <= REL_TOL
+    assert "moved" in polished.verdict
 
 
 def test_maximum_matches_closed_form():

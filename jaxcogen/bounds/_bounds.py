@@ -153,7 +153,9 @@ class BoundResult:
         local: the neighbourhood check (:class:`LocalCheck`).
         starts: every start's result (:class:`StartResults`).
         best_start: the start that gave the bound.
-        n_agree: feasible starts within 0.1 % of the bound.
+        n_agree: feasible starts within 0.1 % of the best start's value.
+        polish_steps: how many times the neighbourhood check held a feasible point beyond the
+            best start and the bound moved there (at most ``polish_iterations``).
         verdict: one paragraph in plain words.
         wall_time_s: wall time of the whole call.
     """
@@ -175,6 +177,7 @@ class BoundResult:
     starts: StartResults
     best_start: int
     n_agree: int
+    polish_steps: int
     verdict: str
     wall_time_s: float
 
@@ -203,6 +206,7 @@ class BoundResult:
                 "max_excess": self.local.max_excess,
             },
             "point": self.model.card() if hasattr(self.model, "card") else None,
+            "polish_steps": self.polish_steps,
             "starts_feasible": int(self.starts.feasible.sum()),
             "starts": int(self.starts.feasible.size),
             "start_values": [_json_number(float(v)) for v in self.starts.values],
@@ -500,7 +504,9 @@ def _local_check(
     points,
     max_points,
     rng,
-) -> LocalCheck:
+) -> tuple[LocalCheck, np.ndarray | None, float | None]:
+    """The neighbourhood check of ``center`` (:class:`LocalCheck`), and the most extreme feasible
+    neighbour beyond the bound (its coordinates and value; ``None`` when there is none)."""
     us = _grid(center, coords, width, points, max_points, rng)
     outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
     feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
@@ -508,13 +514,17 @@ def _local_check(
     scale = max(abs(value), 1e-300)
     excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
     beyond = excess > BEYOND_RTOL
-    return LocalCheck(
+    check = LocalCheck(
         width=float(width),
         n_points=len(us),
         n_feasible=int(feasible.sum()),
         n_beyond=int(beyond.sum()),
         max_excess=float(excess[beyond].max()) if beyond.any() else 0.0,
     )
+    if not beyond.any():
+        return check, None, None
+    k = int(np.argmax(excess))
+    return check, us[k], float(values[k])
 
 
 def _active_limits(coords: Sequence[Coordinate], params: dict[str, float]) -> tuple[str, ...]:
@@ -588,6 +598,11 @@ def _verdict(result_fields) -> str:
         f"local check: {local.n_beyond} of {local.n_points} neighbouring points "
         f"({local.n_feasible} feasible) go beyond the bound"
     )
+    if f.get("polish_steps"):
+        local_text = (
+            f"the bound moved {f['polish_steps']} time(s) to a feasible neighbour beyond the "
+            f"optimiser's point; {local_text}"
+        )
     if local.n_beyond:
         local_text += f" (by up to {local.max_excess:.2g} relative: the bound is not tight there)"
     return (
@@ -684,6 +699,7 @@ def bound(
     check_width: float = 0.02,
     check_points: int = 7,
     check_max_points: int = 729,
+    polish_iterations: int = 20,
 ) -> BoundResult:
     r"""The minimum or maximum of ``quantity`` over the viable region (module docstring).
 
@@ -713,6 +729,9 @@ def bound(
             ``m_nu`` ≤ 1e-10 GeV, ``eft_error`` ≤ 1e-2 while the optimisation integrates the
             EFT, ``Delta_N_eff`` ≤ 0.286 where the late-universe stage runs).
         check_width, check_points, check_max_points: the neighbourhood check (:class:`LocalCheck`).
+        polish_iterations: while the neighbourhood check finds feasible points beyond the bound,
+            the bound moves to the most extreme of them (a fresh solve confirms it) and looks
+            again, at most this many times (0: report the optimiser's point as it is).
 
     Returns:
         a :class:`BoundResult`. ``ValueError`` on bad input (unknown names, empty or infinite
@@ -731,6 +750,7 @@ def bound(
     inner_steps = _positive_int("inner_steps", inner_steps)
     check_points = _positive_int("check_points", check_points, 2)
     check_max_points = _positive_int("check_max_points", check_max_points)
+    polish_iterations = _positive_int("polish_iterations", polish_iterations, 0)
     if not (0.0 <= margin < 1.0):
         raise ValueError(f"margin={margin!r}: allowed range is [0, 1)")
     if not (check_width > 0 and math.isfinite(check_width)):
@@ -796,16 +816,56 @@ def bound(
         best = int(np.argmin(np.where(np.isfinite(violation), violation, np.inf)))
     found = bool(feasible[best])
     value = float(values[best]) if found else math.nan
-    best_params = {name: float(arr[best]) for name, arr in params.items()}
-    best_model = jax.device_get(problem.model_at_u(jnp.asarray(us[best])))
-    observables = {name: float(outs[name][best]) for name in model_type.observables}
+    u_best = us[best]
+    point = {k: np.asarray(v)[best] for k, v in outs.items()}
+    polish_steps = 0
+    if found:
+        agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
+        n_agree = int(agree.sum())
+
+        def look_around(center, center_value):
+            return _local_check(
+                final_problem,
+                coords,
+                constraints,
+                quantity,
+                index,
+                sign,
+                center,
+                center_value,
+                check_width,
+                check_points,
+                check_max_points,
+                rng,
+            )
+
+        local, beyond_u, beyond_value = look_around(u_best, value)
+        # polish: step to the most extreme feasible neighbour while there is one
+        while beyond_u is not None and polish_steps < polish_iterations:
+            fresh = {
+                k: np.asarray(v)[0]
+                for k, v in solve_at(final_problem, jnp.asarray(beyond_u[None])).items()
+            }
+            if not _feasible({k: v[None] for k, v in fresh.items()}, constraints, 1, judged)[0]:
+                break
+            u_best, value, point = beyond_u, beyond_value, fresh
+            polish_steps += 1
+            local, beyond_u, beyond_value = look_around(u_best, value)
+    else:
+        n_agree = 0
+        local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
+    best_params = {
+        c.name: float(np.exp(u_best[j]) if log_mask[j] else u_best[j]) for j, c in enumerate(coords)
+    }
+    best_model = jax.device_get(problem.model_at_u(jnp.asarray(u_best)))
+    observables = {name: float(point[name]) for name in model_type.observables}
     ratios = {name: observables[name] / t for name, (t, _) in constraints.items()}
     limit_values = {
-        name: float(outs[name][best]) if name in judged else float(getattr(best_model, name))
+        name: float(point[name]) if name in judged else float(getattr(best_model, name))
         for name in kept_limits
     }
     check = BoundCheck(
-        status=int(outs["status"][best]),
+        status=int(point["status"]),
         observables=observables,
         ratios=ratios,
         satisfied={
@@ -816,26 +876,6 @@ def bound(
         feasible=found,
         limit_values=limit_values,
     )
-    if found:
-        agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
-        n_agree = int(agree.sum())
-        local = _local_check(
-            final_problem,
-            coords,
-            constraints,
-            quantity,
-            index,
-            sign,
-            us[best],
-            value,
-            check_width,
-            check_points,
-            check_max_points,
-            rng,
-        )
-    else:
-        n_agree = 0
-        local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
     active_constraints = (
         _active_constraints(ratios, constraints) + _active_upper_limits(limit_values, kept_limits)
         if found
@@ -856,6 +896,7 @@ def bound(
             local=local,
             n_feasible=int(feasible.sum()),
             n_agree=n_agree,
+            polish_steps=polish_steps,
         )
     )
     return BoundResult(
@@ -883,6 +924,7 @@ def bound(
         ),
         best_start=best,
         n_agree=n_agree,
+        polish_steps=polish_steps,
         verdict=verdict,
         wall_time_s=time.perf_counter() - wall_start,
     )
