@@ -350,3 +350,29 @@ def test_viable_region_problems_are_well_posed():
             assert value <= maximum, quantity
     with pytest.raises(ValueError, match="bound 'M1_max': allowed"):
         viable_region_bounds(model, ["M1_max"])
+
+
+def test_a_start_that_leaves_the_viable_region_keeps_its_feasible_beginning():
+    """With a negligible penalty (mu0 = mu_max = 1e-9) one L-BFGS step minimises m_X alone and
+    leaves the band (measured: m_X 2.4e-4 -> 9e-8 GeV, Gamma unchanged); the start's own point
+    was feasible, so the result reports that point (not
+    "no bound"), unpolished, exactly where it began."""
+    K = _omega_per_mx_gamma()
+    gamma = 0.5 * GAMMA_LIMITS[1]
+    m_x = TARGET / (K * gamma)
+    result = bound(
+        _model(Gamma=gamma, m_X=m_x),
+        "m_X",
+        "min",
+        CONSTRAINTS,
+        free=FREE,
+        limits=LIMITS,
+        n_starts=1,
+        outer_iterations=1,
+        inner_steps=3,
+        mu0=1e-9,
+        mu_max=1e-9,
+        polish_iterations=0,
+    )
+    assert result.found and result.check.feasible
+    assert result.value == pytest.approx(m_x, rel=1e-9)

@@ -113,7 +113,8 @@ class LocalCheck:
 
 @dataclasses.dataclass(frozen=True)
 class StartResults:
-    """Each start's final point, judged at ``solve_options`` (arrays over starts).
+    """Each start's final point, judged at ``solve_options`` (arrays over starts); a start whose
+    final point is infeasible but whose initial point is feasible reports its initial point.
 
     Attributes:
         values: the quantity at each start's final point.
@@ -802,11 +803,21 @@ def bound(
     )
     thetas, n_outer = _run(problem, config, thetas0, outer_iterations, inner_steps, mu0, mu_max)
 
-    # judge every start at the final settings
+    # judge every start at the final settings: where it ended, or where it began if only that is
+    # feasible (the optimiser may leave a feasible start and not come back within its budget)
     us = np.asarray(jax.vmap(problem.u)(thetas))
     outs = {k: np.asarray(v) for k, v in solve_at(final_problem, jnp.asarray(us)).items()}
     values = _quantity_values(quantity, index, us, outs, log_mask)
     feasible = _feasible(outs, constraints, n_starts, judged) & np.isfinite(values)
+    outs0 = {k: np.asarray(v) for k, v in solve_at(final_problem, jnp.asarray(u_starts)).items()}
+    values0 = _quantity_values(quantity, index, u_starts, outs0, log_mask)
+    feasible0 = _feasible(outs0, constraints, n_starts, judged) & np.isfinite(values0)
+    kept_start = feasible0 & ~feasible
+    if kept_start.any():
+        us = np.where(kept_start[:, None], u_starts, us)
+        outs = {k: np.where(kept_start, outs0[k], outs[k]) for k in outs}
+        values = np.where(kept_start, values0, values)
+        feasible = feasible | kept_start
     violation = _violations(outs, constraints, n_starts, judged)
     params = {c.name: (np.exp(us[:, j]) if log_mask[j] else us[:, j]) for j, c in enumerate(coords)}
     if feasible.any():
