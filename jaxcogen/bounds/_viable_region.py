@@ -22,8 +22,8 @@ What each bound moves, and why:
   :math:`\Delta Y_B`; :math:`\kappa=1` and :math:`m_\phi=2` GeV stay (a light :math:`\chi`'s
   symmetric part is removed at :math:`\kappa=1`), so today's relic is reached through the
   asymmetric-relic proxy during the optimisation and solved in full at the judgement.
-- ``m_chi_max``: :math:`m_\chi`, :math:`m_\phi`, :math:`\kappa`, :math:`T_{\rm RH}`,
-  :math:`|\lambda_2|`, :math:`\arg y_2`: a heavy :math:`\chi` needs the least :math:`\Delta Y_\chi`
+- ``m_chi_max``: :math:`m_\chi`, :math:`m_\phi`, :math:`\kappa`, and the production parameters of
+  ``m_chi_min``: a heavy :math:`\chi` needs the least :math:`\Delta Y_\chi` per :math:`\Delta Y_B`
   and a strong enough sink to remove its symmetric part, so :math:`\kappa` and :math:`m_\phi` move
   and the optimisation solves the full chain (today's relic exactly).
 """
@@ -79,7 +79,17 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
     "m_chi_max": BoundSpec(
         "m_chi",
         "max",
-        ("m_chi", "m_phi", "kappa", "T_RH", "lambda2.abs", "y2.arg"),
+        (
+            "m_chi",
+            "m_phi",
+            "kappa",
+            "T_RH",
+            "y1.abs",
+            "y2.abs",
+            "y2.arg",
+            "lambda1.abs",
+            "lambda2.abs",
+        ),
         {
             "m_chi": (1e-2, 1e6),
             "m_phi": (1e-2, 1e7),
