@@ -61,7 +61,10 @@ def time_mode(label: str, model, mode: str | None, repeats: int) -> dict:
         jax.block_until_ready(sol)
         first = time.perf_counter() - start
         warm = time_call(
-            lambda: jax.block_until_ready(jaxcogen.solve(model, solver="Tsit5", late_universe=False)), repeats
+            lambda: jax.block_until_ready(
+                jaxcogen.solve(model, solver="Tsit5", late_universe=False)
+            ),
+            repeats,
         )
     finally:
         boltzmann.make_network = _DEFAULT_MAKE_NETWORK

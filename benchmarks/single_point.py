@@ -41,7 +41,10 @@ def main() -> None:
         jax.block_until_ready(sol)
         first_call = time.perf_counter() - start
         warm = time_call(
-            lambda s=solver: jax.block_until_ready(jaxcogen.solve(model, solver=s, late_universe=False)), args.repeats
+            lambda s=solver: jax.block_until_ready(
+                jaxcogen.solve(model, solver=s, late_universe=False)
+            ),
+            args.repeats,
         )
         rows.append(
             {

@@ -42,9 +42,14 @@ def main() -> None:
             for controller, (p, i) in CONTROLLERS.items():
                 for rtol in RTOLS:
                     kwargs = dict(solver=solver, rtol=rtol, atol=rtol * 1e-4, pcoeff=p, icoeff=i)
-                    sol = jax.block_until_ready(jaxcogen.solve(model, **kwargs, late_universe=False))
+                    sol = jax.block_until_ready(
+                        jaxcogen.solve(model, **kwargs, late_universe=False)
+                    )
                     timing = time_call(
-                        lambda k=kwargs, m=model: jax.block_until_ready(jaxcogen.solve(m, **k, late_universe=False)), 10
+                        lambda k=kwargs, m=model: jax.block_until_ready(
+                            jaxcogen.solve(m, **k, late_universe=False)
+                        ),
+                        10,
                     )
                     error = max(abs(float(getattr(sol, k)) / truth[k] - 1) for k in OUTPUTS)
                     rows.append(
@@ -72,7 +77,9 @@ def main() -> None:
                 sel = [
                     r
                     for r in rows
-                    if r["point"] == point and r["solver"] == solver and r["controller"] == controller
+                    if r["point"] == point
+                    and r["solver"] == solver
+                    and r["controller"] == controller
                 ]
                 ax.loglog(
                     [r["warm_ms"] for r in sel],

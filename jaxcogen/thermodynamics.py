@@ -277,7 +277,9 @@ def _species_tables() -> dict[tuple[str, bool], HermiteTable]:
     return out
 
 
-def dof_fraction(z: Float[ArrayLike, "..."], quantity: str, fermion: bool) -> Float[ArrayLike, "..."]:
+def dof_fraction(
+    z: Float[ArrayLike, "..."], quantity: str, fermion: bool
+) -> Float[ArrayLike, "..."]:
     r"""Fraction :math:`\rho(z)/\rho(0)` (``"rho"``) or :math:`s(z)/s(0)` (``"s"``) of one species.
 
     :math:`z=m/T`, Fermi–Dirac (``fermion``) or Bose–Einstein, zero chemical potential; 1 for

@@ -33,7 +33,6 @@ _LIBRARIES = ("jax", "jaxlib", "equinox", "diffrax", "optimistix", "lineax", "ja
 COMPILING_MESSAGE = "compiling the solver (first run only)…"
 
 
-
 def executable_cache_dir() -> Path | None:
     """``$XDG_CACHE_HOME/jaxcogen/executables`` (default ``~/.cache/...``), or None if unwritable."""
     try:

@@ -83,10 +83,16 @@ def fitted_card(card: cards.Card, model) -> cards.Card:
 
 
 def fit_command(
-    card_path: Annotated[Path, typer.Argument(metavar="CARD.toml", help="Starting parameter card.")],
+    card_path: Annotated[
+        Path, typer.Argument(metavar="CARD.toml", help="Starting parameter card.")
+    ],
     free: Annotated[
         str,
-        typer.Option("--free", metavar="NAMES", help="Comma-separated free parameters, e.g. lambda2.abs,y2.arg,m_chi."),
+        typer.Option(
+            "--free",
+            metavar="NAMES",
+            help="Comma-separated free parameters, e.g. lambda2.abs,y2.arg,m_chi.",
+        ),
     ] = "lambda2.abs,y2.arg,m_chi",
     target: Annotated[
         list[str] | None,
@@ -99,10 +105,13 @@ def fit_command(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", metavar="FITTED.toml", help="Write the fitted card here.")
+        Path | None,
+        typer.Option("--out", "-o", metavar="FITTED.toml", help="Write the fitted card here."),
     ] = None,
     optimizer: Annotated[str, typer.Option(help="lbfgs or adam.")] = "lbfgs",
-    n_starts: Annotated[int, typer.Option("--starts", "-n", help="Number of starts (vmapped).")] = 4,
+    n_starts: Annotated[
+        int, typer.Option("--starts", "-n", help="Number of starts (vmapped).")
+    ] = 4,
     seed: Annotated[int, typer.Option(help="Seed of the random starts.")] = 0,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps per start.")] = None,
     m_nu_max: Annotated[
@@ -134,10 +143,17 @@ def fit_command(
     def progress(step, best_losses, done):
         finite = best_losses[best_losses < float("inf")]
         best = f"{finite.min():.3e}" if finite.size else "nan"
-        typer.echo(f"  step {step:5d}: best loss {best}, {int(done.sum())}/{done.size} starts converged", err=True)
+        typer.echo(
+            f"  step {step:5d}: best loss {best}, {int(done.sum())}/{done.size} starts converged",
+            err=True,
+        )
 
-    typer.echo(f"fitting {', '.join(names)} of {card_path} ({n_starts} starts, {optimizer}) ...", err=True)
-    typer.echo("compiling the solver and its gradient (first run only; no progress until then)…", err=True)
+    typer.echo(
+        f"fitting {', '.join(names)} of {card_path} ({n_starts} starts, {optimizer}) ...", err=True
+    )
+    typer.echo(
+        "compiling the solver and its gradient (first run only; no progress until then)…", err=True
+    )
     from jaxcogen.fitting._fit import fit
 
     try:

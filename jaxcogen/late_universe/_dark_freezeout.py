@@ -177,7 +177,9 @@ def _log_z2_K2(z):
     return jnp.where(z > 1e5, big, jnp.where(z < 1e-6, math.log(2.0), inner))
 
 
-def dark_dof(T_chi, m_chi, m_phi, eta: str = "dirac", quantity: str = "s") -> Float[ArrayLike, "..."]:
+def dark_dof(
+    T_chi, m_chi, m_phi, eta: str = "dirac", quantity: str = "s"
+) -> Float[ArrayLike, "..."]:
     r"""Dark-bath dof :math:`g_{s,D}` (``"s"``) or :math:`g_{\rho,D}` (``"rho"``) at :math:`T_\chi` (zero μ)."""
     T_chi = jnp.asarray(T_chi, dtype=jnp.float64)
     return (

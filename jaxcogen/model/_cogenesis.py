@@ -103,7 +103,9 @@ class CogenesisModel(AbstractModel):
     fit_observables: ClassVar[tuple[str, ...]] = _registry.PRODUCTION_OBSERVABLES
     fit_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = _registry.FIT_SOLVE_OPTIONS
     bound_upper_limits: ClassVar[dict[str, float]] = _registry.BOUND_UPPER_LIMITS
-    bound_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = _registry.FIT_SOLVE_OPTIONS
+    bound_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = (
+        _registry.FIT_SOLVE_OPTIONS
+    )
 
     M1: Float[ArrayLike, ""]
     M2: Float[ArrayLike, ""]

@@ -108,7 +108,10 @@ class AnalyticRateNetwork(AbstractRateNetwork):
                 ],
                 [
                     -g6 + g5 - mixed * (4.0 / 3.0 * xi4 * g6 - 3.0 * xi3 * g5),
-                    xi5 * g6 + xi3 * g5 + 4.0 * xi3 * gd + mixed * (3.0 * g5 + 4.0 / 3.0 * xi1 * g6),
+                    xi5 * g6
+                    + xi3 * g5
+                    + 4.0 * xi3 * gd
+                    + mixed * (3.0 * g5 + 4.0 / 3.0 * xi1 * g6),
                 ],
             ]
         )

@@ -36,7 +36,9 @@ def cm_energy(s, m_self, m_other) -> Float[ArrayLike, "..."]:
     return (safe_s + m_self**2 - m_other**2) / (2.0 * jnp.sqrt(safe_s))
 
 
-def mandelstam_tu(s, x, m_a, m_b, m_c, m_d) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."]]:
+def mandelstam_tu(
+    s, x, m_a, m_b, m_c, m_d
+) -> tuple[Float[ArrayLike, "..."], Float[ArrayLike, "..."]]:
     r""":math:`t` and :math:`u` at CM scattering angle :math:`x=\cos\theta_{ac}`.
 
     :math:`t=m_a^2+m_c^2-2(E_a^*E_c^*-p_i^*p_f^*x)`, :math:`u=\sum m^2-s-t`.

@@ -188,7 +188,10 @@ def process_net_rates(
 
 
 def cp_source_kernels(
-    T: Float[ArrayLike, ""], T_chi: Float[ArrayLike, ""], statistics: str, settings: QuadratureSettings
+    T: Float[ArrayLike, ""],
+    T_chi: Float[ArrayLike, ""],
+    statistics: str,
+    settings: QuadratureSettings,
 ) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r""":math:`G(T)` of the SM pair and :math:`G(T_\chi)` of the dark pair for :math:`|\mathcal M|^2=s^2`,
     initial-state statistics only (module docstring)."""
@@ -255,7 +258,9 @@ def _chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
     return c
 
 
-def chebyshev_eval(coefficients: Float[Array, "... n"], t: Float[ArrayLike, ""]) -> Float[ArrayLike, "..."]:
+def chebyshev_eval(
+    coefficients: Float[Array, "... n"], t: Float[ArrayLike, ""]
+) -> Float[ArrayLike, "..."]:
     r"""Clenshaw evaluation of :math:`\sum_jc_jT_j(t)`."""
     n = coefficients.shape[-1]
     b1 = jnp.zeros(coefficients.shape[:-1])
