@@ -550,12 +550,21 @@ def _judged_limits(problem: BoundProblem) -> dict[str, float]:
     }
 
 
-def _active_upper_limits(limit_values, upper_limits) -> tuple[str, ...]:
-    """Upper limits the point sits on: within :math:`3\\delta` (log) of the maximum."""
+def _active_upper_limits(limit_values, upper_limits, judged=None) -> tuple[str, ...]:
+    """Upper limits the point sits on (within :math:`3\\delta`, log, of the maximum); a limit kept
+    only inside the optimisation (not in ``judged``) that the point exceeds — polishing moves on
+    the final solves, which do not keep it — is named as passed."""
     out = []
     for name, q in limit_values.items():
         q_max = upper_limits[name]
-        if math.isfinite(q) and q > 0 and math.log(q / q_max) >= -3 * DEFAULT_MARGIN:
+        if not (math.isfinite(q) and q > 0):
+            continue
+        if judged is not None and name not in judged and q > q_max:
+            out.append(
+                f"{name} = {q:.3g}, past the optimisation's limit {q_max:.6g} (the final "
+                "solves, which decide feasibility, do not keep it)"
+            )
+        elif math.log(q / q_max) >= -3 * DEFAULT_MARGIN:
             out.append(f"{name} at its upper limit {q_max:.6g}")
     return tuple(out)
 
@@ -888,7 +897,8 @@ def bound(
         limit_values=limit_values,
     )
     active_constraints = (
-        _active_constraints(ratios, constraints) + _active_upper_limits(limit_values, kept_limits)
+        _active_constraints(ratios, constraints)
+        + _active_upper_limits(limit_values, kept_limits, judged)
         if found
         else ()
     )
