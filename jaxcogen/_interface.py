@@ -35,7 +35,7 @@ import dataclasses
 import difflib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import equinox as eqx
@@ -377,6 +377,19 @@ class AbstractModel(eqx.Module):
     #: solver options inside a bound's optimisation (None: the final judgement's options); a
     #: constraint they do not compute is reached through :attr:`fit_proxies`, as in fits
     bound_solve_defaults: ClassVar[Mapping[str, Any] | None] = None
+
+    @classmethod
+    def exact_proxy_options(cls, targets: Iterable[str], free: Iterable[str]) -> dict[str, Any]:
+        """Solver options that compute proxied targets exactly: the ``check_options`` of each
+        target's :class:`FitProxy` that ignores one of the ``free`` parameters
+        (:attr:`FitProxy.exact_when_free`). Fits' and bounds' inner settings add them."""
+        free = set(free)
+        options: dict[str, Any] = {}
+        for name in targets:
+            proxy = cls.fit_proxies.get(name)
+            if proxy is not None and free & set(proxy.exact_when_free):
+                options.update(proxy.check_options)
+        return options
 
     @classmethod
     def loss_observables(cls, settings: Any) -> tuple[str, ...]:

@@ -124,7 +124,7 @@ def test_local_check_has_power():
     gamma = 0.5 * GAMMA_LIMITS[1]
     m_x = TARGET / (K * gamma)
     center = np.array([math.log(m_x), math.log(gamma)])
-    local, beyond_u, beyond_value = _local_check(
+    local, beyond_u, beyond_value, beyond_out = _local_check(
         problem,
         coords,
         CONSTRAINTS,
@@ -142,6 +142,8 @@ def test_local_check_has_power():
     # the most extreme feasible neighbour is returned, beyond by exactly max_excess
     assert beyond_value == pytest.approx(m_x * (1.0 - local.max_excess), rel=1e-12)
     assert math.exp(beyond_u[0]) == pytest.approx(beyond_value, rel=1e-12)
+    # with its solve at the check's settings, feasible: inside the band
+    assert beyond_out["status"] == 0 and abs(beyond_out["Omega_h2"] / TARGET - 1.0) <= REL_TOL
 
 
 def test_polishing_moves_an_unconverged_bound_to_feasible_neighbours():

@@ -246,6 +246,13 @@ def _check_constraints(model_type, constraints) -> dict[str, tuple[float, float]
     return out
 
 
+def _is_derived_quantity(model, name: str) -> bool:
+    """``name`` is a field of the model or a property of its class (``m_nu``, ``eft_error``):
+    something that is a number at every point, not a method or a static switch."""
+    fields = {f.name for f in dataclasses.fields(model)}
+    return name in fields or isinstance(getattr(type(model), name, None), property)
+
+
 def check_upper_limits(model, upper_limits) -> dict[str, float]:
     """The model's ``bound_upper_limits`` updated by ``upper_limits`` (a value ``None`` removes
     one); each name must be an observable or an attribute of the model."""
@@ -253,7 +260,7 @@ def check_upper_limits(model, upper_limits) -> dict[str, float]:
     out = dict(model_type.bound_upper_limits)
     for name, value in dict(upper_limits or {}).items():
         if not isinstance(name, str) or not (
-            name in model_type.observables or (hasattr(model, name) and name != "name")
+            name in model_type.observables or _is_derived_quantity(model, name)
         ):
             raise ValueError(
                 f"upper_limits[{name!r}]: not an observable or a derived quantity of the "
@@ -317,12 +324,7 @@ def _inner_options(model_type, solve_options, inner_solve_options, constraints, 
         return inner_solve_options
     if solve_options is not None or model_type.bound_solve_defaults is None:
         return solve_options
-    options = dict(model_type.bound_solve_defaults)
-    for name in constraints:
-        proxy = model_type.fit_proxies.get(name)
-        if proxy is not None and set(free) & set(proxy.exact_when_free):
-            options.update(proxy.check_options)
-    return options
+    return dict(model_type.bound_solve_defaults) | model_type.exact_proxy_options(constraints, free)
 
 
 def _check_quantity(model_type, quantity, free) -> tuple[int, str]:
@@ -505,9 +507,10 @@ def _local_check(
     points,
     max_points,
     rng,
-) -> tuple[LocalCheck, np.ndarray | None, float | None]:
+) -> tuple[LocalCheck, np.ndarray | None, float | None, dict | None]:
     """The neighbourhood check of ``center`` (:class:`LocalCheck`), and the most extreme feasible
-    neighbour beyond the bound (its coordinates and value; ``None`` when there is none)."""
+    neighbour beyond the bound: its coordinates, value and fresh solve's outputs at the check's
+    settings (``None`` when there is none)."""
     us = _grid(center, coords, width, points, max_points, rng)
     outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
     feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
@@ -523,9 +526,9 @@ def _local_check(
         max_excess=float(excess[beyond].max()) if beyond.any() else 0.0,
     )
     if not beyond.any():
-        return check, None, None
+        return check, None, None, None
     k = int(np.argmax(excess))
-    return check, us[k], float(values[k])
+    return check, us[k], float(values[k]), {name: v[k] for name, v in outs.items()}
 
 
 def _active_limits(coords: Sequence[Coordinate], params: dict[str, float]) -> tuple[str, ...]:
@@ -740,7 +743,7 @@ def bound(
             EFT, ``Delta_N_eff`` ≤ 0.286 where the late-universe stage runs).
         check_width, check_points, check_max_points: the neighbourhood check (:class:`LocalCheck`).
         polish_iterations: while the neighbourhood check finds feasible points beyond the bound,
-            the bound moves to the most extreme of them (a fresh solve confirms it) and looks
+            the bound moves to the most extreme of them (solved afresh in the check, at the final settings) and looks
             again, at most this many times (0: report the optimiser's point as it is).
 
     Returns:
@@ -859,18 +862,13 @@ def bound(
                 rng,
             )
 
-        local, beyond_u, beyond_value = look_around(u_best, value)
-        # polish: step to the most extreme feasible neighbour while there is one
+        local, beyond_u, beyond_value, beyond_out = look_around(u_best, value)
+        # polish: step to the most extreme feasible neighbour (its solve is the check's, at the
+        # final settings) while there is one
         while beyond_u is not None and polish_steps < polish_iterations:
-            fresh = {
-                k: np.asarray(v)[0]
-                for k, v in solve_at(final_problem, jnp.asarray(beyond_u[None])).items()
-            }
-            if not _feasible({k: v[None] for k, v in fresh.items()}, constraints, 1, judged)[0]:
-                break
-            u_best, value, point = beyond_u, beyond_value, fresh
+            u_best, value, point = beyond_u, beyond_value, beyond_out
             polish_steps += 1
-            local, beyond_u, beyond_value = look_around(u_best, value)
+            local, beyond_u, beyond_value, beyond_out = look_around(u_best, value)
     else:
         n_agree = 0
         local = LocalCheck(float(check_width), 0, 0, 0, 0.0)

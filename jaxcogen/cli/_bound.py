@@ -30,6 +30,7 @@ from jaxcogen.cli import _interrupt as interrupt
 from jaxcogen.cli._fit import check_target_signs, parse_free
 from jaxcogen.cli._paths import check_output_file
 from jaxcogen.model import _cards as cards
+from jaxcogen.model._registry import BOUND_UPPER_LIMITS
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -179,8 +180,9 @@ def bound_command(
             metavar="NAME=MAX|none",
             help=(
                 "One-sided limit NAME <= MAX on an observable or derived quantity (repeatable; "
-                "'none' lifts a default). Defaults: m_nu=1e-10 (GeV), m_chi_over_m_phi=1, "
-                "eft_error=0.01 (while the optimisation integrates the EFT), Delta_N_eff=0.286."
+                "'none' lifts a default). Defaults: "
+                + ", ".join(f"{k}={v:.3g}" for k, v in BOUND_UPPER_LIMITS.items())
+                + " (m_nu in GeV; eft_error while the optimisation integrates the EFT)."
             ),
             show_default=False,
         ),

@@ -129,10 +129,9 @@ def _inner_settings(
     ``check_options`` join the loss's options, unless ``fit_solve_options`` set them)."""
     given = dict(fit_solve_options or {})
     options = dict(model.fit_solve_defaults)
-    for name in model.default_targets if targets is None else targets:
-        proxy = model.fit_proxies.get(name)
-        if proxy is not None and free & set(proxy.exact_when_free):
-            options.update(proxy.check_options)
+    options.update(
+        model.exact_proxy_options(model.default_targets if targets is None else targets, free)
+    )
     options.update(given)
     if options.get("adjoint") == "forward":
         raise ValueError("fit_solve_options: adjoint='forward' cannot be reverse-differentiated")
