@@ -352,6 +352,37 @@ def test_stored_executables_are_reused_and_keyed_on_static_settings(tmp_path):
     assert len(said) == 3 and (again["y"] == first["y"]).all()
 
 
+def test_a_stored_executable_that_fails_to_run_is_compiled_afresh(tmp_path, monkeypatch):
+    """A stored program that loads but fails when run (XLA refusing a deserialized executable,
+    seen in a process that had compiled the same kernels) costs a compilation, never a result:
+    the right numbers, the announcement, and a new file in place of the old one."""
+    from jaxcogen.cli import _compiled
+    from jaxcogen.cli._compiled import COMPILING_MESSAGE, run_compiled
+
+    def body(toy):
+        return {"y": jnp.sin(toy.x) ** toy.power}
+
+    toy = Toy(jnp.arange(3.0), 2)
+    run_compiled("toy", body, (toy,), cache_dir=tmp_path)
+    (stored,) = tmp_path.glob("toy-*.pkl")
+    tree = _compiled._load(stored)[1]
+
+    def broken(*leaves):
+        raise RuntimeError("NOT_FOUND: Function multiply_divide_fusion.3 not found")
+
+    monkeypatch.setattr(_compiled, "_load", lambda path: (broken, tree))
+    written = []
+    real_store = _compiled._store
+    monkeypatch.setattr(
+        _compiled, "_store", lambda path, *rest: (written.append(path), real_store(path, *rest))
+    )
+    said = []
+    again = run_compiled("toy", body, (toy,), announce=said.append, cache_dir=tmp_path)
+    assert said == [COMPILING_MESSAGE]
+    assert (again["y"] == jnp.sin(jnp.arange(3.0)) ** 2).all()
+    assert written == [stored] and stored.is_file()  # the fresh program replaced the stored one
+
+
 class PassOutcome(eqx.Module):
     """What a toy pass returns: a status (0 success) and which pass ran."""
 
@@ -410,6 +441,30 @@ def test_cli_chooses_the_solver_on_the_host_like_auto(
     assert int(outcome.ran) == 2
 
 
+@pytest.mark.parametrize(
+    "stiffness, explicit_fails, ran", [(0.5, False, 1), (3.0, False, 2), (0.5, True, 2)]
+)
+def test_cli_pass_choice_with_a_compile_pool_is_the_same(
+    tmp_path, monkeypatch, stiffness, explicit_fails, ran
+):
+    """With a thread pool (the full chain's first run) the stiffness check and the explicit pass
+    compile side by side; the pass that runs, and what is stored, follow the same rule: an
+    explicit pass compiled in vain for a stiff point is not written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jaxcogen.cli import _main
+
+    monkeypatch.setattr(_main, "_executable_cache", tmp_path)
+    monkeypatch.setattr(_main, "_announce", lambda message: None)
+    model = TwoPassToy(jnp.asarray(stiffness), jnp.asarray(explicit_fails))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcome = _main._run_passes("toy_pass", _toy_pass, model, "auto", pool)
+    assert int(outcome.status) == 0 and int(outcome.ran) == ran
+    stored = 2 if explicit_fails else 1  # the pass that ran (and the failed explicit one)
+    assert len(list(tmp_path.glob("toy_pass-*.pkl"))) == stored
+    assert len(list(tmp_path.glob("needs_implicit-*.pkl"))) == 1
+
+
 def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_model):
     """The command's solve (host-side regime and solver choice, a stored executable) gives the
     library's ``solve`` to rounding (production stage), with one production system compiled: the
@@ -428,6 +483,34 @@ def test_cli_solve_matches_the_library_solve(tmp_path, monkeypatch, default_mode
     assert len(list(tmp_path.glob("solve-*.pkl"))) == 1  # Tsit5 only: not stiff, and it succeeded
     assert len(list(tmp_path.glob("regime_index-*.pkl"))) == 1
     assert settings.regime == "auto" and int(mine.regime_used) == int(library.regime_used)
+
+
+def test_cli_full_chain_in_two_programs_matches_the_library(tmp_path, monkeypatch, default_model):
+    """The command's full chain runs the production and late stages as two programs compiled
+    side by side (:func:`jaxcogen.cli._main._run_full_chain`), joined as the library joins them:
+    today's observables agree with ``jaxcogen.solve`` to rounding, and both programs are stored."""
+    from jaxcogen.cli import _main
+    from jaxcogen.production._settings import SolveSettings
+    from jaxcogen.production._solve import solve
+
+    monkeypatch.setattr(_main, "_executable_cache", tmp_path)
+    said = []
+    monkeypatch.setattr(_main, "_announce", said.append)
+    settings = SolveSettings.create()
+    mine = _main._solve_point(default_model, settings, {}, False)
+    library = solve(default_model)
+    names = ("Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff", "DeltaY_B", "SigmaY_chi")
+    for name in names:
+        assert float(getattr(mine, name)) == pytest.approx(float(getattr(library, name)), rel=1e-12)
+    assert int(mine.status) == int(library.status) == 0
+    assert int(mine.late_universe.num_steps) == int(library.late_universe.num_steps)
+    assert len(list(tmp_path.glob("late_universe-*.pkl"))) == 1
+    assert len(list(tmp_path.glob("solve-*.pkl"))) == 1
+    # loaded again (here in the process that compiled them, where XLA may refuse a reload and
+    # the program is compiled afresh: test_console_entry_point_in_a_subprocess checks the reuse)
+    again = _main._solve_point(default_model, settings, {}, False)
+    for name in names:
+        assert float(getattr(again, name)) == float(getattr(mine, name))
 
 
 def _start(args: list[str], cache: Path) -> subprocess.Popen:

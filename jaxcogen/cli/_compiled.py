@@ -17,6 +17,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Executor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,17 @@ def _versions() -> str:
     return ",".join(out)
 
 
+def _is_input(leaf: Any) -> bool:
+    """A traced input: an array, or its abstract stand-in (a program compiled before its input
+    exists, :func:`prepare_compiled`). Everything else is static, part of the program."""
+    return eqx.is_array(leaf) or isinstance(leaf, jax.ShapeDtypeStruct)
+
+
 def cache_key(name: str, args: tuple) -> str:
-    """The key of ``name`` applied to ``args``: sources, libraries, device, static parts, shapes."""
-    dynamic, static = eqx.partition(args, eqx.is_array)
+    """The key of ``name`` applied to ``args``: sources, libraries, device, static parts, shapes.
+
+    ``args`` may hold ``jax.ShapeDtypeStruct`` in place of arrays (the same key)."""
+    dynamic, static = eqx.partition(args, _is_input)
     leaves, treedef = jax.tree.flatten(dynamic)
     device = jax.devices()[0]
     parts = [
@@ -142,13 +151,12 @@ def _flat_function(fn: Callable, treedef, static, out_box: dict) -> Callable:
     return flat
 
 
-def _load(path: Path, leaves: list) -> Any:
-    """The output of the stored executable at ``path`` on ``leaves``; raises if anything is off."""
+def _load(path: Path) -> tuple[Any, Any]:
+    """The stored executable at ``path`` and its output tree; raises if anything is off."""
     from jax.experimental import serialize_executable
 
     serialized, in_tree, out_tree, result_tree = _loads(path.read_bytes())
-    compiled = serialize_executable.deserialize_and_load(serialized, in_tree, out_tree)
-    return jax.tree.unflatten(result_tree, compiled(*leaves))
+    return serialize_executable.deserialize_and_load(serialized, in_tree, out_tree), result_tree
 
 
 def _store(path: Path, compiled, result_tree, out_leaves) -> None:
@@ -168,6 +176,106 @@ def _store(path: Path, compiled, result_tree, out_leaves) -> None:
         raise
 
 
+class Executable:
+    """A compiled program of :func:`prepare_compiled`: call it on arguments of the prepared
+    structure (arrays where it was prepared with arrays or their ``ShapeDtypeStruct``).
+
+    A program compiled in this run is written to the executable cache after its first call
+    (the write checks the output tree on the real output); a loaded one is not written again.
+    A loaded one that fails when run (XLA has refused a deserialized program whose kernels it
+    had already compiled in the same process: "Function ... not found") is deleted and
+    ``fallback()`` (compiling afresh) takes its place: the cache can cost time, never a result.
+    """
+
+    def __init__(self, compiled, result_tree, path: Path | None, fallback=None):
+        self._compiled, self._result_tree, self._path = compiled, result_tree, path
+        self._fresh, self._fallback = fallback is None, fallback
+
+    def __call__(self, *args) -> Any:
+        leaves = jax.tree.leaves(eqx.filter(args, _is_input))
+        if self._fallback is not None:  # loaded: run it to the end before trusting it
+            try:
+                out_leaves = jax.block_until_ready(self._compiled(*leaves))
+            except Exception:  # noqa: BLE001 - compile afresh (and overwrite the file)
+                if self._path is not None:
+                    self._path.unlink(missing_ok=True)
+                replacement = self._fallback()
+                self._compiled, self._result_tree = replacement._compiled, replacement._result_tree
+                self._fresh, self._fallback = True, None
+                return self(*args)
+            return jax.tree.unflatten(self._result_tree, out_leaves)
+        out_leaves = self._compiled(*leaves)
+        if self._fresh and self._path is not None:
+            self._fresh = False
+            try:
+                _store(self._path, self._compiled, self._result_tree, out_leaves)
+            except Exception:  # noqa: BLE001 - the result stands; only the cache is lost
+                pass
+        return jax.tree.unflatten(self._result_tree, out_leaves)
+
+
+def prepare_compiled(
+    name: str,
+    fn: Callable,
+    args: tuple,
+    *,
+    announce: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
+    executor: Executor | None = None,
+) -> Callable[[], Executable]:
+    """``fn`` compiled for arguments shaped like ``args``: returns ``get``, and ``get()`` is the
+    :class:`Executable`.
+
+    From the executable cache when it holds ``name`` for these arguments; otherwise ``fn`` is
+    traced and lowered here (Python, on the calling thread: tracing holds the interpreter) and
+    compiled by ``executor`` when one is given — XLA's compilation releases the interpreter, so
+    it runs beside whatever the caller traces or computes next, and ``get()`` waits for it —
+    else at once. ``args`` may hold ``jax.ShapeDtypeStruct`` for inputs not computed yet.
+    ``announce`` is called with :data:`COMPILING_MESSAGE` just before tracing (cache misses
+    only). ``cache_dir``: default :func:`executable_cache_dir`; no cache if that is None.
+    """
+    from jaxcogen.production._solve import _runtime_errors_as_nan
+
+    cache_dir = cache_dir if cache_dir is not None else executable_cache_dir()
+    dynamic, static = eqx.partition(args, _is_input)
+    leaves, treedef = jax.tree.flatten(dynamic)
+    path = None
+    if cache_dir is not None:
+        try:
+            path = cache_dir / f"{name}-{cache_key(name, args)}.pkl"
+        except Exception:  # noqa: BLE001 - no key, no cache
+            path = None
+
+    def build(executor: Executor | None) -> Callable[[], Executable]:
+        if announce is not None:
+            announce(COMPILING_MESSAGE if path is not None else "compiling the solver…")
+        box: dict[str, Any] = {}
+        abstract = [
+            jax.ShapeDtypeStruct(
+                leaf.shape, leaf.dtype, weak_type=getattr(leaf, "weak_type", False)
+            )
+            for leaf in leaves
+        ]
+        with _runtime_errors_as_nan():
+            lowered = jax.jit(_flat_function(fn, treedef, static, box)).lower(*abstract)
+        # XLA's CPU optimisation level 0 would cut ~20 % of the compilation, but XLA sets such
+        # options as process-wide LLVM flags, which must not change between compilations of one
+        # process (a test session compiling with and without them crashed in XLA once)
+        if executor is None:
+            compiled = Executable(lowered.compile(), box["treedef"], path)
+            return lambda: compiled
+        future = executor.submit(lowered.compile)
+        return lambda: Executable(future.result(), box["treedef"], path)
+
+    if path is not None and path.is_file():
+        try:
+            loaded = Executable(*_load(path), path, fallback=lambda: build(None)())
+            return lambda: loaded
+        except Exception:  # noqa: BLE001 - stale or corrupt: compile again and overwrite
+            path.unlink(missing_ok=True)
+    return build(executor)
+
+
 def run_compiled(
     name: str,
     fn: Callable,
@@ -182,37 +290,6 @@ def run_compiled(
     NaN mode, so the executable has no host callback. ``announce`` is called with
     :data:`COMPILING_MESSAGE` just before compiling (only when the cache misses).
     ``cache_dir``: default :func:`executable_cache_dir`; no cache if that is None.
+    (:func:`prepare_compiled` compiled at once, then called on ``args``.)
     """
-    from jaxcogen.production._solve import _runtime_errors_as_nan
-
-    cache_dir = cache_dir if cache_dir is not None else executable_cache_dir()
-    dynamic, static = eqx.partition(args, eqx.is_array)
-    leaves, treedef = jax.tree.flatten(dynamic)
-    path = None
-    if cache_dir is not None:
-        try:
-            path = cache_dir / f"{name}-{cache_key(name, args)}.pkl"
-        except Exception:  # noqa: BLE001 - no key, no cache
-            path = None
-    if path is not None and path.is_file():
-        try:
-            return _load(path, leaves)
-        except Exception:  # noqa: BLE001 - stale or corrupt: compile again and overwrite
-            path.unlink(missing_ok=True)
-    if announce is not None:
-        announce(COMPILING_MESSAGE if path is not None else "compiling the solver…")
-    box: dict[str, Any] = {}
-    with _runtime_errors_as_nan():
-        lowered = jax.jit(_flat_function(fn, treedef, static, box)).lower(*leaves)
-        # XLA's CPU optimisation level 0 would cut ~20 % of the compilation, but XLA sets such
-        # options as process-wide LLVM flags, which must not change between compilations of one
-        # process (a test session compiling with and without them crashed in XLA once)
-        compiled = lowered.compile()
-    out_leaves = compiled(*leaves)
-    result = jax.tree.unflatten(box["treedef"], out_leaves)
-    if path is not None:
-        try:
-            _store(path, compiled, box["treedef"], out_leaves)
-        except Exception:  # noqa: BLE001 - the result stands; only the cache is lost
-            pass
-    return result
+    return prepare_compiled(name, fn, args, announce=announce, cache_dir=cache_dir)()(*args)

@@ -378,10 +378,7 @@ def relaxation_rates(model: CogenesisModel) -> Float[Array, "5"]:
 
     empty = system.initial_state()
     thermal = empty.at[0].set(1.0)
-    rates = jnp.concatenate(
-        [
-            jnp.abs(jnp.diagonal(jax.jacfwd(field)(empty))),
-            jnp.abs(jax.jacfwd(field)(thermal)[:1, 0]),
-        ]
-    )
+    # both Jacobians in one batched call: one copy of the vector field to compile, not two
+    jacobians = jax.vmap(jax.jacfwd(field))(jnp.stack([empty, thermal]))
+    rates = jnp.concatenate([jnp.abs(jnp.diagonal(jacobians[0])), jnp.abs(jacobians[1, :1, 0])])
     return jnp.where(jnp.isfinite(rates), rates, 0.0)

@@ -26,7 +26,7 @@ from jaxtyping import ArrayLike, Float
 
 from jaxcogen import constants
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code
-from jaxcogen.late_universe._dark_freezeout import late_universe
+from jaxcogen.late_universe._dark_freezeout import LateUniverse, late_universe
 from jaxcogen.model._cogenesis import CogenesisModel
 from jaxcogen.production._boltzmann import BoltzmannSystem, relaxation_rates
 from jaxcogen.production._settings import (
@@ -309,7 +309,17 @@ def with_late_universe(
     ``late_universe``.
     Shared by the EFT and the dynamical-N production stages. ``adjoint`` is the production
     stage's (``"forward"``: both stages forward-mode differentiable, e.g. ``jax.jacfwd``)."""
-    late = late_universe(solution, model, adjoint=adjoint)
+    return attach_late_universe(solution, late_universe(solution, model, adjoint=adjoint))
+
+
+#: The production-stage numbers the late-universe stage reads (:func:`late_universe`).
+LATE_UNIVERSE_INPUTS = ("DeltaY_chi", "SigmaY_chi", "xi_final", "DeltaY_B", "T_end")
+
+
+def attach_late_universe(solution: Solution, late: LateUniverse) -> Solution:
+    """``solution`` (production stage) with today's values from ``late`` (its late stage), the
+    second half of :func:`with_late_universe`; the command line runs the two stages as separate
+    programs (:mod:`jaxcogen.cli._compiled`) and joins them with this."""
     # no dark particles at all (e.g. y1 = y2 = 0): nothing to carry to today, a valid answer
     empty = (solution.status == 0) & (solution.SigmaY_chi == 0.0)
     late_status = jnp.where(empty, 0, late.status)
