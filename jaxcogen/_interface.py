@@ -349,6 +349,30 @@ class AbstractModel(eqx.Module):
         """Which entry of :meth:`regime_passes` solves this point (jittable)."""
         raise NotImplementedError(f"{self.name}: no automatic regime choice")
 
+    @classmethod
+    def staged_passes(cls, settings) -> Any | None:
+        """The first stage's settings when a solve with ``settings`` is two stages, the second of
+        which (:meth:`finish_point`) needs only the first's outputs and costs very different
+        amounts from point to point (capability; None: one stage). Scans then run the first
+        stage on a chunk, sort its points by :meth:`finish_cost_proxy` and run the second in
+        sub-batches of similar cost, where one vmapped program would make every point of the
+        chunk wait for its slowest second stage."""
+        return None
+
+    #: what :meth:`finish_point` reads of the first stage: names of :meth:`solve_point`'s output
+    stage_inputs: ClassVar[tuple[str, ...]] = ()
+
+    def finish_point(self, settings, first: Mapping[str, Array]) -> dict[str, Array]:
+        """The second stage of a solve with ``settings`` (:meth:`staged_passes`), from the first
+        stage's outputs ``first`` (:attr:`stage_inputs`): ``status`` and the outputs it fills."""
+        raise NotImplementedError(f"{self.name}: one-stage solve")
+
+    @classmethod
+    def finish_cost_proxy(cls, first: Mapping[str, np.ndarray]) -> np.ndarray:
+        """A predictor (host side, NumPy) of :meth:`finish_point`'s cost from the first stage's
+        outputs; points of similar value are solved together."""
+        raise NotImplementedError(f"{cls.name}: one-stage solve")
+
     #: integer per-point records of :meth:`solve_point` that scans store besides the status and
     #: step counts (name: description; -1 where the point was not solved)
     point_records: ClassVar[Mapping[str, str]] = {}

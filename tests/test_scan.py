@@ -697,7 +697,8 @@ def test_small_passes_run_in_sub_batches_and_results_land_in_place(monkeypatch):
     monkeypatch.setattr(scan_module, "_solve_chunk", fake_chunk)
     monkeypatch.setattr(scan_module, "_regime_index", lambda m, s, v: np.asarray(v["T_RH"]) > 60)
     monkeypatch.setattr(scan_module, "_needs_implicit", lambda m, v: np.asarray(v["T_RH"]) < 3)
-    settings = scan_module.scan_settings({"regime": "auto"})
+    # the production stage's passes (a full chain's second stage: the next test)
+    settings = scan_module.scan_settings({"regime": "auto", "late_universe": False})
     runner = scan_module.ChunkRunner(BASE, settings, 64)
     assert runner.sub_batch == 8
     t = np.arange(64, dtype=float)  # 0-2 stiff, 7 fails the explicit pass, 61-63 dynamical
@@ -712,3 +713,59 @@ def test_small_passes_run_in_sub_batches_and_results_land_in_place(monkeypatch):
         ("eft", "Kvaerno5", 8),  # 4 points: one sub-batch
         ("dynamical", "auto", 8),  # 3 points: one sub-batch
     ]
+
+
+def test_late_stage_runs_sorted_by_its_cost_in_sub_batches(monkeypatch):
+    """A full-chain scan runs the production stage's passes, then the late-universe stage
+    (:meth:`CogenesisModel.finish_point`) on the points whose production succeeded, sorted by
+    the model's cost proxy log10(SigmaY_chi/|DeltaY_chi|) and in FINISH_SUB_BATCHES sub-batches
+    (each waits only for points of similar cost: the stage takes 10-300 adaptive steps); every
+    point's results land at its own index; a failed production point is not carried on."""
+    rng = np.random.default_rng(3)
+    ratio = 10.0 ** rng.uniform(3, 9, 64)  # SigmaY_chi / |DeltaY_chi| of each point
+
+    def fake_chunk(base_model, settings, values):
+        assert not settings.late_universe  # the first stage is production only
+        t = np.asarray(values["T_RH"])
+        k = t.astype(int)
+        out = {name: np.full(len(t), np.nan) for name in OBSERVABLES}
+        out["DeltaY_chi"] = np.full(len(t), -2.0)
+        out["SigmaY_chi"] = 2.0 * ratio[k]
+        out["T_end"] = t + 0.5
+        out["status"] = np.where(t == 5.0, 3, 0).astype(np.int32)  # point 5 fails production
+        out["num_steps"] = np.full(len(t), 10, np.int32)
+        out["num_rejected_steps"] = np.zeros(len(t), np.int32)
+        out["regime_used"] = np.zeros(len(t), np.int32)
+        return out
+
+    batches = []
+
+    def fake_finish(base_model, settings, values, first):
+        assert settings.late_universe
+        t = np.asarray(values["T_RH"])
+        np.testing.assert_array_equal(np.asarray(first["T_end"]), t + 0.5)  # its own inputs
+        batches.append(t.astype(int))
+        return {
+            "status": np.zeros(len(t), np.int32),
+            "Omega_chi_h2": 1000.0 + t,
+            "asymmetric_fraction": np.full(len(t), 0.5),
+            "Delta_N_eff": np.zeros(len(t)),
+            "N_eff_ok": np.ones(len(t)),
+        }
+
+    monkeypatch.setattr(scan_module, "_solve_chunk", fake_chunk)
+    monkeypatch.setattr(scan_module, "_finish_chunk", fake_finish)
+    monkeypatch.setattr(scan_module, "_needs_implicit", lambda m, v: np.zeros(len(v["T_RH"]), bool))
+    settings = scan_module.scan_settings({"regime": "eft"})
+    runner = scan_module.ChunkRunner(BASE, settings, 64)
+    t = np.arange(64, dtype=float)
+    out = runner({"T_RH": t})
+    lanes = 64 // scan_module.FINISH_SUB_BATCHES  # 63 points in sub-batches of this many lanes
+    assert len(batches) == -(-63 // lanes) and all(len(b) == lanes for b in batches)
+    order = [k for b in batches for k in b][:63]  # the last batch is padded by repetition
+    assert 5 not in order and sorted(order) == [k for k in range(64) if k != 5]
+    np.testing.assert_array_equal(ratio[order], np.sort(ratio[order]))  # by cost proxy
+    ok = t != 5
+    np.testing.assert_array_equal(out["Omega_chi_h2"][ok], 1000.0 + t[ok])
+    assert np.isnan(out["Omega_chi_h2"][5]) and out["status"][5] == 3
+    assert (out["status"][ok] == 0).all() and "T_end" not in out

@@ -15,6 +15,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
 
 from jaxcogen import constants
@@ -106,6 +107,10 @@ class CogenesisModel(AbstractModel):
     bound_solve_defaults: ClassVar[dict[str, float | int | str | bool]] = (
         _registry.FIT_SOLVE_OPTIONS
     )
+    #: the production numbers the late-universe stage reads (:meth:`finish_point`)
+    stage_inputs: ClassVar[tuple[str, ...]] = (
+        "status", "DeltaY_chi", "SigmaY_chi", "xi_final", "DeltaY_B", "T_end"
+    )  # fmt: skip
 
     M1: Float[ArrayLike, ""]
     M2: Float[ArrayLike, ""]
@@ -295,7 +300,48 @@ class CogenesisModel(AbstractModel):
         out["num_steps"] = solution.num_steps
         out["num_rejected_steps"] = solution.num_rejected_steps
         out["regime_used"] = solution.regime_used
+        out["T_end"] = solution.T_end
         return out
+
+    @classmethod
+    def staged_passes(cls, settings):
+        """With ``settings.late_universe``: the production stage alone (its settings), the late
+        universe then being :meth:`finish_point`. Its cost ranges over ~10–300 adaptive steps
+        (the relaxation of a large symmetric population takes longest), so a scan sorts a chunk's
+        points by :meth:`finish_cost_proxy` before it."""
+        return (
+            dataclasses.replace(settings, late_universe=False) if settings.late_universe else None
+        )
+
+    def finish_point(self, settings, first) -> dict[str, Array]:
+        r"""The late-universe stage of a production-stage point ``first`` (:meth:`solve_point`
+        with ``staged_passes(settings)``): the full chain's ``status`` and today's observables,
+        joined as :func:`jaxcogen.solve` joins them
+        (:func:`jaxcogen.production._solve.today_from_late_universe`)."""
+        from types import SimpleNamespace
+
+        from jaxcogen.late_universe._dark_freezeout import late_universe
+        from jaxcogen.production._solve import (
+            LATE_UNIVERSE_INPUTS,
+            _runtime_errors_as_nan,
+            today_from_late_universe,
+        )
+
+        production = SimpleNamespace(**{name: first[name] for name in LATE_UNIVERSE_INPUTS})
+        with _runtime_errors_as_nan():
+            # n_save = 2: no evolution is kept (saving it does not steer the steps, so today's
+            # numbers are those of solve's stage, which saves 100 points along the way)
+            late = late_universe(production, self, adjoint=settings.adjoint, n_save=2)
+        status, today = today_from_late_universe(first["status"], first["SigmaY_chi"], late)
+        return {"status": status, **today}
+
+    @classmethod
+    def finish_cost_proxy(cls, first) -> np.ndarray:
+        r""":math:`\log_{10}(\Sigma Y_\chi/|\Delta Y_\chi|)`: the symmetric population the late stage
+        must relax (measured on 1024 points around the built-in point: 10–20 steps below 10⁵,
+        ~200–290 above 10⁶)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(np.asarray(first["SigmaY_chi"]) / np.abs(first["DeltaY_chi"]))
 
     @classmethod
     def settings_record(cls, settings) -> dict:

@@ -22,7 +22,7 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import ArrayLike, Float
+from jaxtyping import ArrayLike, Float, Int
 
 from jaxcogen import constants
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code
@@ -316,26 +316,34 @@ def with_late_universe(
 LATE_UNIVERSE_INPUTS = ("DeltaY_chi", "SigmaY_chi", "xi_final", "DeltaY_B", "T_end")
 
 
-def attach_late_universe(solution: Solution, late: LateUniverse) -> Solution:
-    """``solution`` (production stage) with today's values from ``late`` (its late stage), the
-    second half of :func:`with_late_universe`; the command line runs the two stages as separate
-    programs (:mod:`jaxcogen.cli._compiled`) and joins them with this."""
-    # no dark particles at all (e.g. y1 = y2 = 0): nothing to carry to today, a valid answer
-    empty = (solution.status == 0) & (solution.SigmaY_chi == 0.0)
+def today_from_late_universe(
+    status: Int[ArrayLike, ""], SigmaY_chi: Float[ArrayLike, ""], late: LateUniverse
+) -> tuple[Int[ArrayLike, ""], dict[str, Float[ArrayLike, ""]]]:
+    """The status of the full chain and today's observables (:data:`TODAY_OBSERVABLES`) from the
+    production stage's ``status`` and ``SigmaY_chi`` and its late stage ``late``: the late stage's
+    failure is the point's (its observables NaN, never silently wrong); a point with no dark
+    particles at all (``SigmaY_chi`` = 0, e.g. :math:`y_1=y_2=0`) has nothing to carry to today,
+    a valid answer (Ω = 0, no ΔN_eff)."""
+    empty = (status == 0) & (SigmaY_chi == 0.0)
     late_status = jnp.where(empty, 0, late.status)
-    # the late stage's failure is the solution's failure (observables NaN, never silently wrong)
-    status = jnp.where(solution.status == 0, late_status, solution.status).astype(jnp.int32)
+    status = jnp.where(status == 0, late_status, status).astype(jnp.int32)
     ok = status == 0
 
     def today(value, if_empty):
         return jnp.where(ok, jnp.where(empty, if_empty, value), jnp.nan)
 
-    return dataclasses.replace(
-        solution,
-        status=status,
-        Omega_chi_h2=today(late.Omega_chi_h2, 0.0),
-        asymmetric_fraction=today(late.asymmetric_fraction, 0.0),
-        Delta_N_eff=today(late.Delta_N_eff, 0.0),
-        N_eff_ok=today(jnp.where(late.N_eff_ok, 1.0, 0.0), 1.0),
-        late_universe=late,
-    )
+    return status, {
+        "Omega_chi_h2": today(late.Omega_chi_h2, 0.0),
+        "asymmetric_fraction": today(late.asymmetric_fraction, 0.0),
+        "Delta_N_eff": today(late.Delta_N_eff, 0.0),
+        "N_eff_ok": today(jnp.where(late.N_eff_ok, 1.0, 0.0), 1.0),
+    }
+
+
+def attach_late_universe(solution: Solution, late: LateUniverse) -> Solution:
+    """``solution`` (production stage) with today's values from ``late`` (its late stage), the
+    second half of :func:`with_late_universe` (:func:`today_from_late_universe`); the command line
+    runs the two stages as separate programs (:mod:`jaxcogen.cli._compiled`) and joins them
+    with this."""
+    status, today = today_from_late_universe(solution.status, solution.SigmaY_chi, late)
+    return dataclasses.replace(solution, status=status, **today, late_universe=late)

@@ -275,6 +275,9 @@ def _solve_chunk(base_model: AbstractModel, settings, values: dict[str, Array]) 
     solvable = jax.tree.map(lambda x: jnp.where(valid, x, x[donor]), models)
     results = jax.vmap(lambda m: m.solve_point(settings))(solvable)
     kept = (*base_model.observables, *base_model.diagnostics)
+    # what a second stage (AbstractModel.finish_point) reads besides those
+    kept += tuple(n for n in base_model.stage_inputs if n not in kept and n in results
+                  and n not in ("status", "num_steps", "num_rejected_steps"))  # fmt: skip
     out = {name: jnp.where(valid, results[name], jnp.nan) for name in kept}
     out["status"] = jnp.where(valid, results["status"], STATUS_INVALID_INPUT).astype(jnp.int32)
     for name in ("num_steps", "num_rejected_steps"):
@@ -282,6 +285,22 @@ def _solve_chunk(base_model: AbstractModel, settings, values: dict[str, Array]) 
     for name in base_model.point_records:
         out[name] = jnp.where(valid, results[name], -1).astype(jnp.int32)
     return out
+
+
+#: A two-stage solve's second stage runs over a chunk's points sorted by its cost proxy, in
+#: this many sub-batches (measured on the 2-core CPU, RESULTS.md §11: fewer, wider batches pay
+#: the adaptive loop's per-step overhead fewer times, more batches wait less for slow lanes).
+FINISH_SUB_BATCHES = 4
+
+
+@eqx.filter_jit
+def _finish_chunk(
+    base_model: AbstractModel, settings, values: dict[str, Array], first: dict[str, Array]
+) -> dict[str, Array]:
+    """The second stage of a two-stage solve (:meth:`AbstractModel.finish_point`) on a batch of
+    points whose first stage succeeded (``vmap``)."""
+    models = jax.vmap(base_model.with_parameters)(values)
+    return jax.vmap(lambda m, f: m.finish_point(settings, f))(models, first)
 
 
 #: A pass over at most half a chunk runs in sub-batches of ``chunk_size // SUB_BATCH_DIVISOR``
@@ -322,6 +341,16 @@ class ChunkRunner:
         self.sub_batch = sub if self.chunk_size >= SUB_BATCH_MIN_CHUNK and sub >= 1 else None
         self._models = [jax.device_put(base_model, d) for d in self.devices]
         self.variables = result_variables(model_type_of(base_model))
+        # a two-stage solve (AbstractModel.staged_passes): the passes below are the first stage,
+        # then the second runs on points sorted by its cost proxy, in sub-batches
+        first_stage = base_model.staged_passes(settings)
+        self._finish = None
+        self._first_outputs = self.variables
+        if first_stage is not None:
+            self._finish = [jax.device_put(settings, d) for d in self.devices]
+            settings = first_stage
+            extra = [n for n in base_model.stage_inputs if n not in self.variables]
+            self._first_outputs = (*self.variables, *extra)
         # the model's regime choice per point (None: one regime), then within each regime its
         # explicit-then-implicit solver choice (None: one pass with the regime's settings)
         regimes = base_model.regime_passes(settings)
@@ -346,18 +375,36 @@ class ChunkRunner:
             for name, per_device in group.items()
         }
 
-    def _run(self, per_device_settings: list, batch: Mapping[str, np.ndarray], size: int):
+    def _run(
+        self,
+        per_device_settings: list,
+        batch: Mapping[str, np.ndarray],
+        size: int,
+        first: Mapping[str, np.ndarray] | None = None,
+    ):
+        """A padded batch of ``size`` points, split over the devices: the first stage (or the
+        only one), or with ``first`` (its outputs) the second."""
         per_device = size // len(self.devices)
+
+        def on(device, arrays, k):
+            return {
+                name: jax.device_put(v[k * per_device : (k + 1) * per_device], device)
+                for name, v in arrays.items()
+            }
+
         pending = []
         for k, device in enumerate(self.devices):
-            part = {
-                name: jax.device_put(v[k * per_device : (k + 1) * per_device], device)
-                for name, v in batch.items()
-            }
-            pending.append(_solve_chunk(self._models[k], per_device_settings[k], part))
-        return {
-            name: np.concatenate([np.asarray(p[name]) for p in pending]) for name in self.variables
-        }
+            part = on(device, batch, k)
+            if first is None:
+                pending.append(_solve_chunk(self._models[k], per_device_settings[k], part))
+            else:
+                pending.append(
+                    _finish_chunk(
+                        self._models[k], per_device_settings[k], part, on(device, first, k)
+                    )
+                )
+        names = self._first_outputs if first is None else pending[0].keys()
+        return {name: np.concatenate([np.asarray(p[name]) for p in pending]) for name in names}
 
     def _batches(self, members: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
         """The points ``members`` of a pass as (indices, batch size) batches."""
@@ -403,7 +450,7 @@ class ChunkRunner:
             np.asarray(_needs_implicit(self._models[0], padded))[:n_points] if self.auto else None
         )
         out: dict[str, np.ndarray] = {
-            name: np.empty(n_points, dtype=variable_dtype(name)) for name in self.variables
+            name: np.empty(n_points, dtype=variable_dtype(name)) for name in self._first_outputs
         }
         for k, group in enumerate(self._groups):
             members = everything[regime == k]
@@ -420,7 +467,29 @@ class ChunkRunner:
                 redo = np.sort(np.concatenate([redo, failed]))
             if redo.size:
                 self._solve(group["implicit"], values, redo, out)
-        return out
+        if self._finish is not None:
+            self._solve_second_stage(values, out)
+        return {name: out[name] for name in self.variables}
+
+    def _solve_second_stage(self, values: Mapping[str, np.ndarray], out: dict) -> None:
+        """The second stage on the points whose first stage succeeded, sorted by the model's
+        cost proxy and run in sub-batches (each waits only for points of similar cost)."""
+        model = self._models[0]
+        done = np.flatnonzero(out["status"] == 0)
+        if done.size == 0:
+            return
+        inputs = type(model).stage_inputs
+        proxy = type(model).finish_cost_proxy({n: out[n][done] for n in inputs})
+        members = done[np.argsort(np.where(np.isfinite(proxy), proxy, np.inf), kind="stable")]
+        n_devices = len(self.devices)
+        size = max(self.chunk_size // FINISH_SUB_BATCHES // n_devices, 1) * n_devices
+        for start in range(0, len(members), size):
+            indices = members[start : start + size]
+            batch = _pad({k: v[indices] for k, v in values.items()}, size)
+            first = _pad({n: out[n][indices] for n in inputs}, size)
+            results = self._run(self._finish, batch, size, first)
+            for name, array in results.items():
+                out[name][indices] = array[: len(indices)]
 
 
 def solve_chunk_task(
