@@ -553,14 +553,50 @@ def _interrupt_after(process: subprocess.Popen, marker: bytes, delay: float) -> 
     return code, b"".join(chunks).decode()
 
 
-@pytest.mark.parametrize("delay", [0.0, pytest.param(20.0, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("delay", [0.0, pytest.param(4.0, marks=pytest.mark.slow)])
 def test_ctrl_c_while_compiling_exits_130(tmp_path, delay):
-    """Ctrl-C during compilation (once tracing, once XLA) exits 130 with 'interrupted', no crash."""
+    """Ctrl-C during compilation (once tracing, once XLA) exits 130 with 'interrupted', no crash.
+
+    The first run is ~10 s on a quiet 2-core CPU (RESULTS.md §10): the message comes ~1.5 s in,
+    the late stage compiles on a second thread from ~2.5 s, the production stage after ~3.5 s;
+    4 s after the message XLA is compiling on some thread (on a loaded machine, all the more)."""
     process = _start(["solve"], tmp_path)
     code, stderr = _interrupt_after(process, b"compiling the solver (first run only)", delay)
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in stderr
+
+
+SWALLOWED_CTRL_C = """
+import gc, os, signal, sys
+from jaxcogen.cli import _interrupt as interrupt
+
+def command():
+    # a Ctrl-C whose KeyboardInterrupt lands in a callback whose exceptions Python ignores
+    # (seen: JAX's garbage-collection callback, while a solve compiled); the command goes on
+    gc.callbacks.append(lambda *args: signal.raise_signal(signal.SIGINT))
+    gc.collect()
+    gc.callbacks.clear()
+    print("finished", flush=True)
+
+interrupt.run_guarded(command)
+"""
+
+
+def test_a_swallowed_ctrl_c_still_exits_130():
+    """The KeyboardInterrupt of a Ctrl-C can be swallowed on its way (raised inside a gc
+    callback: Python prints "Exception ignored" and carries on); the command then still exits
+    130 with its one line, and no traceback is printed."""
+    process = subprocess.run(
+        [sys.executable, "-c", SWALLOWED_CTRL_C],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 130, process.stderr
+    assert process.stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in process.stderr and "Exception ignored" not in process.stderr
 
 
 @pytest.mark.slow

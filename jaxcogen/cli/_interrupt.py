@@ -115,17 +115,43 @@ def guard():
         sender.close()
 
 
+def _quiet_unraisable(previous):
+    """A ``sys.unraisablehook`` that drops the KeyboardInterrupt a callback swallowed.
+
+    The handler's KeyboardInterrupt can land inside a callback whose exceptions Python ignores
+    (JAX's garbage-collection callback, seen while a solve compiled): Python would print it as
+    "Exception ignored … Traceback" and the command would go on; :func:`run_guarded` exits 130
+    all the same (the handler recorded the Ctrl-C), so the report is dropped."""
+
+    def hook(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return
+        previous(unraisable)
+
+    return hook
+
+
 def run_guarded(run) -> None:
     """``run()`` (a Typer app) under :func:`guard`; an exit with code 130 skips the interpreter's
-    teardown (``os._exit``), which could crash around a live compilation."""
-    with guard():
-        try:
-            run()
-        except SystemExit as done:
-            if done.code == EXIT_INTERRUPTED:
+    teardown (``os._exit``), which could crash around a live compilation. A Ctrl-C that reached
+    the handler ends the process with 130 even when the interrupt was swallowed on the way
+    (:func:`_quiet_unraisable`) and the command finished."""
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_unraisable(previous_hook)
+    try:
+        with guard():
+            try:
+                run()
+            except SystemExit as done:
+                if done.code == EXIT_INTERRUPTED or _state["taken"]:
+                    report()
+                    os._exit(EXIT_INTERRUPTED)
+                raise
+            except KeyboardInterrupt:
                 report()
                 os._exit(EXIT_INTERRUPTED)
-            raise
-        except KeyboardInterrupt:
-            report()
-            os._exit(EXIT_INTERRUPTED)
+            if _state["taken"]:
+                report()
+                os._exit(EXIT_INTERRUPTED)
+    finally:
+        sys.unraisablehook = previous_hook
