@@ -258,9 +258,10 @@ def prepare_compiled(
         ]
         with _runtime_errors_as_nan():
             lowered = jax.jit(_flat_function(fn, treedef, static, box)).lower(*abstract)
-        # XLA's CPU optimisation level 0 would cut ~20 % of the compilation, but XLA sets such
-        # options as process-wide LLVM flags, which must not change between compilations of one
-        # process (a test session compiling with and without them crashed in XLA once)
+        # XLA's CPU optimisation level 0 cuts ~20 % of the compilation, but XLA sets such options
+        # as process-wide LLVM flags, which must not change between compilations of one process
+        # (a test session compiling with and without them crashed in XLA once): so not here, per
+        # program, but for a whole `jaxcogen solve` process (_main.quick_compilation)
         if executor is None:
             compiled = Executable(lowered.compile(), box["treedef"], path)
             return lambda: compiled

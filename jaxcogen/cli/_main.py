@@ -744,9 +744,32 @@ def main() -> None:
     that exit skips the interpreter's teardown, which could crash around a live compilation.
     """
     global _executable_cache
+    if sys.argv[1:2] == ["solve"]:
+        quick_compilation()
     enable_compilation_cache()
     _executable_cache = executable_cache_dir()
     interrupt.run_guarded(lambda: app(prog_name="jaxcogen"))
+
+
+#: XLA's CPU back-end optimisation level for ``jaxcogen solve`` (:func:`quick_compilation`).
+SOLVE_XLA_FLAG = "--xla_backend_optimization_level=0"
+
+
+def quick_compilation() -> None:
+    """Compile ``jaxcogen solve``'s programs with XLA's back-end optimisation off.
+
+    A single point runs its compiled programs once or twice (milliseconds) after compiling them
+    for seconds, so LLVM's optimisation of the kernels costs far more than it saves: measured on
+    the 2-core CPU, a first ``jaxcogen solve`` takes 8.4 s with it off against 9.6–10.8 s with
+    it on, and prints the same numbers to ~3e-16 (benchmarks/RESULTS.md §10). Set through
+    ``XLA_FLAGS`` before the first compilation, so every compilation of the process sees the same
+    options (XLA turns them into process-wide LLVM options, which must not change between
+    compilations); a choice of the user's own in ``XLA_FLAGS`` is kept. Only ``solve``: a scan
+    or a fit runs its programs for minutes.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_backend_optimization_level" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {SOLVE_XLA_FLAG}".strip()
 
 
 if __name__ == "__main__":
