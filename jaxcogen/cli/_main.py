@@ -30,7 +30,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import equinox as eqx
@@ -49,7 +48,6 @@ from jaxcogen.cli._compiled import (
     run_compiled,
 )
 from jaxcogen.cli._paths import check_output_file, image_formats
-from jaxcogen.late_universe import late_universe
 from jaxcogen.model._benchmark_points import POINTS
 from jaxcogen.model._cards import (
     DESCRIPTIONS,
@@ -73,6 +71,7 @@ from jaxcogen.production._solution import EFT_DIAGNOSTICS, OBSERVABLES, TODAY_OB
 from jaxcogen.production._solve import (
     LATE_UNIVERSE_INPUTS,
     attach_late_universe,
+    late_universe_of_production,
     solve,
     solve_unjitted,
 )
@@ -485,7 +484,7 @@ def _run_passes(
 
 def _late_stage(model: CogenesisModel, inputs: dict[str, jax.Array], adjoint: str):
     """The late-universe stage on the production numbers ``inputs`` (a program of its own)."""
-    return late_universe(SimpleNamespace(**inputs), model, adjoint=adjoint)
+    return late_universe_of_production(inputs, model, adjoint=adjoint)
 
 
 def _run_full_chain(name: str, body, model, settings: SolveSettings) -> Solution:

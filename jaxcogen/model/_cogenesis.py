@@ -318,20 +318,16 @@ class CogenesisModel(AbstractModel):
         with ``staged_passes(settings)``): the full chain's ``status`` and today's observables,
         joined as :func:`jaxcogen.solve` joins them
         (:func:`jaxcogen.production._solve.today_from_late_universe`)."""
-        from types import SimpleNamespace
-
-        from jaxcogen.late_universe._dark_freezeout import late_universe
         from jaxcogen.production._solve import (
-            LATE_UNIVERSE_INPUTS,
             _runtime_errors_as_nan,
+            late_universe_of_production,
             today_from_late_universe,
         )
 
-        production = SimpleNamespace(**{name: first[name] for name in LATE_UNIVERSE_INPUTS})
         with _runtime_errors_as_nan():
             # n_save = 2: no evolution is kept (saving it does not steer the steps, so today's
             # numbers are those of solve's stage, which saves 100 points along the way)
-            late = late_universe(production, self, adjoint=settings.adjoint, n_save=2)
+            late = late_universe_of_production(first, self, adjoint=settings.adjoint, n_save=2)
         status, today = today_from_late_universe(first["status"], first["SigmaY_chi"], late)
         return {"status": status, **today}
 

@@ -17,6 +17,8 @@ tail left out is at most the fraction :math:`T_*/T_{\rm RH}\le0.13` of the dimen
 import contextlib
 import dataclasses
 import warnings
+from collections.abc import Mapping
+from types import SimpleNamespace
 
 import diffrax
 import equinox as eqx
@@ -314,6 +316,16 @@ def with_late_universe(
 
 #: The production-stage numbers the late-universe stage reads (:func:`late_universe`).
 LATE_UNIVERSE_INPUTS = ("DeltaY_chi", "SigmaY_chi", "xi_final", "DeltaY_B", "T_end")
+
+
+def late_universe_of_production(
+    production: Mapping[str, ArrayLike], model: CogenesisModel, **settings
+) -> LateUniverse:
+    """:func:`late_universe` from the production numbers alone (a mapping with the
+    :data:`LATE_UNIVERSE_INPUTS`), for the late stage run as a program or pass of its own
+    (the command line's first run, scans' second stage); ``settings`` as there."""
+    numbers = SimpleNamespace(**{name: production[name] for name in LATE_UNIVERSE_INPUTS})
+    return late_universe(numbers, model, **settings)
 
 
 def today_from_late_universe(
