@@ -306,25 +306,38 @@ def issue18_throughput(base, samples: dict, chunk: int, regime_auto: bool = Fals
     """Scan throughput on one sample, every figure from this process (ratios are what to read):
     the bare vmapped Tsit5 ceiling, the production-only scan before and after this issue's
     changes to the chunk runner (``before``: every solver pass over a whole chunk), the
-    full-chain scan, all with the EFT (``regime="eft"``), and with ``regime_auto`` the default
+    full-chain scan (one chunk at a time, then :func:`jaxcogen.scanning.default_threads` chunks
+    at once), all with the EFT (``regime="eft"``), and with ``regime_auto`` the default
     full chain with ``regime="auto"``; each with the time of its first (compiling) scan."""
     import jaxcogen.scanning._scan as scan_module
 
     n = len(next(iter(samples.values())))
     rows: dict[str, dict] = {}
 
-    def measure(label: str, options: dict | None, configure=None) -> None:
+    def measure(label: str, options: dict | None, configure=None, threads=None) -> None:
         saved = scan_module.SUB_BATCH_MIN_CHUNK
         try:
             if configure is not None:
                 configure()
             first = {k: v[: 2 * chunk] for k, v in samples.items()}
             start = time.perf_counter()
-            scan(base, samples=first, chunk_size=chunk, progress=False, solve_options=options)
+            scan(
+                base,
+                samples=first,
+                chunk_size=chunk,
+                progress=False,
+                solve_options=options,
+                threads=threads,
+            )
             compile_s = time.perf_counter() - start
             run, ds = _fastest(
                 lambda: scan(
-                    base, samples=samples, chunk_size=chunk, progress=False, solve_options=options
+                    base,
+                    samples=samples,
+                    chunk_size=chunk,
+                    progress=False,
+                    solve_options=options,
+                    threads=threads,
                 )
             )
         finally:
@@ -346,7 +359,12 @@ def issue18_throughput(base, samples: dict, chunk: int, regime_auto: bool = Fals
     # the EFT everywhere (regime="eft"), as the issue's figures; regime="auto" (the default)
     # integrates dynamical heavy neutrinos wherever the EFT is not trusted: its own row
     eft = {"regime": "eft"}
-    measure("production_only_before", {**eft, "late_universe": False}, whole_chunk_passes)
+    measure(
+        "production_only_before", {**eft, "late_universe": False}, whole_chunk_passes, threads=1
+    )
+    # one chunk at a time (as before threads), then the default (one thread per core)
+    measure("production_only_one_thread", {**eft, "late_universe": False}, threads=1)
+    measure("full_chain_one_thread", eft, threads=1)
     measure("production_only", {**eft, "late_universe": False})
     measure("full_chain", eft)
     if regime_auto:
@@ -354,7 +372,12 @@ def issue18_throughput(base, samples: dict, chunk: int, regime_auto: bool = Fals
     production = rows["production_only"]["points_per_s"]
     for row in rows.values():
         row["ratio_to_production_only"] = round(row["points_per_s"] / production, 3)
-    return {"chunk_size": chunk, "points": n, "rows": rows}
+    return {
+        "chunk_size": chunk,
+        "points": n,
+        "threads": jaxcogen.scanning.default_threads(),
+        "rows": rows,
+    }
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import warnings
 
@@ -236,6 +237,7 @@ def test_stiffness_proxy_grows_with_the_washout():
         (dict(grid={"M1": [1e12]}, solve_options={"n_save": 5}), "n_save"),
         (dict(grid={"M1": [1e12]}, solve_options={"tol": 1e-8}), "unknown setting 'tol'"),
         (dict(grid={"M1": [1e12]}, chunk_size=0), "chunk_size"),
+        (dict(grid={"M1": [1e12]}, threads=0), "threads=0: must be a positive integer"),
     ],
 )
 def test_bad_specifications_raise_before_any_work(monkeypatch, kwargs, message):
@@ -769,3 +771,73 @@ def test_late_stage_runs_sorted_by_its_cost_in_sub_batches(monkeypatch):
     np.testing.assert_array_equal(out["Omega_chi_h2"][ok], 1000.0 + t[ok])
     assert np.isnan(out["Omega_chi_h2"][5]) and out["status"][5] == 3
     assert (out["status"][ok] == 0).all() and "T_end" not in out
+
+
+# ---- chunks side by side ------------------------------------------------------------------------------
+
+
+def test_threads_give_the_same_results_written_in_chunk_order(monkeypatch, production_scan):
+    """Chunks solved side by side in three threads (chunk size 2: six chunks, some queued):
+    bit-for-bit the single-threaded scan's results (each chunk is the same compiled program on
+    the same points), written by the calling thread in the order the chunks were handed out."""
+    orders = []
+    original = scan_io.MemoryResults.write
+
+    def spy(self, flat, outputs):
+        orders[-1].append((np.array(flat), threading.get_ident()))
+        return original(self, flat, outputs)
+
+    monkeypatch.setattr(scan_io.MemoryResults, "write", spy)
+    results = []
+    for threads in (1, 3):
+        orders.append([])
+        ds = scan(
+            BASE, GRID, chunk_size=2, progress=False, solve_options=PRODUCTION_ONLY, threads=threads
+        )
+        results.append(ds)
+    one, three = results
+    for name in (*PRODUCTION_OBSERVABLES, "status", "num_steps", "done"):
+        np.testing.assert_array_equal(three[name].values, one[name].values, err_msg=name)
+    # the same chunks in the same order, all written from this thread
+    assert [f.tolist() for f, _ in orders[1]] == [f.tolist() for f, _ in orders[0]]
+    assert len(orders[1]) == 6
+    assert {ident for _, ident in orders[1]} == {threading.get_ident()}
+    # and chunk size 2 against the fixture's chunk size 4: the same values to rounding
+    _assert_same_results(one, production_scan)
+
+
+def test_a_failing_chunk_stops_the_threads_and_keeps_the_finished_chunks():
+    """``_run_in_threads`` with a stand-in runner: chunks 0 and 1 are recorded in order, chunk 2
+    raises in its thread; the error reaches the caller, nothing after it is recorded, and the
+    chunks still waiting are cancelled rather than run (at most threads + 1 handed out beyond
+    the recorded ones)."""
+    started, recorded = [], []
+    release = threading.Event()
+
+    def runner(values):
+        k = int(values["k"][0])
+        started.append(k)
+        if k == 2:
+            raise RuntimeError("chunk 2 failed")
+        if k > 2:
+            release.wait(5)  # later chunks are slow: still running or queued at the failure
+        return {"status": np.zeros(1, np.int32)}
+
+    class Points:
+        def values(self, flat):
+            return {"k": np.asarray(flat)}
+
+    class Results:
+        def write(self, flat, outputs):
+            recorded.append(int(flat[0]))
+
+    chunks = iter([np.array([k]) for k in range(20)])
+    try:
+        with pytest.raises(RuntimeError, match="chunk 2 failed"):
+            with scan_module._ProgressBar(20, 0, enabled=False) as bar:
+                scan_module._run_in_threads(runner, chunks, Points(), Results(), bar, threads=2)
+    finally:
+        release.set()
+    assert recorded == [0, 1]
+    time.sleep(0.2)
+    assert len(started) <= 2 + 2 + 1 and 19 not in started  # the rest never ran

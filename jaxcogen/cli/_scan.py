@@ -300,6 +300,12 @@ def scan_command(
         bool, typer.Option("--bucket/--no-bucket", help="sort points by stiffness before chunking")
     ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads", help="chunks solved at once without Dask (default: one per CPU core)"
+        ),
+    ] = None,
     production_only: Annotated[
         bool,
         typer.Option(
@@ -340,6 +346,8 @@ def scan_command(
         scan_settings(spec.solve_options)
         if chunk_size is not None and chunk_size < 1:
             raise ValueError(f"--chunk-size {chunk_size}: must be a positive integer")
+        if threads is not None and threads < 1:
+            raise ValueError(f"--threads {threads}: must be a positive integer")
         check_output_store(out, "--out")
     except (ValueError, OSError) as err:
         raise _fail(err) from None
@@ -357,6 +365,7 @@ def scan_command(
                 solve_options=spec.solve_options,
                 dask_client=client,
                 bucket=spec.bucket and bucket,
+                threads=threads,
             )
     except (ValueError, FileExistsError) as err:
         raise _fail(err) from None

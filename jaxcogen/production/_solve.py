@@ -24,7 +24,7 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import ArrayLike, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int
 
 from jaxcogen import constants
 from jaxcogen._status import STATUS_INVALID_INPUT, status_code
@@ -246,6 +246,26 @@ def _solve_dynamical(model: CogenesisModel, settings: SolveSettings) -> Solution
     return _solve_dynamical_body(model, settings, regulate=True, dark_occupancy=True).solution
 
 
+def evolution_saveat(
+    tau_end: Float[ArrayLike, ""], n_save: int
+) -> tuple[Float[Array, " n_save"], diffrax.SaveAt]:
+    r"""The production stage's save times: ``n_save`` evenly spaced :math:`\tau=\ln(T_{\rm RH}/T)`
+    on :math:`[0,\tau_{\rm end}]`, and the ``diffrax.SaveAt`` that saves there.
+
+    The baryon asymmetry is read at the last of them: the integration stops at
+    :math:`\tau_{\rm end}=\min(-\ln r_{\rm end},\ln(T_{\rm RH}/T_{\rm sph}))`, i.e. at sphaleron
+    freeze-out, or at :math:`T_{\rm end}=r_{\rm end}T_{\rm RH}` when that is hotter (where the
+    massless-SM rates stop holding); :math:`T_{\rm RH}\ge T_{\rm RH,min}>T_{\rm sph}` by
+    validation, so :math:`\tau_{\rm end}>0`. With two points (scans, fits, the command line's
+    numbers) the first and last states are saved as they are (``SaveAt(t0=True, t1=True)``)
+    rather than interpolated by a search of the save grid at every step.
+    """
+    grid = jnp.linspace(0.0, 1.0, n_save) * tau_end
+    if n_save == 2:
+        return grid, diffrax.SaveAt(t0=True, t1=True)
+    return grid, diffrax.SaveAt(ts=grid)
+
+
 def _solve_eft(model: CogenesisModel, settings: SolveSettings) -> Solution:
     """The production stage of the EFT system (:class:`BoltzmannSystem`), no late stage."""
     fixed_xi, rtol, atol = settings.fixed_xi, settings.rtol, settings.atol
@@ -255,11 +275,7 @@ def _solve_eft(model: CogenesisModel, settings: SolveSettings) -> Solution:
     # stop at T_end_ratio * T_RH, or at sphaleron freeze-out if that is hotter: below the
     # electroweak crossover the massless-SM rates no longer hold (module docstring)
     tau_end = jnp.minimum(-jnp.log(T_end_ratio), tau_sph)
-    tau_baryon = jnp.clip(tau_sph, 0.0, tau_end)
-    grid = jnp.linspace(0.0, 1.0, n_save) * tau_end
-    saveat = diffrax.SaveAt(
-        subs=[diffrax.SubSaveAt(ts=grid), diffrax.SubSaveAt(ts=tau_baryon[None])]
-    )
+    grid, saveat = evolution_saveat(tau_end, n_save)
 
     def integrate(solver_name: str):
         sol = diffrax.diffeqsolve(
@@ -290,13 +306,13 @@ def _solve_eft(model: CogenesisModel, settings: SolveSettings) -> Solution:
             return jax.lax.cond(explicit[1] == 0, lambda: explicit, implicit)
 
         not_stiff = stiffness_ratio(model) < AUTO_STIFFNESS_THRESHOLD
-        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = jax.lax.cond(
+        ys_grid, result, (num_steps, num_rejected) = jax.lax.cond(
             not_stiff, explicit_then_implicit, implicit
         )
     else:
-        (ys_grid, ys_baryon), result, (num_steps, num_rejected) = integrate(settings.solver)
+        ys_grid, result, (num_steps, num_rejected) = integrate(settings.solver)
     path = system.physical(ys_grid, grid)
-    at_sph = system.physical(ys_baryon[0], tau_baryon)
+    at_sph = system.physical(ys_grid[-1], tau_end)  # the baryon asymmetry: evolution_saveat
     status = jnp.where(model.is_valid(), result, STATUS_INVALID_INPUT).astype(jnp.int32)
     return production_solution(
         model, path, at_sph, system.temperature(grid), tau_end, status, num_steps, num_rejected

@@ -26,6 +26,7 @@ many parameter points, reading everything model-specific off that interface:
   are spread over its workers.
 """
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -34,6 +35,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import equinox as eqx
@@ -69,6 +71,7 @@ __all__ = [
     "ScanPoints",
     "ScanSummary",
     "default_chunk_size",
+    "default_threads",
     "scan",
     "scan_points",
     "scan_settings",
@@ -241,6 +244,28 @@ def default_chunk_size() -> int:
     """256 points per CPU device, 4096 per GPU device (see ``benchmarks/scan_throughput.py``)."""
     per_device = 256 if jax.default_backend() == "cpu" else 4096
     return per_device * len(jax.local_devices())
+
+
+def default_threads() -> int:
+    """Chunks solved at once in one process: on CPU one per core not used by a device of its
+    own (a compiled chunk runs on one core and releases the interpreter, so two cores run two
+    chunks, and one chunk's host-side work overlaps another's solve: 2.3x measured on the 2-core
+    CPU, ``benchmarks/RESULTS.md`` §11); on GPUs one (a chunk fills the device)."""
+    if jax.default_backend() != "cpu":
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // len(jax.local_devices()))
+
+
+def _checked_threads(threads: int | None) -> int:
+    if threads is None:
+        return default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads={threads!r}: must be a positive integer (chunks at once)")
+    return int(threads)
 
 
 def _checked_chunk_size(chunk_size: int | None) -> int:
@@ -595,6 +620,7 @@ def scan(
     dask_client=None,
     bucket: bool = True,
     dask_worker_timeout: float = DASK_WORKER_TIMEOUT,
+    threads: int | None = None,
 ) -> xr.Dataset:
     r"""Solve ``base_model`` at many parameter points; one dataset variable per observable.
 
@@ -634,6 +660,9 @@ def scan(
         bucket: sort points by :func:`stiffness_proxy` within each block before chunking.
         dask_worker_timeout: seconds a Dask scan waits when the cluster has no worker at all
             (all lost, or none started) before it gives up with :class:`NoDaskWorkersError`.
+        threads: chunks solved at once in this process (without ``dask_client``): default
+            :func:`default_threads` (one per CPU core; one on GPUs). Results are written in
+            chunk order by the calling thread; each thread holds one chunk's working memory.
 
     Returns:
         An :class:`xarray.Dataset` with the model's observables and diagnostics (NaN where the
@@ -654,6 +683,7 @@ def scan(
     points = scan_points(grid, samples, model_type)
     settings = scan_settings(solve_options, model_type)
     chunk_size = _checked_chunk_size(chunk_size)
+    threads = _checked_threads(threads)
     if resume and out is None:
         raise ValueError("resume=True needs out= (the store to continue)")
 
@@ -699,8 +729,7 @@ def scan(
             if first is not None:
                 _record(results, bar, first, runner(points.values(first)))
                 bar.reset_rate()
-            for flat in chunks:
-                _record(results, bar, flat, runner(points.values(flat)))
+            _run_in_threads(runner, chunks, points, results, bar, threads)
     else:
         with _ProgressBar(todo, already, enabled=progress) as bar:
             _run_on_dask(
@@ -771,6 +800,36 @@ class _ProgressBar:
 def _record(results, bar: _ProgressBar, flat: np.ndarray, outputs: Mapping[str, np.ndarray]):
     results.write(flat, outputs)
     bar.update(len(flat), int(np.count_nonzero(outputs["status"] != 0)))
+
+
+def _run_in_threads(runner, chunks, points, results, bar, threads: int) -> None:
+    """Solve ``chunks`` with ``runner`` in ``threads`` threads (one chunk each, one more queued),
+    recording the results in chunk order from this thread (the only writer).
+
+    A compiled chunk releases the interpreter while it runs, so the threads' solves run side by
+    side on the cores and a chunk's host-side work (passes, sorting, padding) overlaps the
+    others' solves. An exception (or Ctrl-C) stops the submission; the chunks already running
+    finish in the background, the ones waiting are cancelled, the finished ones are recorded.
+    """
+    if threads == 1:
+        for flat in chunks:
+            _record(results, bar, flat, runner(points.values(flat)))
+        return
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="jaxcogen-scan")
+    pending: collections.deque = collections.deque()
+    clean = False
+    try:
+        for flat in chunks:
+            pending.append((flat, pool.submit(runner, points.values(flat))))
+            if len(pending) > threads:
+                done_flat, future = pending.popleft()
+                _record(results, bar, done_flat, future.result())
+        while pending:
+            done_flat, future = pending.popleft()
+            _record(results, bar, done_flat, future.result())
+        clean = True
+    finally:
+        pool.shutdown(wait=clean, cancel_futures=not clean)
 
 
 class NoDaskWorkersError(TimeoutError):

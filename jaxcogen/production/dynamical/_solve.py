@@ -40,7 +40,11 @@ from jaxcogen._status import STATUS_INVALID_INPUT
 from jaxcogen.model._cogenesis import T_RH_MIN, CogenesisModel
 from jaxcogen.production._settings import REGIME_DYNAMICAL, SolveSettings, implicit_solver
 from jaxcogen.production._solution import Solution, production_solution
-from jaxcogen.production._solve import _runtime_errors_as_nan, with_late_universe
+from jaxcogen.production._solve import (
+    _runtime_errors_as_nan,
+    evolution_saveat,
+    with_late_universe,
+)
 from jaxcogen.production.dynamical._system import DynamicalSystem
 
 #: Newton tolerance of the implicit stages, in units of the controller's (module docstring).
@@ -127,11 +131,7 @@ def _solve_dynamical_body(
     )
     tau_sph = jnp.log(model.T_RH / constants.T_sph)
     tau_end = jnp.minimum(-jnp.log(settings.T_end_ratio), tau_sph)
-    tau_baryon = jnp.clip(tau_sph, 0.0, tau_end)
-    grid = jnp.linspace(0.0, 1.0, settings.n_save) * tau_end
-    saveat = diffrax.SaveAt(
-        subs=[diffrax.SubSaveAt(ts=grid), diffrax.SubSaveAt(ts=tau_baryon[None])]
-    )
+    grid, saveat = evolution_saveat(tau_end, settings.n_save)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(system.vector_field),
         _solver(settings.solver, rtol, atol),
@@ -147,9 +147,8 @@ def _solve_dynamical_body(
         max_steps=settings.max_steps,
         throw=False,
     )
-    ys_grid, ys_baryon = sol.ys
-    path = system.physical(ys_grid, grid)
-    at_sph = system.physical(ys_baryon[0], tau_baryon)
+    path = system.physical(sol.ys, grid)
+    at_sph = system.physical(sol.ys[-1], tau_end)  # the baryon asymmetry: evolution_saveat
     status = jnp.where(is_valid_dynamical(model), sol.result._value, STATUS_INVALID_INPUT)
     T = system.temperature(grid)
     solution = production_solution(
