@@ -10,7 +10,9 @@ jaxcogen's bound | the point | what limits it", and writes
     python -m benchmarks.bounds_table --only m_chi_max --starts 8 --outer 20 --inner 30
     python -m benchmarks.bounds_table --only M1_min --from-stored --starts 1 --outer 2 --inner 10
 
-``--from-stored`` starts from the stored bound point (its free parameters set on the built-in
+Each bound starts from the most extreme viable points of a seeding scan
+(:func:`jaxcogen.bounds.seed_starts`, ``--seed-points``, 0 for none). ``--from-stored`` starts
+from the stored bound point instead (its free parameters set on the built-in
 point; the model's own point is start 0), so a further run continues an earlier one; the row
 records the earlier runs' settings and wall times with its own.
 """
@@ -21,6 +23,7 @@ import time
 
 from benchmarks.common import RESULTS_DIR, device_tag, write_json
 from jaxcogen.bounds import VIABLE_REGION_BOUNDS, viable_region_bounds
+from jaxcogen.bounds._viable_region import SEED_POINTS
 
 
 def main() -> None:
@@ -30,6 +33,12 @@ def main() -> None:
     parser.add_argument("--outer", type=int, default=10)
     parser.add_argument("--inner", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed-points",
+        type=int,
+        default=None,
+        help="points of the seeding scan (jaxcogen.bounds.seed_starts; 0: no seeding)",
+    )
     parser.add_argument("--from-stored", action="store_true", help="start from the stored point")
     args = parser.parse_args()
 
@@ -40,6 +49,7 @@ def main() -> None:
         return json.loads(path.read_text()).get("bounds", {}) if path.exists() else {}
 
     names = args.only or list(VIABLE_REGION_BOUNDS)
+    seed_points = SEED_POINTS if args.seed_points is None else args.seed_points
     rows = stored()
     for name in names:
         start = time.perf_counter()
@@ -59,6 +69,8 @@ def main() -> None:
             outer_iterations=args.outer,
             inner_steps=args.inner,
             seed=args.seed,
+            # a continued run starts from the stored point (the model's own start), not seeds
+            seed_points=0 if earlier else seed_points,
         ).values()
         spec = VIABLE_REGION_BOUNDS[name]
         row = {
@@ -69,6 +81,7 @@ def main() -> None:
                 "outer": args.outer,
                 "inner": args.inner,
                 "seed": args.seed,
+                "seed_points": seed_points,
             },
             "wall_s": time.perf_counter() - start,
             "runs": earlier
@@ -78,6 +91,7 @@ def main() -> None:
                     "outer": args.outer,
                     "inner": args.inner,
                     "seed": args.seed,
+                    "seed_points": seed_points,
                     "from_stored": bool(earlier),
                     "wall_s": time.perf_counter() - start,
                 }

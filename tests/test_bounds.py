@@ -303,6 +303,11 @@ def test_augmented_lagrangian_gradient_matches_central_differences():
         (dict(upper_limits={"Omega": 1.0}), "upper_limits\\['Omega'\\]: not an observable"),
         (dict(upper_limits={"Y_inf": -1.0}), "must be finite and > 0"),
         (dict(upper_limits={"Y_inf": "big"}), "must be a number"),
+        (dict(starts={"m_X": [1e-3]}), "missing \\['Gamma'\\]"),
+        (dict(starts={"m_X": [1e-3], "Gamma": [1e-17], "m_B": [1.0]}), "not free \\['m_B'\\]"),
+        (dict(starts={"m_X": [1e-3, 2e-3], "Gamma": [1e-17]}), "same number"),
+        (dict(starts={"m_X": [1e3], "Gamma": [1e-17]}), "starts\\['m_X'\\]=1000.0: outside"),
+        (dict(starts={"m_X": [np.nan], "Gamma": [1e-17]}), "non-finite"),
     ],
 )
 def test_bad_input_raises_value_error(kwargs, message):
@@ -378,3 +383,76 @@ def test_a_start_that_leaves_the_viable_region_keeps_its_feasible_beginning():
     )
     assert result.found and result.check.feasible
     assert result.value == pytest.approx(m_x, rel=1e-9)
+
+
+def test_given_starts_come_first_and_a_feasible_one_is_kept():
+    """``starts=``: a start of one's own is the first start, before the model's own point.
+    The same set-up as above (negligible penalty: the optimiser leaves the band), with the
+    model's point infeasible (Gamma at its lower limit, m_X tiny) and one given start on the
+    band: the result is that given start, exactly, and start 1 is the model's own point."""
+    K = _omega_per_mx_gamma()
+    gamma = 0.25 * GAMMA_LIMITS[1]
+    m_x = TARGET / (K * gamma)
+    result = bound(
+        _model(Gamma=GAMMA_LIMITS[0], m_X=1e-8),
+        "m_X",
+        "min",
+        CONSTRAINTS,
+        free=FREE,
+        limits=LIMITS,
+        n_starts=3,
+        outer_iterations=1,
+        inner_steps=3,
+        mu0=1e-9,
+        mu_max=1e-9,
+        polish_iterations=0,
+        starts={"m_X": [m_x], "Gamma": [gamma]},
+    )
+    assert result.found and result.best_start == 0
+    assert result.value == pytest.approx(m_x, rel=1e-9)
+    assert result.parameters["Gamma"] == pytest.approx(gamma, rel=1e-9)
+    assert not result.starts.feasible[1]  # the model's own point: far off the band
+
+
+def test_seed_starts_refuses_bad_input_before_any_work(monkeypatch):
+    import jaxcogen.scanning
+    from jaxcogen.bounds import seed_starts
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(jaxcogen.scanning, "scan", no_work)
+    with pytest.raises(ValueError, match="bound 'm_chi_maximum': allowed"):
+        seed_starts("m_chi_maximum")
+    with pytest.raises(ValueError, match="n_points=1: must be an integer >= 2"):
+        seed_starts("m_chi_max", n_points=1)
+    with pytest.raises(ValueError, match="tolerance=0.0"):
+        seed_starts("m_chi_max", tolerance=0.0)
+
+
+@pytest.mark.slow
+def test_seed_starts_are_viable_on_a_fresh_solve():
+    """The seeds of the heavy-m_chi bound (a 1024-point seeding scan, ~1 min): each, set on the
+    built-in point and solved afresh by ``jaxcogen.solve`` (the full chain, regime "auto"),
+    gives Delta Y_B and today's Omega_chi h^2 within 5 % of the observed values, m_nu below
+    0.1 eV and m_chi < m_phi, lies within the problem's limits, and they come heaviest first."""
+    import jaxcogen
+    from jaxcogen.bounds import VIABLE_REGION_BOUNDS, seed_starts
+
+    base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    seeds = seed_starts("m_chi_max", base, n_points=1024)
+    n = len(seeds["m_chi"])
+    assert n >= 1
+    assert np.all(np.diff(seeds["m_chi"]) <= 0)
+    spec = VIABLE_REGION_BOUNDS["m_chi_max"]
+    coords = {c.name: c for c in coordinates(base, spec.free, spec.limits)}
+    for k in range(min(n, 3)):
+        point = {name: float(values[k]) for name, values in seeds.items()}
+        for name, value in point.items():
+            assert coords[name].lower <= value <= coords[name].upper, name
+        model = base.with_parameters(point)
+        s = jaxcogen.solve(model, n_save=2)
+        assert int(s.status) == 0
+        assert abs(float(s.DeltaY_B) / 8.7e-11 - 1.0) <= 0.05
+        assert abs(float(s.Omega_chi_h2) / 0.12 - 1.0) <= 0.05
+        assert float(model.m_nu) <= 1e-10 and float(model.m_chi) < float(model.m_phi)

@@ -15,6 +15,7 @@ from jaxcogen.bounds._posterior import (
 from jaxcogen.bounds._viable_region import (
     VIABLE_REGION_BOUNDS,
     BoundSpec,
+    seed_starts,
     viable_region_bounds,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "bound",
     "effective_sample_size",
     "posterior",
+    "seed_starts",
     "split_rhat",
     "viable_region_bounds",
 ]

@@ -375,21 +375,55 @@ def _inner(problem: BoundProblem, config: OptimizerConfig, thetas, lam, mu, n_st
     return jax.vmap(one)(thetas, lam, mu)
 
 
-def _draw_starts(problem, coords, model, n_starts, rng, include_model) -> np.ndarray:
-    """Start coordinates ``u``: uniform in the box, valid points first (no solve needed)."""
+def _given_starts(starts, coords: Sequence[Coordinate]) -> np.ndarray:
+    """``starts`` (``{free name: values}``) as coordinates ``u``, shape (k, p); ValueError on bad input."""
+    names = [c.name for c in coords]
+    if not isinstance(starts, Mapping):
+        raise ValueError(f"starts: give {{name: values}} for the free parameters {names}")
+    missing = [n for n in names if n not in starts]
+    unknown = [n for n in starts if n not in names]
+    if missing or unknown:
+        raise ValueError(
+            f"starts: give values for exactly the free parameters {names}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; not free {unknown}" if unknown else "")
+        )
+    columns = [np.atleast_1d(np.asarray(starts[n], dtype=float)) for n in names]
+    lengths = {column.shape for column in columns}
+    if len(lengths) != 1 or columns[0].ndim != 1 or columns[0].size == 0:
+        raise ValueError("starts: every parameter needs the same number (>= 1) of values, 1-D")
+    for c, column in zip(coords, columns, strict=True):
+        if not np.all(np.isfinite(column)):
+            raise ValueError(f"starts[{c.name!r}]: non-finite value")
+        outside = (column < c.lower) | (column > c.upper)
+        if outside.any():
+            raise ValueError(
+                f"starts[{c.name!r}]={float(column[outside][0])!r}: outside its limits "
+                f"[{c.lower:g}, {c.upper:g}]"
+            )
+    return np.stack(
+        [[c.to_u(v) for v in column] for c, column in zip(coords, columns, strict=True)], axis=1
+    )
+
+
+def _draw_starts(problem, coords, model, n_starts, rng, include_model, given=None) -> np.ndarray:
+    """Start coordinates ``u``: the ``given`` ones first (at most ``n_starts``), then the model's
+    own point (``include_model``, if valid), then uniform draws in the box, valid ones first (no
+    solve needed)."""
     u_lo, u_hi = u_bounds(coords)
     n_candidates = max(16 * n_starts, 64)
     candidates = rng.uniform(u_lo, u_hi, size=(n_candidates, len(coords)))
     valid = np.asarray(valid_at(problem, jnp.asarray(candidates)))
     order = np.argsort(~valid, kind="stable")
-    starts = candidates[order[:n_starts]]
-    if include_model:
+    chosen = [] if given is None else list(np.asarray(given)[:n_starts])
+    if include_model and len(chosen) < n_starts:
         own = model_u(model, coords)
         if np.all(np.isfinite(own)) and bool(
             np.asarray(valid_at(problem, jnp.asarray(own[None])))[0]
         ):
-            starts[0] = own
-    return starts
+            chosen.append(own)
+    drawn = candidates[order[: n_starts - len(chosen)]]
+    return np.concatenate([np.reshape(chosen, (-1, len(coords))), drawn], axis=0)
 
 
 def _run(problem, config, thetas, outer_iterations, inner_steps, mu0, mu_max):
@@ -713,6 +747,7 @@ def bound(
     check_points: int = 7,
     check_max_points: int = 729,
     polish_iterations: int = 20,
+    starts: Mapping[str, Sequence[float]] | None = None,
 ) -> BoundResult:
     r"""The minimum or maximum of ``quantity`` over the viable region (module docstring).
 
@@ -726,8 +761,12 @@ def bound(
         limits: ``{name: (low, high)}`` intersected with each parameter's physical range (the
             result must be finite).
         n_starts, seed, include_model: multi-start set-up: uniform draws in the coordinates
-            :math:`u` within the limits (valid points first), the model's own point as start 0
-            when ``include_model`` and valid.
+            :math:`u` within the limits (valid points first), the model's own point as the
+            first start when ``include_model`` and valid.
+        starts: ``{free name: values}``, starting points of your own (e.g. viable points from a
+            scan: :func:`jaxcogen.bounds.seed_starts`), used first — before the model's own
+            point and the draws; at most ``n_starts`` of them are used. Each must lie within the
+            limits.
         optimizer: the inner optimiser, ``"lbfgs"`` or ``"adam"``.
         outer_iterations, inner_steps, mu0, mu_max: augmented-Lagrangian budget and penalty.
         margin: the band the optimiser aims for is shrunk by this fraction of its half-width.
@@ -773,6 +812,7 @@ def bound(
     config = OptimizerConfig(name=optimizer, decay_steps=inner_steps)
     config.build()  # validates the name
     upper = check_upper_limits(model, upper_limits)
+    given_starts = None if starts is None else _given_starts(starts, coords)
     final_settings = model_type.solve_settings(solve_options, n_save=2)
     inner_settings = model_type.solve_settings(
         _inner_options(model_type, solve_options, inner_solve_options, constraints, free),
@@ -801,7 +841,7 @@ def bound(
     kept_limits = {n: upper[n] for n in (*problem.limit_names, *final_problem.limit_names)}
 
     rng = np.random.default_rng(seed)
-    u_starts = _draw_starts(problem, coords, model, n_starts, rng, include_model)
+    u_starts = _draw_starts(problem, coords, model, n_starts, rng, include_model, given_starts)
     if kind == "observable" and not quantity_log:
         # a signed observable is optimised in units of its typical size at the starts
         first = np.abs(np.asarray(solve_at(final_problem, jnp.asarray(u_starts))[quantity]))
