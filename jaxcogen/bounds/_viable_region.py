@@ -52,6 +52,8 @@ class BoundSpec:
         limits: their intervals ``{name: (low, high)}`` (physical units).
         claim: the abstract's statement it tests, in words.
         claimed: the abstract's number [GeV].
+        constraints: constraints besides the two observed values, ``{observable: (target,
+            rel_tol)}`` (``m_chi_max``: :data:`MAINLY_ASYMMETRIC`).
     """
 
     quantity: str
@@ -60,6 +62,14 @@ class BoundSpec:
     limits: Mapping[str, tuple[float, float]]
     claim: str
     claimed: float
+    constraints: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+
+
+#: "A mainly asymmetric relic": today's asymmetric fraction :math:`|\Delta Y|/(Y_\chi+Y_{\bar\chi})`
+#: at least 1/2, as the band :math:`0.76\,(1\pm0.34)=[0.5016,1.0184]`, whose upper edge lies
+#: above the fraction's largest value 1 (so it is one-sided; the optimiser aims inside the band
+#: shrunk by its margin, which still holds 1).
+MAINLY_ASYMMETRIC = {"asymmetric_fraction": (0.76, 0.34)}
 
 
 #: The abstract's claims (arXiv:2505.22710) as bound problems (module docstring).
@@ -102,6 +112,7 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
         },
         "a mainly asymmetric relic allows m_chi <~ 1e3 GeV",
         1e3,
+        MAINLY_ASYMMETRIC,
     ),
 }
 
@@ -207,38 +218,36 @@ def seed_starts(
 ) -> dict[str, np.ndarray]:
     r"""Viable starting points for the bound ``name`` of :data:`VIABLE_REGION_BOUNDS`, from a scan.
 
-        A random start almost never lies near the viable surface (two equality constraints in six to
-        nine dimensions), and the augmented Lagrangian then creeps towards it. The relic relation
-        gives a shortcut: once the sink has removed the symmetric part, today's relic is the
-        asymmetric one, :math:`\Omega_\chi h^2=m_\chi\,2|\Delta Y_\chi|\,s_0/(
-    ho_c/h^2)`, so every
-        production point fixes the one :math:`m_\chi` that gives 0.12
-        (``m_chi_asymmetric``, :func:`jaxcogen.observables.asymmetric_dark_matter_mass`), and
-        :math:`m_\chi\ll T` does not feed back on production. Hence:
+    A random start almost never lies near the viable surface (two equality constraints in six to
+    nine dimensions), and the augmented Lagrangian then creeps towards it. The relic relation
+    gives a shortcut: once the sink has removed the symmetric part, today's relic is the
+    asymmetric one, :math:`\Omega_\chi h^2=m_\chi\,2|\Delta Y_\chi|\,s_0/(\rho_c/h^2)`, so every
+    production point fixes the one :math:`m_\chi` that gives 0.12 (``m_chi_asymmetric``,
+    :func:`jaxcogen.observables.asymmetric_dark_matter_mass`), and :math:`m_\chi\ll T` does not
+    feed back on production. Hence:
 
-        1. a scrambled Sobol sample of ``n_points`` of the bound's production parameters (its free
-           parameters other than :math:`m_\chi,m_\phi,\kappa`) within their limits — moduli
-           log-uniform, the Yukawa moduli from :math:`10^{-3}` to 3 times
-           :math:`\sqrt{m_
-    u^{\max}M_i}/v` (one coupling alone at the light-neutrino bound
-           :math:`m_
-    u\simeq|y_i|^2v^2/M_i`), phases uniform;
-        2. a production-only scan of it with the EFT (cheap; points outside the EFT's range are
-           judged in step 4 with the default regime choice), keeping the points with
-           :math:`\Delta Y_B` within ``tolerance`` of the target, :math:`m_
-    u` below the model's
-           bound and ``m_chi_asymmetric`` within :math:`m_\chi`'s limits (and below the base
-           :math:`m_\phi` when that is fixed);
-        3. :math:`m_\chi=` ``m_chi_asymmetric`` there and, where free, :math:`m_\phi=`
-           :data:`SEED_M_PHI_RATIO` :math:`m_\chi` and :math:`\kappa` at its upper limit (the
-           strongest sink: the best chance that the relic is asymmetric);
-        4. a full-chain scan of those points at the default settings (``regime="auto"``), keeping
-           those whose :math:`\Delta Y_B` and today's :math:`\Omega_\chi h^2` are within
-           ``tolerance`` and whose :math:`\Delta N_{
-    m eff}` is below the model's bound.
+    1. a scrambled Sobol sample of ``n_points`` of the bound's production parameters (its free
+       parameters other than :math:`m_\chi,m_\phi,\kappa`) within their limits — moduli
+       log-uniform, the Yukawa moduli from :math:`10^{-3}` to 3 times
+       :math:`\sqrt{m_\nu^{\max}M_i}/v` (one coupling alone at the light-neutrino bound
+       :math:`m_\nu\simeq|y_i|^2v^2/M_i`), phases uniform — with each point's
+       :math:`T_{\rm RH}` then moved to hit the observed :math:`\Delta Y_B`
+       (:func:`_hit_baryon_asymmetry`) where :math:`T_{\rm RH}` is free;
+    2. production-only scans with the EFT (cheap; points outside the EFT's range are judged in
+       step 4 with the default regime choice), keeping the points with :math:`\Delta Y_B`
+       within ``tolerance`` of the target, :math:`m_\nu` below the model's bound and
+       ``m_chi_asymmetric`` within :math:`m_\chi`'s limits (and below the base :math:`m_\phi`
+       when that is fixed);
+    3. :math:`m_\chi=` ``m_chi_asymmetric`` there and, where free, :math:`m_\phi=`
+       :data:`SEED_M_PHI_RATIO` :math:`m_\chi` and :math:`\kappa` at its upper limit (the
+       strongest sink: the best chance that the relic is asymmetric);
+    4. a full-chain scan of those points at the default settings (``regime="auto"``), keeping
+       those whose :math:`\Delta Y_B` and today's :math:`\Omega_\chi h^2` are within
+       ``tolerance``, whose :math:`\Delta N_{\rm eff}` is below the model's bound and which
+       meet the problem's own ``constraints`` (``m_chi_max``: a mainly asymmetric relic).
 
-        Returns ``{free parameter: values}``, the viable seeds ordered from the most extreme in the
-        bound's sense (empty arrays if none), ready for ``bound(..., starts=...)``.
+    Returns ``{free parameter: values}``, the viable seeds ordered from the most extreme in the
+    bound's sense (empty arrays if none), ready for ``bound(..., starts=...)``.
     """
     from jaxcogen.bounds._space import coordinates
     from jaxcogen.model import CogenesisModel
@@ -316,6 +325,8 @@ def seed_starts(
         & (np.abs(today["Omega_chi_h2"].values / target_Omega - 1.0) <= tolerance)
         & (today["Delta_N_eff"].values <= BOUND_UPPER_LIMITS["Delta_N_eff"])
     )
+    for observable, (target, rel_tol) in spec.constraints.items():
+        viable &= np.abs(today[observable].values / target - 1.0) <= rel_tol
     if not viable.any():
         return empty
     values = candidates[spec.quantity][viable]
@@ -375,7 +386,7 @@ def viable_region_bounds(
             model,
             spec.quantity,
             spec.sense,
-            constraints,
+            constraints | dict(spec.constraints),
             free=spec.free,
             limits=dict(spec.limits),
             n_starts=n_starts,
