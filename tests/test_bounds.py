@@ -435,7 +435,8 @@ def test_seed_starts_are_viable_on_a_fresh_solve():
     """The seeds of the heavy-m_chi bound (a 1024-point seeding scan, ~1 min): each, set on the
     built-in point and solved afresh by ``jaxcogen.solve`` (the full chain, regime "auto"),
     gives Delta Y_B and today's Omega_chi h^2 within 5 % of the observed values, a mainly
-    asymmetric relic (the problem's own constraint), m_nu below 0.1 eV and m_chi < m_phi, lies within the problem's limits, and they come heaviest first."""
+    asymmetric relic (the problem's own constraint), m_nu below 0.1 eV and m_chi < m_phi, lies
+    within the problem's limits, and they come heaviest first."""
     import jaxcogen
     from jaxcogen.bounds import VIABLE_REGION_BOUNDS, seed_starts
 
