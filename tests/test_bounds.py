@@ -359,6 +359,18 @@ def test_viable_region_problems_are_well_posed():
         viable_region_bounds(model, ["M1_max"])
 
 
+#: One outer iteration of three L-BFGS steps with a negligible penalty, no polishing.
+ONE_STEP_NO_PENALTY = dict(
+    free=FREE,
+    limits=LIMITS,
+    outer_iterations=1,
+    inner_steps=3,
+    mu0=1e-9,
+    mu_max=1e-9,
+    polish_iterations=0,
+)
+
+
 def test_a_start_that_leaves_the_viable_region_keeps_its_feasible_beginning():
     """With a negligible penalty (mu0 = mu_max = 1e-9) one L-BFGS step minimises m_X alone and
     leaves the band (measured: m_X 2.4e-4 -> 9e-8 GeV, Gamma unchanged); the start's own point
@@ -372,14 +384,8 @@ def test_a_start_that_leaves_the_viable_region_keeps_its_feasible_beginning():
         "m_X",
         "min",
         CONSTRAINTS,
-        free=FREE,
-        limits=LIMITS,
         n_starts=1,
-        outer_iterations=1,
-        inner_steps=3,
-        mu0=1e-9,
-        mu_max=1e-9,
-        polish_iterations=0,
+        **ONE_STEP_NO_PENALTY,
     )
     assert result.found and result.check.feasible
     assert result.value == pytest.approx(m_x, rel=1e-9)
@@ -398,15 +404,9 @@ def test_given_starts_come_first_and_a_feasible_one_is_kept():
         "m_X",
         "min",
         CONSTRAINTS,
-        free=FREE,
-        limits=LIMITS,
         n_starts=3,
-        outer_iterations=1,
-        inner_steps=3,
-        mu0=1e-9,
-        mu_max=1e-9,
-        polish_iterations=0,
         starts={"m_X": [m_x], "Gamma": [gamma]},
+        **ONE_STEP_NO_PENALTY,
     )
     assert result.found and result.best_start == 0
     assert result.value == pytest.approx(m_x, rel=1e-9)
