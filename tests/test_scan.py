@@ -808,9 +808,9 @@ def test_threads_give_the_same_results_written_in_chunk_order(monkeypatch, produ
 
 def test_a_failing_chunk_stops_the_threads_and_keeps_the_finished_chunks():
     """``_run_in_threads`` with a stand-in runner: chunks 0 and 1 are recorded in order, chunk 2
-    raises in its thread; the error reaches the caller, nothing after it is recorded, and the
-    chunks still waiting are cancelled rather than run (at most threads + 1 handed out beyond
-    the recorded ones)."""
+    raises in its thread; the error reaches the caller at once, without waiting for the later
+    chunks (which block) to finish, nothing after it is recorded, and no chunk beyond the
+    submission window (threads + 1 ahead of the recorded ones) is ever started."""
     started, recorded = [], []
     release = threading.Event()
 
@@ -832,10 +832,13 @@ def test_a_failing_chunk_stops_the_threads_and_keeps_the_finished_chunks():
             recorded.append(int(flat[0]))
 
     chunks = iter([np.array([k]) for k in range(20)])
+    start = time.perf_counter()
     try:
         with pytest.raises(RuntimeError, match="chunk 2 failed"):
             with scan_module._ProgressBar(20, 0, enabled=False) as bar:
                 scan_module._run_in_threads(runner, chunks, Points(), Results(), bar, threads=2)
+        # the error came back without waiting for the blocked chunks still running (5 s)
+        assert time.perf_counter() - start < 2.5
     finally:
         release.set()
     assert recorded == [0, 1]

@@ -119,6 +119,16 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
 #: The constraints of every bound: the observed values within 5 %.
 VIABLE_REGION_TOLERANCE = 0.05
 
+
+def _constraints(spec: BoundSpec, tolerance: float) -> dict[str, tuple[float, float]]:
+    """A problem's constraints: the observed :math:`\Delta Y_B` and today's
+    :math:`\Omega_\chi h^2` within ``tolerance``, and its own ``constraints``."""
+    return {
+        "DeltaY_B": (constants.DeltaY_B_observed, tolerance),
+        "Omega_chi_h2": (constants.Omega_c_h2_observed, tolerance),
+    } | dict(spec.constraints)
+
+
 #: Production points :func:`seed_starts` samples by default (nine production-only EFT scans of
 #: them and a full-chain scan of the candidates: ~1.5 min on the 2-core CPU).
 SEED_POINTS = 1 << 12
@@ -130,7 +140,7 @@ SEED_M_PHI_RATIO = 1.1
 _LATE_PARAMETERS = ("m_chi", "m_phi", "kappa")
 
 
-def _sampling_box(coords, model, m_nu_max: float) -> tuple[dict, list[str]]:
+def _sampling_box(coords) -> tuple[dict, list[str]]:
     """Sobol bounds for the production parameters of a seed scan: the coordinates' limits, with
     the Yukawa moduli in units of :math:`y_{\rm ref}(M_i)=\sqrt{m_\nu^{\max}M_i}/v` (one
     coupling alone at the light-neutrino bound; a unit ``"y_i.abs"`` value is rescaled by
@@ -249,6 +259,7 @@ def seed_starts(
     Returns ``{free parameter: values}``, the viable seeds ordered from the most extreme in the
     bound's sense (empty arrays if none), ready for ``bound(..., starts=...)``.
     """
+    from jaxcogen.bounds._bounds import _feasible
     from jaxcogen.bounds._space import coordinates
     from jaxcogen.model import CogenesisModel
     from jaxcogen.model._benchmark_points import POINTS
@@ -268,9 +279,9 @@ def seed_starts(
     empty = {c.name: np.empty(0) for c in coords}
     m_nu_max = BOUND_UPPER_LIMITS["m_nu"]
 
-    box, log = _sampling_box(coords, model, m_nu_max)
+    box, log = _sampling_box(coords)
     samples = _physical_samples(sobol(box, n_points, seed=seed, log=log), coords, model, m_nu_max)
-    target_B, target_Omega = constants.DeltaY_B_observed, constants.Omega_c_h2_observed
+    target_B = constants.DeltaY_B_observed
 
     def production_scan(points):
         return scan(
@@ -319,14 +330,10 @@ def seed_starts(
     if progress is not None:
         progress(f"  seeds: full-chain solves of {int(keep.sum())} candidates ...")
     today = scan(model, samples=candidates, progress=False)
-    viable = (
-        (today["status"].values == 0)
-        & (np.abs(today["DeltaY_B"].values / target_B - 1.0) <= tolerance)
-        & (np.abs(today["Omega_chi_h2"].values / target_Omega - 1.0) <= tolerance)
-        & (today["Delta_N_eff"].values <= BOUND_UPPER_LIMITS["Delta_N_eff"])
-    )
-    for observable, (target, rel_tol) in spec.constraints.items():
-        viable &= np.abs(today[observable].values / target - 1.0) <= rel_tol
+    # judged as bound() judges its points (invalid points have a non-zero status)
+    outs = {name: today[name].values for name in today.data_vars} | {"valid": True}
+    limit = {"Delta_N_eff": BOUND_UPPER_LIMITS["Delta_N_eff"]}
+    viable = _feasible(outs, _constraints(spec, tolerance), len(outs["status"]), limit)
     if not viable.any():
         return empty
     values = candidates[spec.quantity][viable]
@@ -363,10 +370,6 @@ def viable_region_bounds(
     for name in names:
         if name not in VIABLE_REGION_BOUNDS:
             raise ValueError(f"bound {name!r}: allowed {', '.join(VIABLE_REGION_BOUNDS)}")
-    constraints = {
-        "DeltaY_B": (constants.DeltaY_B_observed, tolerance),
-        "Omega_chi_h2": (constants.Omega_c_h2_observed, tolerance),
-    }
     out = {}
     for name in names:
         spec = VIABLE_REGION_BOUNDS[name]
@@ -386,7 +389,7 @@ def viable_region_bounds(
             model,
             spec.quantity,
             spec.sense,
-            constraints | dict(spec.constraints),
+            _constraints(spec, tolerance),
             free=spec.free,
             limits=dict(spec.limits),
             n_starts=n_starts,

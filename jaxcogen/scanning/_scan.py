@@ -249,7 +249,7 @@ def default_chunk_size() -> int:
 def default_threads() -> int:
     """Chunks solved at once in one process: on CPU one per core not used by a device of its
     own (a compiled chunk runs on one core and releases the interpreter, so two cores run two
-    chunks, and one chunk's host-side work overlaps another's solve: 2.3x measured on the 2-core
+    chunks, and one chunk's host-side work overlaps another's solve: 1.7x measured on the 2-core
     CPU, ``benchmarks/RESULTS.md`` §11); on GPUs one (a chunk fills the device)."""
     if jax.default_backend() != "cpu":
         return 1
