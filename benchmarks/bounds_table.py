@@ -9,6 +9,7 @@ jaxcogen's bound | the point | what limits it", and writes
     python -m benchmarks.bounds_table                       # all three, 4 starts, 10 x 20 steps
     python -m benchmarks.bounds_table --only m_chi_max --starts 8 --outer 20 --inner 30
     python -m benchmarks.bounds_table --only M1_min --from-stored --starts 1 --outer 2 --inner 10
+    python -m benchmarks.bounds_table --only M1_min --from-stored --starts 1 --outer 1 --inner 1 --polish 150
 
 Each bound starts from the most extreme viable points of a seeding scan
 (:func:`jaxcogen.bounds.seed_starts`, ``--seed-points``, 0 for none). ``--from-stored`` starts
@@ -40,6 +41,12 @@ def main() -> None:
         help="points of the seeding scan (jaxcogen.bounds.seed_starts; 0: no seeding)",
     )
     parser.add_argument("--from-stored", action="store_true", help="start from the stored point")
+    parser.add_argument(
+        "--polish",
+        type=int,
+        default=None,
+        help="most polishing steps after the optimisation (default: bound's polish_iterations)",
+    )
     args = parser.parse_args()
 
     path = RESULTS_DIR / f"bounds_table_{device_tag()}.json"
@@ -71,6 +78,7 @@ def main() -> None:
             seed=args.seed,
             # a continued run starts from the stored point (the model's own start), not seeds
             seed_points=0 if earlier else seed_points,
+            **({} if args.polish is None else {"polish_iterations": args.polish}),
         ).values()
         spec = VIABLE_REGION_BOUNDS[name]
         row = {
@@ -82,6 +90,7 @@ def main() -> None:
                 "inner": args.inner,
                 "seed": args.seed,
                 "seed_points": seed_points,
+                "polish": args.polish,
             },
             "wall_s": time.perf_counter() - start,
             "runs": earlier
@@ -93,6 +102,7 @@ def main() -> None:
                     "seed": args.seed,
                     "seed_points": seed_points,
                     "from_stored": bool(earlier),
+                    "polish": args.polish,
                     "wall_s": time.perf_counter() - start,
                 }
             ],

@@ -166,6 +166,27 @@ def test_polishing_moves_an_unconverged_bound_to_feasible_neighbours():
     assert "moved" in polished.verdict
 
 
+def test_polishing_converges_to_the_closed_form_edge():
+    r"""From the same rough point, polishing with projected neighbours (the grid's misses moved
+    onto the band by its local linear model) and a widening neighbourhood reaches the edge:
+    :math:`\Gamma` at its upper limit and no feasible neighbour beyond. On the 7 x 7 grid of
+    half-width 0.02 in :math:`\ln m_X` the neighbour at :math:`(m_Xe^{-0.04/6},\Gamma_{\max})`
+    is feasible whenever :math:`m_X>m_X^{\min}e^{0.04/6}`, so a converged point lies within that
+    factor of the closed-form minimum :math:`m_X^{\min}=0.1188/(K\Gamma_{\max})`."""
+    K = _omega_per_mx_gamma()
+    gamma = 0.5 * GAMMA_LIMITS[1]
+    start = _model(Gamma=gamma, m_X=TARGET / (K * gamma))
+    common = dict(free=FREE, limits=LIMITS, n_starts=1, outer_iterations=1, inner_steps=1)
+    polished = bound(start, "m_X", "min", CONSTRAINTS, polish_iterations=40, **common)
+    exact = TARGET * (1.0 - REL_TOL) / (K * GAMMA_LIMITS[1])
+    assert polished.found and polished.check.feasible
+    assert polished.local.n_beyond == 0 and polished.local.width == 0.02
+    assert polished.polish_steps < 40
+    assert exact <= polished.value <= exact * math.exp(0.04 / 6)
+    assert polished.parameters["Gamma"] == pytest.approx(GAMMA_LIMITS[1], rel=1e-12)
+    assert "Gamma at its upper limit" in polished.verdict
+
+
 def test_maximum_matches_closed_form():
     K = _omega_per_mx_gamma()
     result = bound(_model(), "m_X", "max", CONSTRAINTS, free=FREE, limits=LIMITS, seed=0)

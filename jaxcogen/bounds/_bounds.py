@@ -41,6 +41,7 @@ from jaxcogen.bounds._problem import (
     valid_at,
     with_multipliers,
 )
+from jaxcogen.bounds._projection import project_neighbours
 from jaxcogen.bounds._space import (
     Coordinate,
     coordinates,
@@ -65,6 +66,9 @@ LAMBDA_MAX = 1e6
 SETTLED_VIOLATION = 1e-5
 #: A neighbouring point is "beyond" the bound when it is more extreme by this much (relative).
 BEYOND_RTOL = 1e-9
+#: Polishing widens the neighbourhood up to this multiple of ``check_width`` while it keeps
+#: finding feasible points beyond the bound.
+POLISH_MAX_WIDTH = 16.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -507,14 +511,20 @@ def _feasible(outs, constraints, n, limits=None) -> np.ndarray:
     return ok
 
 
-def _grid(center, coords, width, points, max_points, rng) -> np.ndarray:
-    """Neighbourhood of ``center`` (coordinates u) within the limits."""
-    half = np.array(
+def _half_widths(center, coords, width) -> np.ndarray:
+    """The neighbourhood's half-width per coordinate: ``width`` in :math:`\\ln p`, relative for a
+    linear parameter."""
+    return np.array(
         [
             width if c.scale == "log" else width * max(abs(center[j]), 1e-6 * (c.upper - c.lower))
             for j, c in enumerate(coords)
         ]
     )
+
+
+def _grid(center, coords, width, points, max_points, rng) -> np.ndarray:
+    """Neighbourhood of ``center`` (coordinates u) within the limits."""
+    half = _half_widths(center, coords, width)
     d = len(coords)
     if points**d <= max_points:
         axes = [np.linspace(-1.0, 1.0, points)] * d
@@ -541,12 +551,44 @@ def _local_check(
     points,
     max_points,
     rng,
+    project: bool = True,
 ) -> tuple[LocalCheck, np.ndarray | None, float | None, dict | None]:
     """The neighbourhood check of ``center`` (:class:`LocalCheck`), and the most extreme feasible
     neighbour beyond the bound: its coordinates, value and fresh solve's outputs at the check's
-    settings (``None`` when there is none)."""
+    settings (``None`` when there is none). With ``project``, the neighbours that miss a
+    constraint are moved onto it by the local linear model of the grid's solves
+    (:mod:`jaxcogen.bounds._projection`), solved afresh and checked with the others."""
     us = _grid(center, coords, width, points, max_points, rng)
     outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
+    if project:
+        bands = {
+            name: (constraints[name][0], float(m), float(h), signed)
+            for name, m, h, signed in zip(
+                problem.constraint_names,
+                np.asarray(problem.mid),
+                np.asarray(problem.half),
+                problem.signed,
+                strict=True,
+            )
+        }
+        u_lo, u_hi = u_bounds(coords)
+        moved = project_neighbours(
+            center,
+            us,
+            outs,
+            _half_widths(center, coords, width),
+            bands,
+            _judged_limits(problem),
+            [index] if index >= 0 else [],
+            u_lo,
+            u_hi,
+            DEFAULT_MARGIN,
+            problem.softness,
+        )
+        if len(moved):
+            more = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(moved)).items()}
+            us = np.concatenate([us, moved])
+            outs = {k: np.concatenate([outs[k], more[k]]) for k in outs}
     feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
     values = _quantity_values(quantity, index, us, outs, problem.log_mask)
     scale = max(abs(value), 1e-300)
@@ -782,8 +824,13 @@ def bound(
             EFT, ``Delta_N_eff`` ≤ 0.286 where the late-universe stage runs).
         check_width, check_points, check_max_points: the neighbourhood check (:class:`LocalCheck`).
         polish_iterations: while the neighbourhood check finds feasible points beyond the bound,
-            the bound moves to the most extreme of them (solved afresh in the check, at the final settings) and looks
-            again, at most this many times (0: report the optimiser's point as it is).
+            the bound moves to the most extreme of them (solved afresh in the check, at the
+            final settings) and looks again, at most this many times (0: report the optimiser's
+            point as it is). The check also solves its neighbours that miss a constraint moved
+            onto it by a local linear model of the grid's solves
+            (:mod:`jaxcogen.bounds._projection`); after each step the neighbourhood doubles (up
+            to ``POLISH_MAX_WIDTH`` × ``check_width``), and halves back when it holds nothing
+            beyond; the reported check is at ``check_width``.
 
     Returns:
         a :class:`BoundResult`. ``ValueError`` on bad input (unknown names, empty or infinite
@@ -886,7 +933,7 @@ def bound(
         agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
         n_agree = int(agree.sum())
 
-        def look_around(center, center_value):
+        def look_around(center, center_value, width):
             return _local_check(
                 final_problem,
                 coords,
@@ -896,19 +943,29 @@ def bound(
                 sign,
                 center,
                 center_value,
-                check_width,
+                width,
                 check_points,
                 check_max_points,
                 rng,
             )
 
-        local, beyond_u, beyond_value, beyond_out = look_around(u_best, value)
+        local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, check_width)
         # polish: step to the most extreme feasible neighbour (its solve is the check's, at the
-        # final settings) while there is one
-        while beyond_u is not None and polish_steps < polish_iterations:
-            u_best, value, point = beyond_u, beyond_value, beyond_out
-            polish_steps += 1
-            local, beyond_u, beyond_value, beyond_out = look_around(u_best, value)
+        # final settings) while there is one, doubling the neighbourhood after each step and
+        # halving it back towards check_width when a wider one holds nothing beyond
+        width = check_width
+        while polish_steps < polish_iterations:
+            if beyond_u is None:
+                if width <= check_width:
+                    break
+                width = max(0.5 * width, check_width)
+            else:
+                u_best, value, point = beyond_u, beyond_value, beyond_out
+                polish_steps += 1
+                width = min(2.0 * width, POLISH_MAX_WIDTH * check_width)
+            local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, width)
+        if width > check_width:  # the reported check is at check_width
+            local, *_ = look_around(u_best, value, check_width)
     else:
         n_agree = 0
         local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
