@@ -85,4 +85,7 @@ def test_too_few_solved_points_propose_nothing():
     us = _grid(d, 4)
     outs = _outs(us, center, half, 1.0, np.ones(3))
     big = np.full(d, 1e9)
-    assert project_neighbours(center, us, outs, half, BANDS, {}, [], -big, big, 1e-3).shape == (0, 3)
+    assert project_neighbours(center, us, outs, half, BANDS, {}, [], -big, big, 1e-3).shape == (
+        0,
+        3,
+    )

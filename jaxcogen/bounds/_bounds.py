@@ -23,7 +23,7 @@ import difflib
 import itertools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import equinox as eqx
@@ -790,6 +790,7 @@ def bound(
     check_max_points: int = 729,
     polish_iterations: int = 20,
     starts: Mapping[str, Sequence[float]] | None = None,
+    progress: Callable[[str], Any] | None = None,
 ) -> BoundResult:
     r"""The minimum or maximum of ``quantity`` over the viable region (module docstring).
 
@@ -831,6 +832,8 @@ def bound(
             (:mod:`jaxcogen.bounds._projection`); after each step the neighbourhood doubles (up
             to ``POLISH_MAX_WIDTH`` × ``check_width``), and halves back when it holds nothing
             beyond; the reported check is at ``check_width``.
+        progress: called with a line of text after the optimisation and after each polishing
+            look (e.g. ``print``; default: silent).
 
     Returns:
         a :class:`BoundResult`. ``ValueError`` on bad input (unknown names, empty or infinite
@@ -954,6 +957,11 @@ def bound(
         # final settings) while there is one, doubling the neighbourhood after each step and
         # halving it back towards check_width when a wider one holds nothing beyond
         width = check_width
+        if progress is not None:
+            progress(
+                f"  optimised: {quantity} = {value:.6g}; look around (±{check_width:g}): "
+                f"{local.n_beyond} of {local.n_points} beyond"
+            )
         while polish_steps < polish_iterations:
             if beyond_u is None:
                 if width <= check_width:
@@ -964,6 +972,11 @@ def bound(
                 polish_steps += 1
                 width = min(2.0 * width, POLISH_MAX_WIDTH * check_width)
             local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, width)
+            if progress is not None:
+                progress(
+                    f"  polish step {polish_steps}: {quantity} = {value:.6g}; look around "
+                    f"(±{width:g}): {local.n_beyond} of {local.n_points} beyond"
+                )
         if width > check_width:  # the reported check is at check_width
             local, *_ = look_around(u_best, value, check_width)
     else:

@@ -397,6 +397,7 @@ def viable_region_bounds(
             inner_steps=inner_steps,
             seed=seed,
             starts=starts,
+            progress=progress,
             **bound_options,
         )
         if progress is not None:

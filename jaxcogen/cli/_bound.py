@@ -251,6 +251,7 @@ def bound_command(
             inner_steps=inner_steps,
             solve_options=dict(card.solve_options) or None,
             upper_limits=upper_limits,
+            progress=lambda line: typer.echo(line, err=True),
         )
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
