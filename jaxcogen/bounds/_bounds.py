@@ -538,6 +538,17 @@ def _grid(center, coords, width, points, max_points, rng) -> np.ndarray:
     return us[inside]
 
 
+def _solve_padded(problem, us, size) -> dict[str, np.ndarray]:
+    """:func:`solve_at` of the rows ``us``, padded with copies of the first row to the smallest
+    of ``size``, ``size // 2``, ``size // 4``, … that holds them (then cut back): the looks around
+    a bound, whose numbers of points vary, share a few compiled programs."""
+    n = len(us)
+    while size // 2 >= max(n, 1):
+        size //= 2
+    padded = np.concatenate([us, np.repeat(us[:1], max(size - n, 0), axis=0)])
+    return {k: np.asarray(v)[:n] for k, v in solve_at(problem, jnp.asarray(padded)).items()}
+
+
 def _local_check(
     problem,
     coords,
@@ -559,7 +570,8 @@ def _local_check(
     constraint are moved onto it by the local linear model of the grid's solves
     (:mod:`jaxcogen.bounds._projection`), solved afresh and checked with the others."""
     us = _grid(center, coords, width, points, max_points, rng)
-    outs = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(us)).items()}
+    size = min(points ** len(coords), max_points)  # the grid's size before the limits cut it
+    outs = _solve_padded(problem, us, size)
     if project:
         bands = {
             name: (constraints[name][0], float(m), float(h), signed)
@@ -586,7 +598,7 @@ def _local_check(
             problem.softness,
         )
         if len(moved):
-            more = {k: np.asarray(v) for k, v in solve_at(problem, jnp.asarray(moved)).items()}
+            more = _solve_padded(problem, moved, size)
             us = np.concatenate([us, moved])
             outs = {k: np.concatenate([outs[k], more[k]]) for k in outs}
     feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
