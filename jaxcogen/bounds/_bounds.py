@@ -841,9 +841,10 @@ def bound(
             final settings) and looks again, at most this many times (0: report the optimiser's
             point as it is). The check also solves its neighbours that miss a constraint moved
             onto it by a local linear model of the grid's solves
-            (:mod:`jaxcogen.bounds._projection`); after each step the neighbourhood doubles (up
-            to ``POLISH_MAX_WIDTH`` × ``check_width``), and halves back when it holds nothing
-            beyond; the reported check is at ``check_width``.
+            (:mod:`jaxcogen.bounds._projection`); after a step of at least a quarter of its
+            width the neighbourhood doubles (up to ``POLISH_MAX_WIDTH`` × ``check_width``), and
+            it halves back when it holds nothing beyond; the reported check is at
+            ``check_width``.
         progress: called with a line of text after the optimisation and after each polishing
             look (e.g. ``print``; default: silent).
 
@@ -966,7 +967,7 @@ def bound(
 
         local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, check_width)
         # polish: step to the most extreme feasible neighbour (its solve is the check's, at the
-        # final settings) while there is one, doubling the neighbourhood after each step and
+        # final settings) while there is one, doubling the neighbourhood after a long step and
         # halving it back towards check_width when a wider one holds nothing beyond
         width = check_width
         if progress is not None:
@@ -980,9 +981,12 @@ def bound(
                     break
                 width = max(0.5 * width, check_width)
             else:
+                # a step of at least a quarter of the neighbourhood widens it; a shorter one
+                # (creeping along an edge) keeps it
+                if local.max_excess >= 0.25 * width:
+                    width = min(2.0 * width, POLISH_MAX_WIDTH * check_width)
                 u_best, value, point = beyond_u, beyond_value, beyond_out
                 polish_steps += 1
-                width = min(2.0 * width, POLISH_MAX_WIDTH * check_width)
             local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, width)
             if progress is not None:
                 progress(
