@@ -380,6 +380,32 @@ def test_viable_region_problems_are_well_posed():
         viable_region_bounds(model, ["M1_max"])
 
 
+def test_a_constraint_the_optimisation_cannot_compute_is_left_to_the_judgement():
+    """``m_chi_min`` asks for a mainly asymmetric relic; its optimisation solves the production
+    stage (no ``asymmetric_fraction`` there, and no proxy), so that constraint is judged on the
+    final full-chain solves only, while the two observed values are optimised (today's relic
+    through its asymmetric proxy). A constraint no settings compute is refused."""
+    import jaxcogen
+    from jaxcogen.bounds import VIABLE_REGION_BOUNDS
+    from jaxcogen.bounds._bounds import _inner_options, _reachable
+    from jaxcogen.bounds._viable_region import VIABLE_REGION_TOLERANCE, _constraints
+
+    model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
+    spec = VIABLE_REGION_BOUNDS["m_chi_min"]
+    constraints = _constraints(spec, VIABLE_REGION_TOLERANCE)
+    assert "asymmetric_fraction" in constraints
+    model_type = type(model)
+    inner = model_type.solve_settings(
+        _inner_options(model_type, None, None, constraints, spec.free), n_save=2
+    )
+    assert set(_reachable(model_type, constraints, inner)) == {"DeltaY_B", "Omega_chi_h2"}
+    final = model_type.solve_settings(None, n_save=2)
+    assert set(_reachable(model_type, constraints, final)) == set(constraints)
+    coords = coordinates(model, spec.free, spec.limits)
+    with pytest.raises(ValueError, match="'asymmetric_fraction': not computed"):
+        make_problem(model, "m_chi", "min", constraints, coords, inner)
+
+
 #: One outer iteration of three L-BFGS steps with a negligible penalty, no polishing.
 ONE_STEP_NO_PENALTY = dict(
     free=FREE,

@@ -301,6 +301,19 @@ def _limits_in(model_type, upper_limits, settings) -> dict[str, tuple[float, boo
     return out
 
 
+def _reachable(model_type, constraints, settings) -> dict[str, tuple[float, float]]:
+    """The ``constraints`` the solver ``settings`` compute, directly or through a fit proxy
+    (e.g. the asymmetric fraction of today's relic needs the late-universe stage: a production-only
+    optimisation leaves it to the final solves, which judge every constraint)."""
+    computed = set(model_type.loss_observables(settings))
+    return {
+        name: band
+        for name, band in constraints.items()
+        if name in computed
+        or (name in model_type.fit_proxies and model_type.fit_proxies[name].observable in computed)
+    }
+
+
 def _sources(model_type, constraints, settings) -> tuple[str, ...]:
     """The observable each constraint is computed from with ``settings``: its own, or its fit
     proxy where the settings do not compute it."""
@@ -882,12 +895,12 @@ def bound(
         n_save=2,
     )
 
-    def problem_at(settings):
+    def problem_at(settings, kept_constraints):
         return make_problem(
             model,
             quantity,
             sense,
-            constraints,
+            kept_constraints,
             coords,
             settings,
             mu0=mu0,
@@ -895,8 +908,10 @@ def bound(
             upper_limits=upper,
         )
 
-    problem = problem_at(inner_settings)
-    final_problem = problem_at(final_settings)
+    # every constraint is judged at the final settings (ValueError where they do not compute
+    # it); the optimisation keeps those its own settings reach, directly or through a proxy
+    final_problem = problem_at(final_settings, constraints)
+    problem = problem_at(inner_settings, _reachable(model_type, constraints, inner_settings))
     log_mask, sign = problem.log_mask, float(problem.sign)
     u_lo, u_hi = u_bounds(coords)
     quantity_log = problem.quantity_log

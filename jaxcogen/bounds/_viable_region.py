@@ -21,7 +21,10 @@ What each bound moves, and why:
   :math:`|\lambda_{1,2}|`: the lightest :math:`\chi` needs the most :math:`\Delta Y_\chi` per
   :math:`\Delta Y_B`; :math:`\kappa=1` and :math:`m_\phi=2` GeV stay (a light :math:`\chi`'s
   symmetric part is removed at :math:`\kappa=1`), so today's relic is reached through the
-  asymmetric-relic proxy during the optimisation and solved in full at the judgement.
+  asymmetric-relic proxy during the optimisation and solved in full at the judgement, which also
+  asks for a mainly asymmetric relic (:data:`MAINLY_ASYMMETRIC`: polishing, on full-chain
+  solves, otherwise walks to a light, almost wholly symmetric relic that the sink at
+  :math:`\kappa=1` cannot deplete).
 - ``m_chi_max``: :math:`m_\chi`, :math:`m_\phi`, :math:`\kappa`, and the production parameters of
   ``m_chi_min``: a heavy :math:`\chi` needs the least :math:`\Delta Y_\chi` per :math:`\Delta Y_B`
   and a strong enough sink to remove its symmetric part, so :math:`\kappa` and :math:`m_\phi` move
@@ -53,7 +56,7 @@ class BoundSpec:
         claim: the abstract's statement it tests, in words.
         claimed: the abstract's number [GeV].
         constraints: constraints besides the two observed values, ``{observable: (target,
-            rel_tol)}`` (``m_chi_max``: :data:`MAINLY_ASYMMETRIC`).
+            rel_tol)}`` (``m_chi_min`` and ``m_chi_max``: :data:`MAINLY_ASYMMETRIC`).
     """
 
     quantity: str
@@ -89,6 +92,7 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
         {"m_chi": (1e-4, 1e4), "T_RH": (1e8, 1e11)},
         "a mainly asymmetric relic allows m_chi >~ 0.1 GeV",
         0.1,
+        MAINLY_ASYMMETRIC,
     ),
     "m_chi_max": BoundSpec(
         "m_chi",
