@@ -15,7 +15,9 @@ Each bound starts from the most extreme viable points of a seeding scan
 (:func:`jaxcogen.bounds.seed_starts`, ``--seed-points``, 0 for none). ``--from-stored`` starts
 from the stored bound point instead (its free parameters set on the built-in
 point; the model's own point is start 0), so a further run continues an earlier one; the row
-records the earlier runs' settings and wall times with its own.
+records the earlier runs' settings and wall times with its own. Each polishing step's point is
+written to ``benchmarks/results/bounds_polishing_<device>.json`` as it is taken; ``--from-stored``
+continues from there when a stopped run's last step went beyond the stored bound.
 """
 
 import argparse
@@ -55,6 +57,20 @@ def main() -> None:
         """The rows on disk (another run may have written some meanwhile)."""
         return json.loads(path.read_text()).get("bounds", {}) if path.exists() else {}
 
+    polishing_path = RESULTS_DIR / f"bounds_polishing_{device_tag()}.json"
+
+    def polishing() -> dict:
+        """The latest polishing step of each bound (written as each step is taken)."""
+        return json.loads(polishing_path.read_text()) if polishing_path.exists() else {}
+
+    def record_step(name: str):
+        def record(parameters: dict, value: float) -> None:
+            steps = polishing()
+            steps[name] = {"value": value, "parameters": parameters}
+            polishing_path.write_text(json.dumps(steps, indent=2))
+
+        return record
+
     names = args.only or list(VIABLE_REGION_BOUNDS)
     seed_points = SEED_POINTS if args.seed_points is None else args.seed_points
     rows = stored()
@@ -65,7 +81,16 @@ def main() -> None:
             import jaxcogen
 
             base = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
-            model = base.with_parameters(rows[name]["parameters"])
+            parameters = rows[name]["parameters"]
+            step = polishing().get(name)
+            sign = 1.0 if VIABLE_REGION_BOUNDS[name].sense == "min" else -1.0
+            if step is not None and sign * step["value"] < sign * rows[name]["value"]:
+                # a stopped run's last polishing step went beyond the stored bound
+                print(
+                    f"{name}: continuing from a stopped run's polishing step ({step['value']:.6g})"
+                )
+                parameters = step["parameters"]
+            model = base.with_parameters(parameters)
             earlier = rows[name].get(
                 "runs", [rows[name]["settings"] | {"wall_s": rows[name]["wall_s"]}]
             )
@@ -79,6 +104,7 @@ def main() -> None:
             # a continued run starts from the stored point (the model's own start), not seeds
             seed_points=0 if earlier else seed_points,
             **({} if args.polish is None else {"polish_iterations": args.polish}),
+            on_polish_step=record_step(name),
         ).values()
         spec = VIABLE_REGION_BOUNDS[name]
         row = {

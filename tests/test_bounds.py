@@ -177,8 +177,21 @@ def test_polishing_converges_to_the_closed_form_edge():
     gamma = 0.5 * GAMMA_LIMITS[1]
     start = _model(Gamma=gamma, m_X=TARGET / (K * gamma))
     common = dict(free=FREE, limits=LIMITS, n_starts=1, outer_iterations=1, inner_steps=1)
-    polished = bound(start, "m_X", "min", CONSTRAINTS, polish_iterations=40, **common)
+    steps = []
+    polished = bound(
+        start,
+        "m_X",
+        "min",
+        CONSTRAINTS,
+        polish_iterations=40,
+        on_polish_step=lambda parameters, value: steps.append((parameters, value)),
+        **common,
+    )
     exact = TARGET * (1.0 - REL_TOL) / (K * GAMMA_LIMITS[1])
+    # each step is reported as it is taken, the last one being the returned point
+    assert len(steps) == polished.polish_steps
+    assert steps[-1] == (polished.parameters, polished.value)
+    assert all(b[1] < a[1] for a, b in zip(steps, steps[1:], strict=False))
     assert polished.found and polished.check.feasible
     assert polished.local.n_beyond == 0 and polished.local.width == 0.02
     assert polished.polish_steps < 40

@@ -632,6 +632,11 @@ def _local_check(
     return check, us[k], float(values[k]), {name: v[k] for name, v in outs.items()}
 
 
+def _physical_parameters(coords, log_mask, u) -> dict[str, float]:
+    """``{name: value}`` of the free parameters at the coordinates ``u``."""
+    return {c.name: float(np.exp(u[j]) if log_mask[j] else u[j]) for j, c in enumerate(coords)}
+
+
 def _active_limits(coords: Sequence[Coordinate], params: dict[str, float]) -> tuple[str, ...]:
     out = []
     for c in coords:
@@ -816,6 +821,7 @@ def bound(
     polish_iterations: int = 20,
     starts: Mapping[str, Sequence[float]] | None = None,
     progress: Callable[[str], Any] | None = None,
+    on_polish_step: Callable[[dict[str, float], float], Any] | None = None,
 ) -> BoundResult:
     r"""The minimum or maximum of ``quantity`` over the viable region (module docstring).
 
@@ -860,6 +866,9 @@ def bound(
             ``check_width``.
         progress: called with a line of text after the optimisation and after each polishing
             look (e.g. ``print``; default: silent).
+        on_polish_step: called after each polishing step with the new point's free
+            parameters ``{name: value}`` (physical units) and its value of ``quantity``, e.g. to
+            store it, so that a stopped run can continue from there.
 
     Returns:
         a :class:`BoundResult`. ``ValueError`` on bad input (unknown names, empty or infinite
@@ -1002,6 +1011,8 @@ def bound(
                     width = min(2.0 * width, POLISH_MAX_WIDTH * check_width)
                 u_best, value, point = beyond_u, beyond_value, beyond_out
                 polish_steps += 1
+                if on_polish_step is not None:
+                    on_polish_step(_physical_parameters(coords, log_mask, u_best), value)
             local, beyond_u, beyond_value, beyond_out = look_around(u_best, value, width)
             if progress is not None:
                 progress(
@@ -1013,9 +1024,7 @@ def bound(
     else:
         n_agree = 0
         local = LocalCheck(float(check_width), 0, 0, 0, 0.0)
-    best_params = {
-        c.name: float(np.exp(u_best[j]) if log_mask[j] else u_best[j]) for j, c in enumerate(coords)
-    }
+    best_params = _physical_parameters(coords, log_mask, u_best)
     best_model = jax.device_get(problem.model_at_u(jnp.asarray(u_best)))
     observables = {name: float(point[name]) for name in model_type.observables}
     ratios = {name: observables[name] / t for name, (t, _) in constraints.items()}
