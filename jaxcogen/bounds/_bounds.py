@@ -301,6 +301,15 @@ def _limits_in(model_type, upper_limits, settings) -> dict[str, tuple[float, boo
     return out
 
 
+def _source(model_type, name, computed) -> str | None:
+    """The observable constraint ``name`` is computed from when the solver computes
+    ``computed``: its own, else its fit proxy's; ``None`` when neither is computed."""
+    if name in computed:
+        return name
+    proxy = model_type.fit_proxies.get(name)
+    return proxy.observable if proxy is not None and proxy.observable in computed else None
+
+
 def _reachable(model_type, constraints, settings) -> dict[str, tuple[float, float]]:
     """The ``constraints`` the solver ``settings`` compute, directly or through a fit proxy
     (e.g. the asymmetric fraction of today's relic needs the late-universe stage: a production-only
@@ -309,21 +318,18 @@ def _reachable(model_type, constraints, settings) -> dict[str, tuple[float, floa
     return {
         name: band
         for name, band in constraints.items()
-        if name in computed
-        or (name in model_type.fit_proxies and model_type.fit_proxies[name].observable in computed)
+        if _source(model_type, name, computed) is not None
     }
 
 
 def _sources(model_type, constraints, settings) -> tuple[str, ...]:
     """The observable each constraint is computed from with ``settings``: its own, or its fit
-    proxy where the settings do not compute it."""
+    proxy where the settings do not compute it (``ValueError`` where neither is computed)."""
     computed = set(model_type.loss_observables(settings))
     out = []
     for name in constraints:
-        used = name
-        if used not in computed and used in model_type.fit_proxies:
-            used = model_type.fit_proxies[used].observable
-        if used not in computed:
+        used = _source(model_type, name, computed)
+        if used is None:
             raise ValueError(
                 f"constraint {name!r}: not computed with the solver settings "
                 f"{dict(model_type.settings_record(settings))}; pass other solve options"
