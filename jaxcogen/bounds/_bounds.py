@@ -38,6 +38,7 @@ from jaxcogen.bounds._problem import (
     band_edges,
     evaluate_parts,
     solve_at,
+    solve_split,
     valid_at,
     with_multipliers,
 )
@@ -558,14 +559,13 @@ def _grid(center, coords, width, points, max_points, rng) -> np.ndarray:
 
 
 def _solve_padded(problem, us, size) -> dict[str, np.ndarray]:
-    """:func:`solve_at` of the rows ``us``, padded with copies of the first row to the smallest
-    of ``size``, ``size // 2``, ``size // 4``, … that holds them (then cut back): the looks around
-    a bound, whose numbers of points vary, share a few compiled programs."""
+    """The rows ``us`` solved as a scan solves them (:func:`solve_split`), padded to the smallest
+    of ``size``, ``size // 2``, ``size // 4``, … that holds them: the looks around a bound, whose
+    numbers of points vary, share a few compiled programs."""
     n = len(us)
     while size // 2 >= max(n, 1):
         size //= 2
-    padded = np.concatenate([us, np.repeat(us[:1], max(size - n, 0), axis=0)])
-    return {k: np.asarray(v)[:n] for k, v in solve_at(problem, jnp.asarray(padded)).items()}
+    return solve_split(problem, us, max(size, n))
 
 
 def _local_check(

@@ -64,8 +64,10 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
+from jaxcogen._status import STATUS_INVALID_INPUT
 from jaxcogen.bounds._space import physical, set_free, u_of_theta
 from jaxcogen.fitting._loss import DEFAULT_SOFTNESS, log_ratio
 from jaxcogen.fitting._problem import AbstractObjective
@@ -171,6 +173,11 @@ class BoundProblem(AbstractObjective):
         model = self.model_at_u(u)
         out = dict(model.solve_point(self.settings))
         out["valid"] = model.is_valid()
+        # an invalid point is flagged as a scan flags it (the dynamical-N system, whose own rule
+        # is wider than the model's, would otherwise report it solved)
+        out["status"] = jnp.where(out["valid"], out["status"], STATUS_INVALID_INPUT).astype(
+            jnp.int32
+        )
         for name, on_model in zip(self.limit_names, self.limit_on_model, strict=True):
             if on_model:
                 out[name] = jnp.asarray(getattr(model, name), dtype=float)
@@ -244,3 +251,47 @@ def solve_at(problem: BoundProblem, us: Float[Array, "n p"]) -> dict[str, Array]
 def valid_at(problem: BoundProblem, us: Float[Array, "n p"]):
     """Whether each row of ``us`` is a valid model point (no solve)."""
     return jax.vmap(lambda u: problem.model_at_u(u).is_valid())(us)
+
+
+@eqx.filter_jit
+def _model_records_at(problem: BoundProblem, us: Float[Array, "n p"]) -> dict[str, Array]:
+    """Validity and the on-model upper limits (:meth:`BoundProblem.solve_u`'s extras) at each row
+    of ``us``, without a solve."""
+
+    def one(u):
+        model = problem.model_at_u(u)
+        out = {"valid": model.is_valid()}
+        for name, on_model in zip(problem.limit_names, problem.limit_on_model, strict=True):
+            if on_model:
+                out[name] = jnp.asarray(getattr(model, name), dtype=float)
+        return out
+
+    return jax.vmap(one)(us)
+
+
+def solve_split(problem: BoundProblem, us, size: int | None = None) -> dict[str, np.ndarray]:
+    """What :func:`solve_at` returns at the rows of ``us``, solved as a scan solves a chunk
+    (:class:`jaxcogen.scanning.ChunkRunner`): per-point choices that ``vmap`` would otherwise run
+    on every point (the cogenesis model's ``regime="auto"``: EFT or dynamical heavy neutrinos;
+    ``solver="auto"``: Tsit5 or Kvaerno5) are made on the host and each pass runs only on its
+    own points, and a full chain's late stage runs on the points sorted by its cost. At a bound
+    on the light end of the viable region nearly every point takes the dynamical-N system,
+    while under ``vmap`` of :func:`solve_at` every point also paid both EFT integrations (and
+    vice versa).
+
+    ``size``: the batch the rows are padded to (default: their number), so that calls with
+    varying numbers of rows can share one compiled program per size."""
+    from jaxcogen.scanning._scan import ChunkRunner  # the scanning package imports the models
+
+    us = np.asarray(us, dtype=float)
+    n = len(us)
+    if n == 0:
+        raise ValueError("solve_split: no points to solve")
+    size = max(int(size or n), n)
+    padded = np.concatenate([us, np.repeat(us[:1], size - n, axis=0)])
+    x = np.where(np.asarray(problem.log_mask), np.exp(padded), padded)
+    values = {name: x[:n, j] for j, name in enumerate(problem.names)}
+    out = dict(ChunkRunner(problem.base_model, problem.settings, size)(values))
+    extras = _model_records_at(problem, jnp.asarray(padded))
+    out.update({k: np.asarray(v)[:n] for k, v in extras.items()})
+    return {k: np.asarray(v)[:n] for k, v in out.items()}
