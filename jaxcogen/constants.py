@@ -81,3 +81,8 @@ N_eff_SM: float = 3.044
 #: Planck 2018 (TT,TE,EE+lowE+lensing+BAO, arXiv:1807.06209 eq. 66): :math:`N_{\rm eff}=2.99^{+0.34}_{-0.33}`
 #: at 95 %; the flag uses the 95 % upper edge 3.33 (notes §4: 2.99 ± 0.17) **[S]**.
 N_eff_planck_95_upper: float = 2.99 + 0.34
+#: Upper bound on a light-neutrino mass, :math:`m_\nu\le0.1` eV = :math:`10^{-10}` GeV, kept by fits
+#: and bounds on :math:`m_\nu=|w|v^2`: the cosmological :math:`\sum m_\nu<0.12` eV (Planck 2018,
+#: arXiv:1807.06209, TT,TE,EE+lowE+lensing+BAO, 95 %) bounds each mass by ~0.1 eV in the
+#: quasi-degenerate spectrum (the scale the talk uses) **[S]**.
+m_nu_max: float = 1.0e-10  # GeV

@@ -584,3 +584,20 @@ def test_split_solves_equal_vmapped_solves_across_regimes():
     np.testing.assert_array_equal(split["regime_used"][ok], plain["regime_used"][ok])
     for name in ("DeltaY_B", "Omega_chi_h2", "asymmetric_fraction", "Delta_N_eff"):
         np.testing.assert_allclose(split[name][ok], plain[name][ok], rtol=1e-6, err_msg=name)
+
+
+def test_limit_defaults_live_in_one_place():
+    """The light-neutrino mass bound and the EFT's error limit that bounds keep are the fits'
+    defaults and the package's constants (``constants.m_nu_max``, ``solve``'s
+    ``EFT_TOLERANCE``): one value each, whichever entry point a user takes."""
+    import inspect
+
+    from jaxcogen import constants, fit
+    from jaxcogen.model._registry import BOUND_UPPER_LIMITS
+    from jaxcogen.production._validity import EFT_TOLERANCE
+
+    assert BOUND_UPPER_LIMITS["m_nu"] == constants.m_nu_max == 1e-10  # GeV = 0.1 eV
+    assert BOUND_UPPER_LIMITS["eft_error"] == EFT_TOLERANCE
+    parameters = inspect.signature(fit).parameters
+    assert parameters["m_nu_max"].default == constants.m_nu_max
+    assert parameters["eft_error_max"].default == EFT_TOLERANCE

@@ -125,7 +125,7 @@ VIABLE_REGION_TOLERANCE = 0.05
 
 
 def _constraints(spec: BoundSpec, tolerance: float) -> dict[str, tuple[float, float]]:
-    """A problem's constraints: the observed :math:`\Delta Y_B` and today's
+    r"""A problem's constraints: the observed :math:`\Delta Y_B` and today's
     :math:`\Omega_\chi h^2` within ``tolerance``, and its own ``constraints``."""
     return {
         "DeltaY_B": (constants.DeltaY_B_observed, tolerance),
@@ -145,7 +145,7 @@ _LATE_PARAMETERS = ("m_chi", "m_phi", "kappa")
 
 
 def _sampling_box(coords) -> tuple[dict, list[str]]:
-    """Sobol bounds for the production parameters of a seed scan: the coordinates' limits, with
+    r"""Sobol bounds for the production parameters of a seed scan: the coordinates' limits, with
     the Yukawa moduli in units of :math:`y_{\rm ref}(M_i)=\sqrt{m_\nu^{\max}M_i}/v` (one
     coupling alone at the light-neutrino bound; a unit ``"y_i.abs"`` value is rescaled by
     :func:`_physical_samples`) and the dark moduli from 1e-3 up."""

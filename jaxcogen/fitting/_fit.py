@@ -61,6 +61,7 @@ from jaxcogen.fitting._transforms import (
     theta_to_natural,
 )
 from jaxcogen.model._cogenesis import CogenesisModel
+from jaxcogen.model._registry import BOUND_UPPER_LIMITS
 
 #: The cogenesis model's default targets: the observed baryon asymmetry and cold-dark-matter
 #: density (today's relic). Every model declares its own (``default_targets``).
@@ -274,8 +275,8 @@ def fit(
     seed: int = 0,
     steps: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
-    m_nu_max: float | None = 1e-10,
-    eft_error_max: float | None = 1e-2,
+    m_nu_max: float | None = BOUND_UPPER_LIMITS["m_nu"],
+    eft_error_max: float | None = BOUND_UPPER_LIMITS["eft_error"],
     min_mass_ratio: float | None = None,
     tolerance: float = 0.01,
     weights: Mapping[str, float] | None = None,

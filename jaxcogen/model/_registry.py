@@ -170,9 +170,9 @@ FIT_SOLVE_OPTIONS: dict[str, float | int | str | bool] = {
 #: :math:`m_\chi<m_\phi`, so that the relic is the :math:`\chi` the model follows (``None``
 #: for ``m_chi_over_m_phi`` in ``upper_limits`` lifts it: the reverse case).
 BOUND_UPPER_LIMITS: dict[str, float] = {
-    "m_nu": 1e-10,
+    "m_nu": constants.m_nu_max,
     "m_chi_over_m_phi": 1.0,
-    "eft_error": 1e-2,
+    "eft_error": 1e-2,  # = production._validity.EFT_TOLERANCE (an import cycle; a test ties them)
     "Delta_N_eff": constants.N_eff_planck_95_upper - constants.N_eff_SM,
 }
 
