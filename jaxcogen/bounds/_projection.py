@@ -85,6 +85,9 @@ def project_neighbours(
     u_hi: np.ndarray,
     margin: float,
     softness: float = DEFAULT_SOFTNESS,
+    *,
+    fit: np.ndarray | None = None,
+    move: np.ndarray | None = None,
 ) -> np.ndarray:
     """The neighbours ``us`` (rows, coordinates u) that miss a constraint, moved onto it by the
     local linear model of their solves ``outs`` (module docstring); shape ``(k, d)``, ``k = 0``
@@ -97,6 +100,9 @@ def project_neighbours(
         fixed: coordinates that keep their values (the bounded parameter).
         u_lo, u_hi: the coordinates' limits.
         margin: :math:`\\delta` kept below each upper limit.
+        fit: rows of ``us`` the linear model is fitted on (default: all);
+        move: rows that may be moved (default: all), e.g. far points proposed along the
+            polishing's direction, moved by the model of the neighbourhood's grid.
     """
     n, d = us.shape
     if not bands and not limits:
@@ -110,10 +116,15 @@ def project_neighbours(
         return np.zeros((0, d))
     s = (us - center) / half_widths
     design = np.concatenate([np.ones((n, 1)), s], axis=1)
-    coef, *_ = np.linalg.lstsq(design[ok], ell[ok], rcond=None)
+    fitted = ok if fit is None else ok & np.asarray(fit, dtype=bool)
+    if fitted.sum() < d + 2:
+        return np.zeros((0, d))
+    coef, *_ = np.linalg.lstsq(design[fitted], ell[fitted], rcond=None)
     jac = coef[1:].T  # (constraints + limits, d)
     r = _residuals(ell, bands, len(limits), margin)
     needs = ok & np.any(r != 0.0, axis=1)
+    if move is not None:
+        needs &= np.asarray(move, dtype=bool)
     s_lo, s_hi = (u_lo - center) / half_widths, (u_hi - center) / half_widths
     moved = []
     for i in np.flatnonzero(needs):
