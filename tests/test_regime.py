@@ -164,9 +164,13 @@ def test_vmap_over_a_batch_mixing_both_regimes_equals_the_forced_solves():
         forced = production(model, regime=["eft", "dynamical"][regime])
         assert int(batch.status[k]) == 0
         # the batched program rounds differently (measured 1e-16 .. 1e-13 relative); at the
-        # stiff M_1/T_RH = 6 that flips one adaptive step decision (1116 vs 1117 steps), and two
-        # step sequences of the same rtol = 1e-8 controller then agree to its tolerance (5e-10)
-        assert abs(int(batch.num_steps[k]) - int(forced.num_steps)) <= 2
+        # stiff M_1/T_RH = 6 that flips a few adaptive step decisions, each changing the count
+        # by about one (1116 vs 1117 steps on one CPU, 1118 vs 1121 on an AMD EPYC: how many
+        # flips depends on the CPU's vector code), and two step sequences of the same rtol = 1e-8
+        # controller then agree to its tolerance (the observables below, 1e-8)
+        assert abs(int(batch.num_steps[k]) - int(forced.num_steps)) <= max(
+            2, 0.005 * int(forced.num_steps)
+        )
         for key in EFT_ERROR_OBSERVABLES:
             assert float(getattr(batch, key)[k]) == pytest.approx(
                 float(getattr(forced, key)), rel=1e-8, abs=0.0
