@@ -585,6 +585,41 @@ def _bands(problem, constraints) -> dict[str, tuple[float, float, float, bool]]:
     }
 
 
+def _with_projected(problem, coords, constraints, index, center, width, us, outs, size, **rows):
+    """The points ``us`` (solved: ``outs``) and, after them, those that miss a constraint moved
+    onto it by the linear model of their solves (:func:`project_neighbours`; ``rows``: its
+    ``fit``/``move`` masks), solved afresh in batches of ``size``."""
+    u_lo, u_hi = u_bounds(coords)
+    moved = project_neighbours(
+        center,
+        us,
+        outs,
+        _half_widths(center, coords, width),
+        _bands(problem, constraints),
+        _judged_limits(problem),
+        [index] if index >= 0 else [],
+        u_lo,
+        u_hi,
+        DEFAULT_MARGIN,
+        problem.softness,
+        **rows,
+    )
+    if not len(moved):
+        return us, outs
+    more = _solve_padded(problem, moved, size)
+    return np.concatenate([us, moved]), {k: np.concatenate([outs[k], more[k]]) for k in outs}
+
+
+def _excess(problem, constraints, quantity, index, sign, value, us, outs):
+    """``(feasible, values, excess)`` of solved points: the relative amount by which each
+    feasible point is more extreme than ``value`` (``-inf`` where not feasible)."""
+    feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
+    values = _quantity_values(quantity, index, us, outs, problem.log_mask)
+    scale = max(abs(value), 1e-300)
+    excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
+    return feasible, values, excess
+
+
 def _local_check(
     problem,
     coords,
@@ -610,28 +645,10 @@ def _local_check(
     size = min(points ** len(coords), max_points)  # the grid's size before the limits cut it
     outs = _solve_padded(problem, us, size)
     if project:
-        u_lo, u_hi = u_bounds(coords)
-        moved = project_neighbours(
-            center,
-            us,
-            outs,
-            _half_widths(center, coords, width),
-            _bands(problem, constraints),
-            _judged_limits(problem),
-            [index] if index >= 0 else [],
-            u_lo,
-            u_hi,
-            DEFAULT_MARGIN,
-            problem.softness,
+        us, outs = _with_projected(
+            problem, coords, constraints, index, center, width, us, outs, size
         )
-        if len(moved):
-            more = _solve_padded(problem, moved, size)
-            us = np.concatenate([us, moved])
-            outs = {k: np.concatenate([outs[k], more[k]]) for k in outs}
-    feasible = _feasible(outs, constraints, len(us), _judged_limits(problem))
-    values = _quantity_values(quantity, index, us, outs, problem.log_mask)
-    scale = max(abs(value), 1e-300)
-    excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
+    feasible, values, excess = _excess(problem, constraints, quantity, index, sign, value, us, outs)
     beyond = excess > BEYOND_RTOL
     check = LocalCheck(
         width=float(width),
@@ -667,29 +684,23 @@ def _pattern_move(problem, coords, constraints, quantity, index, sign, u_from, u
     look_us, look_outs, center, width = look
     n_look = len(look_us)
     rows = np.arange(n_look + len(candidates))
-    moved = project_neighbours(
+    us, outs = _with_projected(
+        problem,
+        coords,
+        constraints,
+        index,
         center,
+        width,
         np.concatenate([look_us, candidates]),
         {k: np.concatenate([look_outs[k], outs[k]]) for k in outs},
-        _half_widths(center, coords, width),
-        _bands(problem, constraints),
-        _judged_limits(problem),
-        [index] if index >= 0 else [],
-        u_lo,
-        u_hi,
-        DEFAULT_MARGIN,
-        problem.softness,
+        len(PATTERN_FACTORS),
         fit=rows < n_look,
         move=rows >= n_look,
     )
-    if len(moved):
-        more = _solve_padded(problem, moved, len(PATTERN_FACTORS))
-        candidates = np.concatenate([candidates, moved])
-        outs = {k: np.concatenate([outs[k], more[k]]) for k in outs}
-    feasible = _feasible(outs, constraints, len(candidates), _judged_limits(problem))
-    values = _quantity_values(quantity, index, candidates, outs, problem.log_mask)
-    scale = max(abs(value), 1e-300)
-    excess = np.where(feasible & np.isfinite(values), sign * (value - values) / scale, -np.inf)
+    candidates, outs = us[n_look:], {k: v[n_look:] for k, v in outs.items()}
+    _, values, excess = _excess(
+        problem, constraints, quantity, index, sign, value, candidates, outs
+    )
     if not (excess > BEYOND_RTOL).any():
         return None
     k = int(np.argmax(excess))
@@ -1044,14 +1055,12 @@ def bound(
         agree = feasible & (np.abs(values - value) <= AGREE_RTOL * max(abs(value), 1e-300))
         n_agree = int(agree.sum())
 
+        # what the looks and the pattern moves judge by: problem, coordinates, constraints, sense
+        judged_by = (final_problem, coords, constraints, quantity, index, sign)
+
         def look_around(center, center_value, width):
             *result, (look_us, look_outs) = _local_check(
-                final_problem,
-                coords,
-                constraints,
-                quantity,
-                index,
-                sign,
+                *judged_by,
                 center,
                 center_value,
                 width,
@@ -1089,18 +1098,7 @@ def bound(
                     on_polish_step(_physical_parameters(coords, log_mask, u_best), value)
                 jump = None
                 if pattern_moves and polish_steps < polish_iterations:
-                    jump = _pattern_move(
-                        final_problem,
-                        coords,
-                        constraints,
-                        quantity,
-                        index,
-                        sign,
-                        u_from,
-                        u_best,
-                        value,
-                        look,
-                    )
+                    jump = _pattern_move(*judged_by, u_from, u_best, value, look)
                 if jump is not None:
                     u_best, value, point = jump
                     polish_steps += 1
