@@ -178,10 +178,15 @@ class BoundProblem(AbstractObjective):
         out["status"] = jnp.where(out["valid"], out["status"], STATUS_INVALID_INPUT).astype(
             jnp.int32
         )
-        for name, on_model in zip(self.limit_names, self.limit_on_model, strict=True):
-            if on_model:
-                out[name] = jnp.asarray(getattr(model, name), dtype=float)
-        return out
+        return out | self.model_records(model)
+
+    def model_records(self, model) -> dict[str, Array]:
+        """The upper limits that are model attributes (e.g. ``m_nu``), by name: no solve."""
+        return {
+            name: jnp.asarray(getattr(model, name), dtype=float)
+            for name, on_model in zip(self.limit_names, self.limit_on_model, strict=True)
+            if on_model
+        }
 
     # ---- objective and constraints -----------------------------------------------------------
 
@@ -260,11 +265,7 @@ def _model_records_at(problem: BoundProblem, us: Float[Array, "n p"]) -> dict[st
 
     def one(u):
         model = problem.model_at_u(u)
-        out = {"valid": model.is_valid()}
-        for name, on_model in zip(problem.limit_names, problem.limit_on_model, strict=True):
-            if on_model:
-                out[name] = jnp.asarray(getattr(model, name), dtype=float)
-        return out
+        return {"valid": model.is_valid()} | problem.model_records(model)
 
     return jax.vmap(one)(us)
 
