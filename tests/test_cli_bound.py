@@ -80,6 +80,7 @@ def test_upper_limits_parse_and_bad_ones_are_refused():
         (["M1", "--free", ","], "no parameter names"),
         (["M1", "nonexistent.toml"], "nonexistent.toml"),
         (["M1", "--out", "/nonexistent/dir/bound.json"], "--out"),
+        (["M1", "--polish", "-1"], "--polish -1: must be an integer >= 0"),
     ],
 )
 def test_bound_command_refuses_bad_input_up_front(args, words):
@@ -88,3 +89,28 @@ def test_bound_command_refuses_bad_input_up_front(args, words):
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert words in result.output
     assert "compiling" not in result.output
+
+
+def test_polishing_options_reach_the_bound(monkeypatch):
+    """``--polish`` and ``--no-pattern-moves`` are handed to :func:`jaxcogen.bounds.bound` as
+    ``polish_iterations`` and ``pattern_moves`` (defaults: bound's own, 20 and True). The bound
+    is replaced by a stand-in that records its keywords and stops the command with a
+    ``ValueError`` (which the command reports with exit 2), so nothing is compiled."""
+    import inspect
+
+    import jaxcogen.bounds._bounds as bounds_module
+
+    seen = {}
+
+    def stand_in(*args, **kwargs):
+        seen.update(kwargs)
+        raise ValueError("stand-in bound")
+
+    defaults = inspect.signature(bounds_module.bound).parameters
+    monkeypatch.setattr(bounds_module, "bound", stand_in)
+    result = invoke("bound", "M1")
+    assert result.exit_code == EXIT_BAD_INPUT and "stand-in bound" in result.output
+    assert seen["polish_iterations"] == defaults["polish_iterations"].default
+    assert seen["pattern_moves"] is defaults["pattern_moves"].default
+    invoke("bound", "M1", "--polish", "3", "--no-pattern-moves")
+    assert seen["polish_iterations"] == 3 and seen["pattern_moves"] is False

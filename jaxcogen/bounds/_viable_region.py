@@ -14,9 +14,12 @@ within which intervals; the others keep the base point's values (the built-in po
 What each bound moves, and why:
 
 - ``M1_min``: :math:`M_{1,2}`, :math:`T_{\rm RH}`, :math:`|y_{1,2}|`, :math:`\arg y_2`,
-  :math:`|\lambda_2|` and :math:`m_\chi`: everything that sets the lepton asymmetry's size and
-  the relic's mass scale (:math:`\lambda_1`, the other phases, :math:`m_\phi`, :math:`\kappa` stay:
-  they trade against the moved ones).
+  :math:`|\lambda_2|`, :math:`m_\chi`, :math:`m_\phi` and :math:`\kappa`: everything that sets
+  the lepton asymmetry's size, the relic's mass scale and the sink that removes its symmetric
+  part (:math:`\lambda_1` and the other phases stay: they trade against the moved ones). A
+  lighter :math:`M_1` makes less asymmetry, which a heavier :math:`\chi` makes up; with
+  :math:`m_\phi` fixed at the built-in 2 GeV the bound stopped at :math:`m_\chi=m_\phi`, so
+  :math:`m_\phi` and :math:`\kappa` move (and the optimisation solves the full chain).
 - ``m_chi_min``: :math:`m_\chi`, :math:`T_{\rm RH}`, :math:`|y_{1,2}|`, :math:`\arg y_2`,
   :math:`|\lambda_{1,2}|`: the lightest :math:`\chi` needs the most :math:`\Delta Y_\chi` per
   :math:`\Delta Y_B`; :math:`\kappa=1` and :math:`m_\phi=2` GeV stay (a light :math:`\chi`'s
@@ -80,8 +83,26 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
     "M1_min": BoundSpec(
         "M1",
         "min",
-        ("M1", "M2", "T_RH", "y1.abs", "y2.abs", "y2.arg", "lambda2.abs", "m_chi"),
-        {"M1": (1e8, 1e14), "M2": (1e8, 1e15), "T_RH": (1e7, 1e13), "m_chi": (1e-3, 1e4)},
+        (
+            "M1",
+            "M2",
+            "T_RH",
+            "y1.abs",
+            "y2.abs",
+            "y2.arg",
+            "lambda2.abs",
+            "m_chi",
+            "m_phi",
+            "kappa",
+        ),
+        {
+            "M1": (1e8, 1e14),
+            "M2": (1e8, 1e15),
+            "T_RH": (1e7, 1e13),
+            "m_chi": (1e-3, 1e4),
+            "m_phi": (1e-2, 1e7),
+            "kappa": (1e-3, math.sqrt(4 * math.pi)),
+        },
         "viable cogenesis needs M_N >~ 1e10 GeV",
         1e10,
     ),

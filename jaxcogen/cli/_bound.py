@@ -197,6 +197,24 @@ def bound_command(
     inner_steps: Annotated[
         int, typer.Option("--inner", help="Optimiser steps per iteration.")
     ] = 30,
+    polish: Annotated[
+        int,
+        typer.Option(
+            "--polish",
+            metavar="STEPS",
+            help=(
+                "Most polishing steps after the optimisation: while a look around the bound "
+                "finds feasible points beyond it, move there and look again (0: none)."
+            ),
+        ),
+    ] = 20,
+    pattern_moves: Annotated[
+        bool,
+        typer.Option(
+            "--pattern-moves/--no-pattern-moves",
+            help="After each polishing step, also try points further along it (Hooke-Jeeves).",
+        ),
+    ] = True,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", metavar="BOUND.json", help="Write the result as JSON here."),
@@ -221,6 +239,8 @@ def bound_command(
             names = list(type(model).default_free)
             if quantity not in type(model).observables and quantity not in names:
                 names.append(quantity)
+        if polish < 0:
+            raise ValueError(f"--polish {polish}: must be an integer >= 0")
         if out is not None:
             check_output_file(out, "--out")
     except ValueError as err:
@@ -251,6 +271,8 @@ def bound_command(
             inner_steps=inner_steps,
             solve_options=dict(card.solve_options) or None,
             upper_limits=upper_limits,
+            polish_iterations=polish,
+            pattern_moves=pattern_moves,
             progress=lambda line: typer.echo(line, err=True),
         )
     except ValueError as err:
