@@ -5,10 +5,6 @@ import os
 
 from jaxtyping import install_import_hook
 
-# The default run has two worker processes (pytest-xdist, pyproject.toml): on a GPU each would
-# otherwise claim 75 % of its memory at the first solve, and the second would run out.
-os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-
 # Every annotated shape and dtype is checked at run time in the tests, as diffrax does: jaxtyping's
 # import hook with beartype, which follows PEP 484's numeric tower (an int where a float is
 # annotated). Installed here, before jaxcogen is first imported, rather than by pytest's
