@@ -125,6 +125,20 @@ DEFAULT_POINTS = [
     pytest.param((1e-12, 1e-8, 0.1, 100.0, 300.0, 0.3), marks=pytest.mark.slow),  # both parts
     pytest.param((1e-13, 1e-8, 0.2, 10.0, 10.1, 1e-3), marks=pytest.mark.slow),  # mostly symmetric
     pytest.param((0.0, 1e-9, 0.3, 1e4, 1.5e4, 0.05), marks=pytest.mark.slow),  # purely symmetric
+    # the m_chi_max bound's point (benchmarks/results/bounds_table_cpu.json; production by a
+    # fresh jaxcogen.solve): m_phi/m_chi = 1.009, below the grid's 1.01, kappa at sqrt(4 pi),
+    # a symmetric population 7e10 times the asymmetry (1.5e-8 from Radau, 2026-12-06)
+    pytest.param(
+        (
+            1.34116903746902e-14,
+            9.368320819072037e-4,
+            0.5428059401566937,
+            15604.277941483873,
+            15748.457484863146,
+            3.5375335405731394,
+        ),
+        marks=pytest.mark.slow,
+    ),
 ]
 
 
