@@ -17,7 +17,8 @@ from the stored bound point instead (its free parameters set on the built-in
 point; the model's own point is start 0), so a further run continues an earlier one; the row
 records the earlier runs' settings and wall times with its own. Each polishing step's point is
 written to ``benchmarks/results/bounds_polishing_<device>.json`` as it is taken; ``--from-stored``
-continues from there when a stopped run's last step went beyond the stored bound.
+continues from there when a stopped run's last step went beyond the stored bound (the run's
+record then names that step's value: a stopped run leaves no record of its own).
 """
 
 import argparse
@@ -76,7 +77,7 @@ def main() -> None:
     rows = stored()
     for name in names:
         start = time.perf_counter()
-        model, earlier = None, []
+        model, earlier, continued = None, [], None
         if args.from_stored and name in rows and rows[name]["found"]:
             import jaxcogen
 
@@ -90,6 +91,7 @@ def main() -> None:
                     f"{name}: continuing from a stopped run's polishing step ({step['value']:.6g})"
                 )
                 parameters = step["parameters"]
+                continued = step["value"]
             model = base.with_parameters(parameters)
             earlier = rows[name].get(
                 "runs", [rows[name]["settings"] | {"wall_s": rows[name]["wall_s"]}]
@@ -128,6 +130,8 @@ def main() -> None:
                     "seed": args.seed,
                     "seed_points": seed_points,
                     "from_stored": bool(earlier),
+                    # the stopped run's last polishing step it went on from (None: the row)
+                    "continued_from_polishing_step": continued,
                     "polish": args.polish,
                     "wall_s": time.perf_counter() - start,
                 }
