@@ -19,7 +19,9 @@ What each bound moves, and why:
   part (:math:`\lambda_1` and the other phases stay: they trade against the moved ones). A
   lighter :math:`M_1` makes less asymmetry, which a heavier :math:`\chi` makes up; with
   :math:`m_\phi` fixed at the built-in 2 GeV the bound stopped at :math:`m_\chi=m_\phi`, so
-  :math:`m_\phi` and :math:`\kappa` move (and the optimisation solves the full chain).
+  :math:`m_\phi` and :math:`\kappa` move (and the optimisation solves the full chain), with
+  :math:`m_\chi` up to :math:`10^6` GeV as in ``m_chi_max``: what stops a heavy relic is then
+  the sink (:math:`\kappa\le\sqrt{4\pi}`), not the box.
 - ``m_chi_min``: :math:`m_\chi`, :math:`T_{\rm RH}`, :math:`|y_{1,2}|`, :math:`\arg y_2`,
   :math:`|\lambda_{1,2}|`: the lightest :math:`\chi` needs the most :math:`\Delta Y_\chi` per
   :math:`\Delta Y_B`; :math:`\kappa=1` and :math:`m_\phi=2` GeV stay (a light :math:`\chi`'s
@@ -99,7 +101,7 @@ VIABLE_REGION_BOUNDS: dict[str, BoundSpec] = {
             "M1": (1e8, 1e14),
             "M2": (1e8, 1e15),
             "T_RH": (1e7, 1e13),
-            "m_chi": (1e-3, 1e4),
+            "m_chi": (1e-3, 1e6),
             "m_phi": (1e-2, 1e7),
             "kappa": (1e-3, math.sqrt(4 * math.pi)),
         },
