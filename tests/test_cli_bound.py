@@ -80,7 +80,7 @@ def test_upper_limits_parse_and_bad_ones_are_refused():
         (["M1", "--free", ","], "no parameter names"),
         (["M1", "nonexistent.toml"], "nonexistent.toml"),
         (["M1", "--out", "/nonexistent/dir/bound.json"], "--out"),
-        (["M1", "--polish", "-1"], "--polish -1: must be an integer >= 0"),
+        (["M1", "--polish", "-1"], "Invalid value for '--polish'"),
     ],
 )
 def test_bound_command_refuses_bad_input_up_front(args, words):

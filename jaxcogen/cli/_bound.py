@@ -202,6 +202,7 @@ def bound_command(
         typer.Option(
             "--polish",
             metavar="STEPS",
+            min=0,
             help=(
                 "Most polishing steps after the optimisation: while a look around the bound "
                 "finds feasible points beyond it, move there and look again (0: none)."
@@ -239,8 +240,6 @@ def bound_command(
             names = list(type(model).default_free)
             if quantity not in type(model).observables and quantity not in names:
                 names.append(quantity)
-        if polish < 0:
-            raise ValueError(f"--polish {polish}: must be an integer >= 0")
         if out is not None:
             check_output_file(out, "--out")
     except ValueError as err:
