@@ -720,11 +720,14 @@ def test_small_passes_run_in_sub_batches_and_results_land_in_place(monkeypatch):
 def test_late_stage_runs_sorted_by_its_cost_in_sub_batches(monkeypatch):
     """A full-chain scan runs the production stage's passes, then the late-universe stage
     (:meth:`CogenesisModel.finish_point`) on the points whose production succeeded, sorted by
-    the model's cost proxy log10(SigmaY_chi/|DeltaY_chi|) and in FINISH_SUB_BATCHES sub-batches
-    (each waits only for points of similar cost: the stage takes 10-300 adaptive steps); every
-    point's results land at its own index; a failed production point is not carried on."""
+    the model's cost proxy log10(SigmaY_chi/|DeltaY_chi|) - 3 log10(xi_final) and in
+    FINISH_SUB_BATCHES sub-batches (each waits only for points of similar cost: the stage takes
+    4-300 adaptive steps); every point's results land at its own index; a failed production
+    point is not carried on."""
     rng = np.random.default_rng(3)
     ratio = 10.0 ** rng.uniform(3, 9, 64)  # SigmaY_chi / |DeltaY_chi| of each point
+    xi = 10.0 ** rng.uniform(-1, 0, 64)  # xi at the end of production
+    cost = np.log10(ratio) - 3.0 * np.log10(xi)  # CogenesisModel.finish_cost_proxy
 
     def fake_chunk(base_model, settings, values):
         assert not settings.late_universe  # the first stage is production only
@@ -733,6 +736,7 @@ def test_late_stage_runs_sorted_by_its_cost_in_sub_batches(monkeypatch):
         out = {name: np.full(len(t), np.nan) for name in OBSERVABLES}
         out["DeltaY_chi"] = np.full(len(t), -2.0)
         out["SigmaY_chi"] = 2.0 * ratio[k]
+        out["xi_final"] = xi[k]
         out["T_end"] = t + 0.5
         out["status"] = np.where(t == 5.0, 3, 0).astype(np.int32)  # point 5 fails production
         out["num_steps"] = np.full(len(t), 10, np.int32)
@@ -766,7 +770,8 @@ def test_late_stage_runs_sorted_by_its_cost_in_sub_batches(monkeypatch):
     assert len(batches) == -(-63 // lanes) and all(len(b) == lanes for b in batches)
     order = [k for b in batches for k in b][:63]  # the last batch is padded by repetition
     assert 5 not in order and sorted(order) == [k for k in range(64) if k != 5]
-    np.testing.assert_array_equal(ratio[order], np.sort(ratio[order]))  # by cost proxy
+    np.testing.assert_array_equal(cost[order], np.sort(cost[order]))  # by cost proxy
+    assert not np.array_equal(ratio[order], np.sort(ratio[order]))  # xi changes the order
     ok = t != 5
     np.testing.assert_array_equal(out["Omega_chi_h2"][ok], 1000.0 + t[ok])
     assert np.isnan(out["Omega_chi_h2"][5]) and out["status"][5] == 3

@@ -486,12 +486,23 @@ class _DarkBath(eqx.Module):
         return dict(T=T, xi=T_chi / T, T_chi=T_chi, H=H, s=s, lnN_eq=lnN_eq, rate=rate,
                     dlnN_eq=-dlnN_eq_dlnT_chi)  # fmt: skip
 
-    def reference(self, b):
-        r""":math:`\ln R` and :math:`d\ln R/d\lambda` of the reference :math:`R=N_*+N_f` (:meth:`riccati`)."""
+    def quasi_static(self, b):
+        r""":math:`\ln N_*`, :math:`\rho=d\ln N_*/d\lambda` and :math:`J=k\,(2N_*+\Delta)` from :meth:`at`'s ``b``.
+
+        :math:`N_*=N_{\rm eq}\,e^{-{\rm arsinh}(\Delta/2N_{\rm eq})}` is the root of
+        :math:`N^2+\Delta N=N_{\rm eq}^2`; :math:`J` is the rate at which a deviation from it decays
+        (the equation is :math:`dN/d\lambda=-k(N-N_*)(N+N_*+\Delta)`).
+        """
         lnN_eq = b["lnN_eq"]
         q = jnp.minimum(0.5 * self.Delta * jnp.exp(-jnp.maximum(lnN_eq, -700.0)), 1e150)
         ln_N_star = lnN_eq - jnp.arcsinh(q)
         dln_N_star = b["dlnN_eq"] * (1.0 + jnp.tanh(jnp.arcsinh(q)))
+        J = b["rate"] * (2.0 * jnp.exp(ln_N_star) + self.Delta)
+        return ln_N_star, dln_N_star, J
+
+    def reference(self, b):
+        r""":math:`\ln R` and :math:`d\ln R/d\lambda` of the reference :math:`R=N_*+N_f` (:meth:`riccati`)."""
+        ln_N_star, dln_N_star, _ = self.quasi_static(b)
         ln_R = jnp.logaddexp(ln_N_star, self.ln_N_floor)
         return ln_R, jnp.exp(ln_N_star - ln_R) * dln_N_star
 
@@ -566,36 +577,105 @@ def _relax(bath, ln_T_chi_start, N0, lam_end):
     local error is :math:`O(\lambda_r^2)`. Returns ``(lambda_r, N(lambda_r))``.
     """
     b = bath.at(ln_T_chi_start)
-    k, Delta = b["rate"], bath.Delta
-    q = jnp.minimum(0.5 * Delta * jnp.exp(-jnp.maximum(b["lnN_eq"], -700.0)), 1e150)
-    N_star = jnp.exp(b["lnN_eq"] - jnp.arcsinh(q))
-    J0 = k * (2.0 * N_star + Delta)
+    ln_N_star, _, J0 = bath.quasi_static(b)
     lam_r = jax.lax.stop_gradient(
         jnp.minimum(RELAXATION_EFOLDS / J0, RELAXATION_MAX_FRACTION * lam_end)
     )
+    return lam_r, _frozen_relaxation(jnp.exp(ln_N_star), J0, bath.Delta, N0, lam_r)
+
+
+def _frozen_relaxation(N_star, J0, Delta, N0, lam):
+    """The closed form of :func:`_relax` at ``lam``."""
     C = (N0 - N_star) / (N0 + N_star + Delta)
-    C_eps = C * jnp.exp(-J0 * lam_r)
-    return lam_r, (N_star + C_eps * (N_star + Delta)) / (1.0 - C_eps)
+    C_eps = C * jnp.exp(-J0 * lam)
+    return (N_star + C_eps * (N_star + Delta)) / (1.0 - C_eps)
+
+
+#: The integration starts on the slow manifold where :math:`J/|\rho|` has fallen to this value
+#: (:func:`_slow_start`), if the yields have relaxed onto it by then.
+SLOW_START_RATIO = 30.0
+#: ... which needs this many e-folds of relaxation, :math:`\int J\,d\lambda`, since :math:`\lambda_r`.
+SLOW_START_RELAXED_EFOLDS = 40.0
+#: Bisection steps locating :math:`J/|\rho|=` :data:`SLOW_START_RATIO` (to :math:`2^{-24}\lambda_{\rm end}`,
+#: ~1e-6: the ratio changes by a factor e over :math:`\Delta\lambda\sim1/x\sim0.05` there).
+SLOW_START_BISECTIONS = 24
+#: Points of :math:`[\lambda_r,\lambda_s]` on which :math:`J_{\min}` is taken.
+SLOW_START_SAMPLES = 8
+
+
+def _slow_manifold(bath, b):
+    r"""The yield on the slow manifold to first order, :math:`N_*\,(1+|\rho|/J)`, from :meth:`_DarkBath.at`'s ``b``."""
+    ln_N_star, rho, J = bath.quasi_static(b)
+    return jnp.exp(ln_N_star) * (1.0 + jnp.abs(rho) / J)
+
+
+def _slow_start(bath, ln_T_chi_start, lam_r, lam_end):
+    r"""Where the adaptive integration can start on the slow manifold: ``(use, lambda_s, J_min)``.
+
+    While annihilation is fast, :math:`N` tracks the quasi-static root :math:`N_*` (:meth:`_DarkBath.quasi_static`):
+    with :math:`N=N_*+\delta`, :math:`d\delta/d\lambda=-J\delta-N_*'+O(\delta^2)`, so
+    :math:`\delta=|\rho|N_*/J\,(1+O(\epsilon))` with :math:`\epsilon=|\rho|/J` (:math:`\rho=d\ln N_*/d\lambda<0`),
+    and any other deviation decays like :math:`e^{-\int J\,d\lambda}`. The integrator resolves this
+    tracking to ``rtol`` (~60 of its ~250 steps at a point whose symmetric part freezes out) although
+    nothing of it survives: an error made while :math:`J/|\rho|\gg1` is damped by
+    :math:`\sim e^{-J/|\rho|}` before freeze-out. So the integration starts at :math:`\lambda_s`, where
+    :math:`J/|\rho|` has fallen to :data:`SLOW_START_RATIO` (bisection; :math:`J/|\rho|` falls with
+    :math:`\lambda` there), from :func:`_slow_manifold`, whose :math:`O(\epsilon^2)\approx10^{-3}`
+    relative error is damped by :math:`\sim e^{-30}` on the way to freeze-out. This is used only where
+    the yields have relaxed onto the manifold by :math:`\lambda_s`: :math:`J/|\rho|>` the ratio at
+    :math:`\lambda_r` and :math:`(\lambda_s-\lambda_r)\,J_{\min}\ge` :data:`SLOW_START_RELAXED_EFOLDS`,
+    with :math:`J_{\min}` the least :math:`J` on :data:`SLOW_START_SAMPLES` points of :math:`[\lambda_r,\lambda_s]` (a freeze-in
+    population far below :math:`N_*` at a slow rate, e.g., is left to the integrator). Measured on 560
+    points (κ 1e-3–3.5, m_χ 1e-3–1e4 GeV, m_φ/m_χ 1.01–100, two symmetric populations; Ω against
+    rtol-1e-12 solves from :math:`\lambda_r`): 28 % fewer steps, largest error 5.8e-8 (5.8e-8
+    without). Position only (no gradient): :math:`\lambda_s` is a numerical choice.
+    """
+    ln_ratio = math.log(SLOW_START_RATIO)
+
+    def log_ratio(lam):
+        _, rho, J = bath.quasi_static(bath.at(ln_T_chi_start - lam))
+        return jnp.log(J) - jnp.log(jnp.maximum(jnp.abs(rho), 1e-300))
+
+    def bisect(i, bracket):
+        lo, hi = bracket
+        mid = 0.5 * (lo + hi)
+        above = log_ratio(mid) > ln_ratio
+        return jnp.where(above, mid, lo), jnp.where(above, hi, mid)
+
+    lam_s, _ = jax.lax.fori_loop(0, SLOW_START_BISECTIONS, bisect, (lam_r, lam_end))
+    samples = lam_r + (lam_s - lam_r) * jnp.linspace(0.0, 1.0, SLOW_START_SAMPLES)
+    J = jax.vmap(lambda lam: bath.quasi_static(bath.at(ln_T_chi_start - lam))[2])(samples)
+    J_min = jnp.min(J)
+    use = (log_ratio(lam_r) > ln_ratio) & ((lam_s - lam_r) * J_min >= SLOW_START_RELAXED_EFOLDS)
+    return use, lam_s, J_min
 
 
 def _integrate_esdirk(
     bath, ln_T_chi_start, N0, lam_end, grid, path, rtol, max_steps, solver, adjoint
 ):
     """Adaptive :class:`RiccatiESDIRK` on :math:`v=N/R` under ``diffrax.diffeqsolve`` after
-    :func:`_relax`; returns ``(N_end, N on grid, status, num_steps, num_rejected_steps)``."""
+    :func:`_relax`, from the slow manifold where :func:`_slow_start` allows; returns
+    ``(N_end, N on grid, status, num_steps, num_rejected_steps)``."""
     args = (bath, ln_T_chi_start)
     lam_r, N_r = _relax(bath, ln_T_chi_start, N0, lam_end)
-    ln_R_r, _ = bath.reference(bath.at(ln_T_chi_start - lam_r))
+    stop = jax.lax.stop_gradient
+    use_slow, lam_s, J_min = _slow_start(
+        stop(bath), stop(ln_T_chi_start), stop(lam_r), stop(lam_end)
+    )
+    lam_0 = stop(jnp.where(use_slow, lam_s, lam_r))
+    b_0 = bath.at(ln_T_chi_start - lam_0)
+    N_start = jnp.where(use_slow, _slow_manifold(bath, b_0), N_r)
+    ln_R_0, _ = bath.reference(b_0)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(_vector_field),
         RiccatiESDIRK(_riccati, TABLEAUS[solver]),
-        t0=lam_r,
+        t0=lam_0,
         t1=lam_end,
         dt0=None,
-        y0=N_r * jnp.exp(-ln_R_r),
+        y0=N_start * jnp.exp(-ln_R_0),
         args=args,
         saveat=diffrax.SaveAt(
-            subs=[diffrax.SubSaveAt(t1=True), diffrax.SubSaveAt(ts=jnp.maximum(grid, lam_r))]
+            subs=[diffrax.SubSaveAt(t1=True), diffrax.SubSaveAt(ts=jnp.maximum(grid, lam_0))]
         ),
         stepsize_controller=diffrax.PIDController(
             rtol=rtol, atol=1e-300, pcoeff=PCOEFF, icoeff=ICOEFF
@@ -606,6 +686,14 @@ def _integrate_esdirk(
     )
     ln_R_end, _ = bath.reference(bath.at(ln_T_chi_start - lam_end))
     N_path = sol.ys[1] * jnp.exp(bath.reference(path)[0])
+    # before a slow start the grid shows the slow manifold where the yields have relaxed onto it
+    # (e-folds since lambda_r >= SLOW_START_RELAXED_EFOLDS), else _relax's frozen-coefficient
+    # relaxation (within ~40/J of the start, where the coefficients have barely moved)
+    ln_N_star_0, _, J_0 = bath.quasi_static(bath.at(ln_T_chi_start))
+    early = _frozen_relaxation(jnp.exp(ln_N_star_0), J_0, bath.Delta, N0, grid)
+    relaxed = (grid - lam_r) * J_min >= SLOW_START_RELAXED_EFOLDS
+    before = jnp.where(relaxed, _slow_manifold(bath, path), early)
+    N_path = jnp.where(use_slow & (grid < lam_0), before, N_path)
     stats = sol.stats
     # v may end slightly below 0 where N << Delta/2 (an error the controller accepts there)
     N_end = jnp.maximum(sol.ys[0][-1] * jnp.exp(ln_R_end), 0.0)
