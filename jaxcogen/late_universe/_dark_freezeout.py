@@ -603,10 +603,14 @@ SLOW_START_BISECTIONS = 24
 SLOW_START_SAMPLES = 8
 
 
-def _slow_manifold(bath, b):
-    r"""The yield on the slow manifold to first order, :math:`N_*\,(1+|\rho|/J)`, from :meth:`_DarkBath.at`'s ``b``."""
+def _slow_manifold(bath, b, used):
+    r"""The yield on the slow manifold to first order, :math:`N_*\,(1+|\rho|/J)`, from :meth:`_DarkBath.at`'s ``b``.
+
+    Where ``used`` is False the value is discarded by the caller: :math:`J` is replaced by 1 there,
+    so that a vanishing :math:`J` cannot turn the zero cotangent of the discarded value into NaN.
+    """
     ln_N_star, rho, J = bath.quasi_static(b)
-    return jnp.exp(ln_N_star) * (1.0 + jnp.abs(rho) / J)
+    return jnp.exp(ln_N_star) * (1.0 + jnp.abs(rho) / jnp.where(used, J, 1.0))
 
 
 def _slow_start(bath, ln_T_chi_start, lam_r, lam_end):
@@ -664,7 +668,7 @@ def _integrate_esdirk(
     )
     lam_0 = stop(jnp.where(use_slow, lam_s, lam_r))
     b_0 = bath.at(ln_T_chi_start - lam_0)
-    N_start = jnp.where(use_slow, _slow_manifold(bath, b_0), N_r)
+    N_start = jnp.where(use_slow, _slow_manifold(bath, b_0, use_slow), N_r)
     ln_R_0, _ = bath.reference(b_0)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(_vector_field),
@@ -692,8 +696,9 @@ def _integrate_esdirk(
     ln_N_star_0, _, J_0 = bath.quasi_static(bath.at(ln_T_chi_start))
     early = _frozen_relaxation(jnp.exp(ln_N_star_0), J_0, bath.Delta, N0, grid)
     relaxed = (grid - lam_r) * J_min >= SLOW_START_RELAXED_EFOLDS
-    before = jnp.where(relaxed, _slow_manifold(bath, path), early)
-    N_path = jnp.where(use_slow & (grid < lam_0), before, N_path)
+    shown = use_slow & (grid < lam_0)
+    before = jnp.where(relaxed, _slow_manifold(bath, path, shown & relaxed), early)
+    N_path = jnp.where(shown, before, N_path)
     stats = sol.stats
     # v may end slightly below 0 where N << Delta/2 (an error the controller accepts there)
     N_end = jnp.maximum(sol.ys[0][-1] * jnp.exp(ln_R_end), 0.0)
