@@ -320,6 +320,40 @@ def test_asymmetric_freeze_out_matches_iminniyaz_drees_chen(ratio):
     )  # measured 2-5 %
 
 
+def test_slow_start_matches_the_integration_through_the_tracking(monkeypatch):
+    """The late stage's start on the slow manifold (``_slow_start``) against the same equation
+    integrated from lambda_r through the whole tracking phase (the slow start switched off by
+    asking J/|rho| > 1e300 at the start).
+
+    Derivation (docs/late_universe.md "Slow start"): with N = N_* + delta,
+    d delta/d lambda = -J delta - N_*' + O(delta^2), so N = N_*(1 + |rho|/J)(1 + O(eps^2)),
+    eps = |rho|/J = 1/30 at lambda_s, and that O(eps^2) ~ 1e-3 start error is damped by ~e^-30
+    before freeze-out: both paths must give the same Omega to the solver tolerance. The point
+    (m_chi = 10 GeV, m_phi/m_chi = 1.01, kappa = 0.1) freezes out a symmetric population first
+    (~270 steps without the slow start), so the start moves and the steps must fall.
+    """
+    point = dict(DeltaY_chi=2e-11, SigmaY_chi=1e-8, xi_end=0.5, m_chi=10.0, m_phi=10.1,
+                 kappa=0.1, **BASE)  # fmt: skip
+
+    def run(rtol):
+        late = jax.jit(
+            lambda: dark_freezeout.late_universe_from_yields(**point, rtol=rtol, max_steps=8192)
+        )()
+        assert int(late.status) == 0
+        return float(late.Omega_chi_h2), int(late.num_steps)
+
+    slow_9, steps_slow = run(1e-9)
+    slow_12, _ = run(1e-12)
+    monkeypatch.setattr(dark_freezeout, "SLOW_START_RATIO", 1e300)
+    full_9, steps_full = run(1e-9)
+    full_12, _ = run(1e-12)
+    assert steps_slow < 0.85 * steps_full  # measured: 192 against 268
+    assert slow_12 == pytest.approx(full_12, rel=1e-10)  # measured: 3.4e-11
+    # at the default rtol, each path within its own tolerance error (measured 2.7e-9, 4.2e-9)
+    assert slow_9 == pytest.approx(full_12, rel=2e-8)
+    assert full_9 == pytest.approx(full_12, rel=2e-8)
+
+
 def test_late_universe_is_differentiable():
     """Reverse mode at the default tolerance against a central difference of tight solves (the
     full gradient test, all six inputs and forward mode: ``test_late_universe_reference.py``)."""

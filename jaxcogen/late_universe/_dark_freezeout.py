@@ -618,8 +618,10 @@ def _slow_start(bath, ln_T_chi_start, lam_r, lam_end):
 
     While annihilation is fast, :math:`N` tracks the quasi-static root :math:`N_*` (:meth:`_DarkBath.quasi_static`):
     with :math:`N=N_*+\delta`, :math:`d\delta/d\lambda=-J\delta-N_*'+O(\delta^2)`, so
-    :math:`\delta=|\rho|N_*/J\,(1+O(\epsilon))` with :math:`\epsilon=|\rho|/J` (:math:`\rho=d\ln N_*/d\lambda<0`),
-    and any other deviation decays like :math:`e^{-\int J\,d\lambda}`. The integrator resolves this
+    :math:`\delta=|\rho|N_*/J\,(1+O(\epsilon))` with :math:`\epsilon=|\rho|/J` (:math:`\rho=d\ln N_*/d\lambda<0`;
+    the first-order quasi-static deviation of the standard freeze-out treatment, Kolb & Turner,
+    *The Early Universe* (1990) §5.2, :math:`\Delta\simeq-Y_{\rm eq}'/(2f(x)\,Y_{\rm eq})` for
+    :math:`\Delta Y=0`), and any other deviation decays like :math:`e^{-\int J\,d\lambda}`. The integrator resolves this
     tracking to ``rtol`` (~60 of its ~250 steps at a point whose symmetric part freezes out) although
     nothing of it survives: an error made while :math:`J/|\rho|\gg1` is damped by
     :math:`\sim e^{-J/|\rho|}` before freeze-out. So the integration starts at :math:`\lambda_s`, where
