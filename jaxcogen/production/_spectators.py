@@ -364,10 +364,15 @@ def spectator_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     partial equilibration; smooth and differentiable in :math:`T` (and so in :math:`T_{\rm RH}`)
     for the adaptive ODE solver. Far from the boundaries it is the regime's exact fraction.
     """
-    lnT = jnp.log(jnp.asarray(T, dtype=jnp.float64))
-    K = jnp.full_like(lnT, _K_REGIMES[-1])
+    T = jnp.asarray(T, dtype=jnp.float64)
+    K = jnp.full_like(T, _K_REGIMES[-1])
     for j, lnTj in enumerate(_LN_T_BOUNDARIES):
-        K = K + (_K_REGIMES[j] - _K_REGIMES[j + 1]) * sigmoid((lnT - lnTj) / REGIME_WIDTH_LN_T)
+        if REGIME_WIDTH_LN_T == 1.0:
+            # sigma(ln T - ln T_j) = T / (T + T_j): no exp or log in the vector field
+            step = T / (T + math.exp(lnTj))
+        else:
+            step = sigmoid((jnp.log(T) - lnTj) / REGIME_WIDTH_LN_T)
+        K = K + (_K_REGIMES[j] - _K_REGIMES[j + 1]) * step
     return K
 
 
