@@ -26,6 +26,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import jaxcogen
 from benchmarks.common import print_table, time_call, write_json
@@ -34,6 +35,8 @@ from jaxcogen.model._parameters import set_parameters
 
 PARAMS = ("lambda2.abs", "y2.arg", "m_chi")
 FULL_CHAIN_PARAMS = ("lambda2.abs", "y2.arg", "m_chi", "kappa", "m_phi")
+#: ``--full-chain``: rounds of the round-robin timing (each case ``--repeats`` calls a round).
+GRADIENT_ROUNDS = 7
 SETTINGS = {"solver": "Tsit5", "n_save": 2, "late_universe": False, "regime": "eft"}
 
 
@@ -171,11 +174,24 @@ def _full_chain_rows(model, repeats):
     }
     rows = []
     for name, fn in cases.items():
-        compile_s, warm_s = _timed(lambda fn=fn: fn(x0), repeats)
-        rows.append({"case": name, "compile_s": compile_s, "warm_ms": 1e3 * warm_s})
-        print(rows[-1], flush=True)
+        start = time.perf_counter()
+        jax.block_until_ready(fn(x0))
+        rows.append({"case": name, "compile_s": time.perf_counter() - start})
+    # round-robin: each round times every case (median of ``repeats`` calls), so a change of the
+    # machine's speed during the run hits all cases alike; each ratio is the median over rounds of
+    # that round's ratio to its forward solve, each time the median over rounds
+    per_round = {row["case"]: [] for row in rows}
+    for _ in range(GRADIENT_ROUNDS):
+        for name, fn in cases.items():
+            warm = time_call(lambda fn=fn: jax.block_until_ready(fn(x0)), repeats)
+            per_round[name].append(warm["median_s"])
+    forward = np.asarray(per_round[rows[0]["case"]])
     for row in rows:
-        row["ratio_vs_solve"] = row["warm_ms"] / rows[0]["warm_ms"]
+        times = np.asarray(per_round[row["case"]])
+        row["warm_ms"] = 1e3 * float(np.median(times))
+        row["ratio_vs_solve"] = float(np.median(times / forward))
+        row["ratio_range"] = [float(np.min(times / forward)), float(np.max(times / forward))]
+        print(row, flush=True)
     print(
         f"Full chain at the default point, {len(names)} parameters ({jax.devices()[0].platform}):"
     )

@@ -57,6 +57,10 @@ def _compile_and_time(fn, *args, repeats=20):
     return out, compile_s, timing
 
 
+#: Rounds of the round-robin timing of the two ``jaxcogen.solve`` rows.
+SOLVE_ROUNDS = 7
+
+
 def _sample(n, seed=0):
     rng = np.random.default_rng(seed)
     m = 10.0 ** rng.uniform(-2, 3, n)
@@ -67,14 +71,25 @@ def _sample(n, seed=0):
 
 def single_points(model, quick):
     rows = []
-    for name, late in (("solve, production only", False), ("solve, full chain", True)):
+    cases = (("solve, production only", False), ("solve, full chain", True))
+    for name, late in cases:
         start = time.perf_counter()
         sol = jax.block_until_ready(jaxcogen.solve(model, late_universe=late))
-        compile_s = time.perf_counter() - start
-        t = time_call(
-            lambda late=late: jax.block_until_ready(jaxcogen.solve(model, late_universe=late))
+        rows.append(dict(what=name, compile_s=time.perf_counter() - start))
+    # round-robin (each round times both, median of 20 calls): a change of the machine's speed
+    # during the run hits both alike; the ratio is the median over rounds of each round's ratio
+    rounds = {late: [] for _, late in cases}
+    for _ in range(SOLVE_ROUNDS):
+        for _, late in cases:
+            t = time_call(
+                lambda late=late: jax.block_until_ready(jaxcogen.solve(model, late_universe=late))
+            )
+            rounds[late].append(t["median_s"])
+    for row, (_, late) in zip(rows, cases, strict=True):
+        row["warm_ms"] = 1e3 * float(np.median(rounds[late]))
+        row["ratio_to_production_only"] = float(
+            np.median(np.asarray(rounds[late]) / np.asarray(rounds[False]))
         )
-        rows.append(dict(what=name, compile_s=compile_s, warm_ms=1e3 * t["median_s"]))
     points = {
         "built-in point": tuple(
             float(v)
@@ -144,7 +159,18 @@ def main() -> None:
     quick = "--quick" in sys.argv
     model = jaxcogen.CogenesisModel(**jaxcogen.benchmark_points["default"])
     rows = single_points(model, quick)
-    print_table(rows, ["what", "compile_s", "warm_ms", "steps", "Omega_h2", "rel_vs_radau"])
+    print_table(
+        rows,
+        [
+            "what",
+            "compile_s",
+            "warm_ms",
+            "ratio_to_production_only",
+            "steps",
+            "Omega_h2",
+            "rel_vs_radau",
+        ],
+    )
     vmapped = [] if quick else throughput(model)
     if vmapped:
         print()

@@ -187,9 +187,31 @@ def _omega_of(adjoint, rtol):
     return omega
 
 
+def _central_difference(f, p0, i, h):
+    up, down = p0.copy(), p0.copy()
+    up[i] *= 1 + h
+    down[i] *= 1 - h
+    return (float(f(up)) - float(f(down))) / (2 * h * p0[i])
+
+
+#: Relative steps of the central differences: the first is the reference; the spread of all three
+#: measures the reference's noise (their truncation errors, O(h^2) ~ 1e-7 relative, are far below).
+FD_STEPS = (1e-4, 2e-4, 4e-4)
+
+
 def _check_gradients(point, modes):
     """AD at the default rtol 1e-9 (and at 1e-12) against central differences (h = 1e-4
-    relative) of rtol-1e-12 solves, whose step-size noise (~1e-12 / 1e-4) is far below 1e-5."""
+    relative) of rtol-1e-12 solves.
+
+    Tolerance: 1e-5 of the derivative, or of 1e-3 Omega per unit relative change where the
+    derivative is ~0, plus 3x the reference's own noise — the spread of the central differences
+    at h, 2h and 4h (``FD_STEPS``). An adaptive solve's Omega moves by its step-size noise
+    (~1e-12 relative at rtol 1e-12 for most points), which the differences amplify by 1/h; where
+    a derivative cancels to ~1e-4 of its natural scale (d Omega / d Delta Y_chi at a mostly
+    symmetric point with m_phi/m_chi = 1.01: the step noise there is larger, ~1e-10 of Omega) the
+    differences cannot resolve it, and the check is then that AD stays within that noise.
+    Everywhere else the noise term is far below 1e-5 of the derivative, so the check is the
+    strict one."""
     p0 = np.array(point, dtype=float)
     f = jax.jit(_omega_of("recursive", 1e-12))
     scale_omega = abs(float(f(p0)))
@@ -199,18 +221,15 @@ def _check_gradients(point, modes):
             grads[mode, rtol] = np.asarray(jax.jit(jax.grad(_omega_of("recursive", rtol)))(p0))
         else:
             grads[mode, rtol] = np.asarray(jax.jit(jax.jacfwd(_omega_of("forward", rtol)))(p0))
-    h = 1e-4
     for i, name in enumerate(NAMES):
         if p0[i] == 0.0:
             continue
-        up, down = p0.copy(), p0.copy()
-        up[i] *= 1 + h
-        down[i] *= 1 - h
-        fd = (float(f(up)) - float(f(down))) / (2 * h * p0[i])
+        fds = [_central_difference(f, p0, i, h) for h in FD_STEPS]
+        fd, noise = fds[0], max(fds) - min(fds)
         # relative, or 1e-5 of Omega per unit relative change where the derivative is ~0
         scale = max(abs(fd), 1e-3 * scale_omega / abs(p0[i]))
         for key, grad in grads.items():
-            assert abs(grad[i] - fd) <= 1e-5 * scale, (name, key, grad[i], fd)
+            assert abs(grad[i] - fd) <= 1e-5 * scale + 3.0 * noise, (name, key, grad[i], fds)
 
 
 GRADIENT_POINTS = [
