@@ -137,3 +137,25 @@ def test_cp_sources_from_cross_section_asymmetries(model):
 def test_rates_accept_model_or_effective_couplings(model):
     eff = model.effective_couplings()
     assert float(rates.gamma_dim6(model, T)) == float(rates.gamma_dim6(eff, T))
+
+
+def test_xi_power_is_a_zero_safe_fourth_root_power():
+    r""":math:`\xi^k=u^{k/4}` from two square roots and an integer power, against NumPy's float
+    power (an independent route: exp and log), its derivative against the closed form
+    :math:`\frac k4u^{k/4-1}`, and the double-``where`` guarantees: zero, with a zero (finite)
+    derivative, at :math:`u\le0`."""
+    import jax
+
+    from jaxcogen.rates._network import xi_power
+
+    u = np.logspace(-130, 3, 301)  # u^{9/4} stays a normal float
+    for k in range(10):
+        got = np.asarray(xi_power(u, k))
+        np.testing.assert_allclose(got, u ** (k / 4.0), rtol=2e-15, atol=0.0)
+        assert float(xi_power(0.0, k)) == 0.0 and float(xi_power(-1.0, k)) == 0.0
+        slope = np.asarray(jax.vmap(jax.grad(lambda x, k=k: xi_power(x, k)))(u[150:]))
+        np.testing.assert_allclose(slope, k / 4.0 * u[150:] ** (k / 4.0 - 1.0), rtol=2e-15)
+        at_zero = float(jax.grad(lambda x, k=k: xi_power(x, k))(0.0))
+        assert at_zero == 0.0
+    with pytest.raises(ValueError, match="non-negative integer"):
+        xi_power(0.5, -1)
