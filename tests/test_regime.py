@@ -164,12 +164,19 @@ def test_vmap_over_a_batch_mixing_both_regimes_equals_the_forced_solves():
         forced = production(model, regime=["eft", "dynamical"][regime])
         assert int(batch.status[k]) == 0
         # the batched program rounds differently (measured 1e-16 .. 1e-13 relative); at the
-        # stiff M_1/T_RH = 6 that flips a few adaptive step decisions, each changing the count
-        # by about one (1116 vs 1117 steps on one CPU, 1118 vs 1121 on an AMD EPYC: how many
-        # flips depends on the CPU's vector code), and two step sequences of the same rtol = 1e-8
-        # controller then agree to its tolerance (the observables below, 1e-8)
+        # stiff M_1/T_RH = 6 that flips adaptive step decisions, and the PI controller's step
+        # sequence carries each flip forward, so the counts drift apart: 1116 vs 1117 steps on
+        # one CPU, 1118 vs 1121 on an AMD EPYC (how many flips depends on the CPU's vector
+        # code), 1148 vs 1131 on the EPYC once xi^k = (sqrt(sqrt(u)))^k changed the rounding of
+        # the dark temperature (same rejected count, 35; benchmarks/RESULTS.md §11). The count
+        # is a chaotic function of rounding, so it is only checked to be the same controller's
+        # (a different solver or regime would differ many-fold); what the two sequences must
+        # agree on is the solution, to the controller's rtol = 1e-8 (the observables below).
         assert abs(int(batch.num_steps[k]) - int(forced.num_steps)) <= max(
-            2, 0.005 * int(forced.num_steps)
+            2, 0.03 * int(forced.num_steps)
+        )
+        assert abs(int(batch.num_rejected_steps[k]) - int(forced.num_rejected_steps)) <= max(
+            2, 0.1 * int(forced.num_rejected_steps)
         )
         for key in EFT_ERROR_OBSERVABLES:
             assert float(getattr(batch, key)[k]) == pytest.approx(
