@@ -347,7 +347,8 @@ def regime_K_values(lepton_flavour: str = LEPTON_FLAVOUR_N) -> tuple[Fraction, .
 
 
 _K_REGIMES = tuple(float(K) for K in regime_K_values())
-_LN_T_BOUNDARIES = tuple(math.log(r.T_low) for r in REGIMES[:-1])
+_T_BOUNDARIES = tuple(r.T_low for r in REGIMES[:-1])
+_LN_T_BOUNDARIES = tuple(math.log(T_j) for T_j in _T_BOUNDARIES)
 
 
 def spectator_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
@@ -366,10 +367,10 @@ def spectator_factor(T: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     """
     T = jnp.asarray(T, dtype=jnp.float64)
     K = jnp.full_like(T, _K_REGIMES[-1])
-    for j, lnTj in enumerate(_LN_T_BOUNDARIES):
+    for j, (T_j, lnTj) in enumerate(zip(_T_BOUNDARIES, _LN_T_BOUNDARIES, strict=True)):
         if REGIME_WIDTH_LN_T == 1.0:
             # sigma(ln T - ln T_j) = T / (T + T_j): no exp or log in the vector field
-            step = T / (T + math.exp(lnTj))
+            step = T / (T + T_j)
         else:
             step = sigmoid((jnp.log(T) - lnTj) / REGIME_WIDTH_LN_T)
         K = K + (_K_REGIMES[j] - _K_REGIMES[j + 1]) * step
